@@ -1,0 +1,5 @@
+/**
+ * @edgefed/coordinator — the federated-learning server: rounds, strategies, storage,
+ * admin API and dashboard.
+ */
+export { EdgefedError } from '@edgefed/shared';

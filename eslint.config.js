@@ -1,0 +1,86 @@
+// Lint rules for the whole monorepo. Type-checked typescript-eslint rules everywhere;
+// layer rules keep dependencies pointing one way (see ARCHITECTURE.md):
+// shared -> nothing platform-specific; client and coordinator never import each other,
+// except coordinator/src/simulation and coordinator/src/cli, which run the client.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+const restrict = (patterns, message) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
+});
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.turbo/**',
+      'coordinator/web/**',
+      'examples/**/public/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportAllDeclaration', message: 'Use named exports (no export *).' },
+      ],
+    },
+  },
+  {
+    files: ['shared/src/**/*.ts'],
+    rules: restrict(
+      [
+        ...nodeBuiltins,
+        'socket.io',
+        'socket.io-*',
+        'onnxruntime-*',
+        '@edgefed/client',
+        '@edgefed/coordinator',
+        'express',
+        'better-sqlite3',
+      ],
+      '@edgefed/shared runs anywhere: no Node built-ins, sockets, onnxruntime, or other edgefed packages.',
+    ),
+  },
+  {
+    files: ['client/src/**/*.ts'],
+    rules: restrict(
+      ['@edgefed/coordinator', '@edgefed/coordinator/*'],
+      'The client never imports the coordinator.',
+    ),
+  },
+  {
+    files: ['coordinator/src/**/*.ts'],
+    ignores: ['coordinator/src/simulation/**', 'coordinator/src/cli/**'],
+    rules: restrict(
+      ['@edgefed/client', '@edgefed/client/*'],
+      'Only coordinator/src/simulation and the CLI may use the client.',
+    ),
+  },
+  {
+    files: ['**/*.test.ts', 'tests/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

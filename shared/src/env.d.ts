@@ -1,0 +1,11 @@
+/**
+ * Globals that every runtime edgefed supports (browsers, workers, Node >= 20) provides,
+ * declared here because `shared` compiles against the bare ES library (no DOM, no Node).
+ */
+declare class TextEncoder {
+  encode(input?: string): Uint8Array;
+}
+declare class TextDecoder {
+  constructor(label?: string, options?: { fatal?: boolean });
+  decode(input?: ArrayBufferView | ArrayBuffer): string;
+}
