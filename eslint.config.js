@@ -63,6 +63,22 @@ export default tseslint.config(
     ),
   },
   {
+    // Tests of the pure model compiler check the emitted graphs with real onnxruntime sessions.
+    files: ['shared/src/**/*.test.ts'],
+    rules: restrict(
+      [
+        ...nodeBuiltins.filter((m) => !m.endsWith('test')),
+        'socket.io',
+        'socket.io-*',
+        'onnxruntime-web',
+        'onnxruntime-web/*',
+        '@edgefed/client',
+        '@edgefed/coordinator',
+      ],
+      'Tests of @edgefed/shared may use onnxruntime-node to run graphs, nothing else platform-specific.',
+    ),
+  },
+  {
     files: ['client/src/**/*.ts'],
     rules: restrict(
       ['@edgefed/coordinator', '@edgefed/coordinator/*'],
