@@ -4,9 +4,8 @@
  * and parsed; every benchmark measures its own baseline in the same run.
  */
 
-/** One measured figure. `baseline` names the figure it should be compared with. */
-export interface Figure {
-  readonly bench: string;
+/** One measured figure as a benchmark reports it. `baseline` names the figure to compare with. */
+export interface FigureInput {
   readonly name: string;
   readonly value: number;
   readonly unit: string;
@@ -14,9 +13,12 @@ export interface Figure {
   readonly [extra: string]: unknown;
 }
 
+/** A figure as printed: the reported fields plus the benchmark's name. */
+export type Figure = FigureInput & { readonly bench: string };
+
 /** What a benchmark receives: a way to report figures, and parsed `--key value` args. */
 export interface BenchContext {
-  report(figure: Omit<Figure, 'bench'>): void;
+  report(figure: FigureInput): void;
   readonly args: Readonly<Record<string, string>>;
 }
 
