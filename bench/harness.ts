@@ -33,7 +33,7 @@ export function timeIt(fn: () => void, minMs = 500): number {
   fn();
   let iterations = 0;
   const start = performance.now();
-  let elapsed = 0;
+  let elapsed: number;
   do {
     fn();
     iterations++;
@@ -47,7 +47,7 @@ export async function timeItAsync(fn: () => Promise<void>, minMs = 500): Promise
   await fn();
   let iterations = 0;
   const start = performance.now();
-  let elapsed = 0;
+  let elapsed: number;
   do {
     await fn();
     iterations++;
