@@ -1,0 +1,79 @@
+/**
+ * The coordinator's configuration: one zod schema, defaults for everything, so
+ * `edgefed serve` runs with no configuration at all (embedded SQLite under ./data).
+ */
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const bytes = z.number().int().positive();
+const ms = z.number().int().positive();
+
+/** Schema of the coordinator configuration (after merging file, env and flags). */
+export const coordinatorConfigSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(8080),
+        /** Origins allowed by CORS for the REST API and socket.io; empty = same origin only. */
+        corsOrigins: z.array(z.string().min(1)).default([]),
+        /** URL clients use to reach this server (for model download links); derived when absent. */
+        publicUrl: z.url().optional(),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080, corsOrigins: [] }),
+    store: z
+      .object({
+        kind: z.enum(['sqlite', 'memory']).default('sqlite'),
+        /** Data directory: SQLite file, blobs and generated secrets live here. */
+        dataDir: z.string().min(1).default('./data'),
+      })
+      .strict()
+      .default({ kind: 'sqlite', dataDir: './data' }),
+    auth: z
+      .object({
+        /** Bearer token for the admin REST API and dashboard; generated and saved when absent. */
+        adminToken: z.string().min(16, 'admin token must be at least 16 characters').optional(),
+        /** HMAC secret that signs participants' join tokens; generated and saved when absent. */
+        tokenSecret: z.string().min(32, 'token secret must be at least 32 characters').optional(),
+      })
+      .strict()
+      .default({}),
+    limits: z
+      .object({
+        maxMessageBytes: bytes.default(2 * 1024 * 1024),
+        maxChunkBytes: bytes.default(1024 * 1024),
+        maxUpdateBytes: bytes.default(256 * 1024 * 1024),
+        maxClients: z.number().int().positive().default(20_000),
+        messagesPerSecond: z.number().positive().default(200),
+      })
+      .strict()
+      .default({
+        maxMessageBytes: 2 * 1024 * 1024,
+        maxChunkBytes: 1024 * 1024,
+        maxUpdateBytes: 256 * 1024 * 1024,
+        maxClients: 20_000,
+        messagesPerSecond: 200,
+      }),
+    clients: z
+      .object({
+        heartbeatIntervalMs: ms.default(10_000),
+        resumeGraceMs: ms.default(60_000),
+        helloTimeoutMs: ms.default(10_000),
+      })
+      .strict()
+      .default({ heartbeatIntervalMs: 10_000, resumeGraceMs: 60_000, helloTimeoutMs: 10_000 }),
+    log: z
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      })
+      .strict()
+      .default({ level: 'info' }),
+  })
+  .strict();
+
+/** A complete, validated coordinator configuration. */
+export type CoordinatorConfig = z.infer<typeof coordinatorConfigSchema>;
+
+/** What a config file, the environment or flags may set: any subset of the full config. */
+export type CoordinatorConfigInput = z.input<typeof coordinatorConfigSchema>;
