@@ -74,5 +74,10 @@ export type {
 export { MAX_REPORTED_ISSUES, parseMessage, toWireIssues } from './protocol/parse-message.js';
 export type { WireIssue } from './protocol/parse-message.js';
 export { ackResponseSchema } from './protocol/events.js';
-export type { AckCallback, AckResponse, ClientToServerEvents, ServerToClientEvents } from './protocol/events.js';
+export type {
+  AckCallback,
+  AckResponse,
+  ClientToServerEvents,
+  ServerToClientEvents,
+} from './protocol/events.js';
 // --- end protocol ---
