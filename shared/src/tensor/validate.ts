@@ -11,6 +11,11 @@ const ARRAY_TYPES: Readonly<Record<DType, { new (n: number): unknown }>> = {
   int8: Int8Array,
 };
 
+/** Array.isArray without its type narrowing (which would widen a readonly number[] to any[]). */
+function isArrayValue(value: unknown): boolean {
+  return Array.isArray(value);
+}
+
 /**
  * Throws unless `tensor` is well formed: a known dtype (`DTYPE_MISMATCH`), `data` of that
  * dtype's typed array class (`DTYPE_MISMATCH`), a shape of non-negative integers whose
@@ -36,7 +41,7 @@ export function assertValidTensor(tensor: Tensor, name = '<tensor>'): void {
     );
   }
   const shape: readonly number[] = tensor.shape;
-  if (!Array.isArray(shape as unknown)) {
+  if (!isArrayValue(shape)) {
     throw new EdgefedError('SHAPE_MISMATCH', `Tensor "${name}" has no shape array`, { details: { name } });
   }
   const n = shapeSize(shape);
