@@ -1,0 +1,153 @@
+/**
+ * RunStore: the coordinator's truth. Everything a restarted coordinator needs — runs,
+ * rounds, client outcomes, metrics, checkpoints, client sessions — goes through this
+ * interface. Implementations: {@link SqliteRunStore} (durable, the default) and
+ * {@link MemoryRunStore} (tests, simulations); both pass `runRunStoreConformance`.
+ *
+ * Conventions shared by every method:
+ * - Records are returned as fresh plain objects; mutating one never changes the store.
+ * - Bad input (wrong types, negative counts, unknown enum values) throws `INVALID_ARGUMENT`;
+ *   NaN/Infinity in metrics or JSON throws `NON_FINITE`.
+ * - A missing run/round/checkpoint throws `NOT_FOUND` (including list methods given an
+ *   unknown run id); `latestCheckpoint` and `getClientSession` return `undefined` instead,
+ *   because "none yet" is normal there.
+ * - Creating something that exists throws `ALREADY_EXISTS`; a stale `expectedRevision` or
+ *   a non-increasing checkpoint version throws `CONFLICT`.
+ * - Storage failures throw `STORE_ERROR`; calls after `close()` throw `FAILED_PRECONDITION`.
+ */
+import type {
+  CheckpointInput,
+  CheckpointRecord,
+  ClientOutcomeFields,
+  ClientOutcomeInput,
+  ClientOutcomeRecord,
+  ClientSessionInput,
+  ClientSessionRecord,
+  CreateRunInput,
+  ListClientOutcomesOptions,
+  ListMetricsOptions,
+  ListRunsOptions,
+  MetricInput,
+  MetricPoint,
+  MetricScope,
+  RoundInput,
+  RoundKey,
+  RoundPatch,
+  RoundRecord,
+  RunPatch,
+  RunRecord,
+} from './records.js';
+
+/** Options of `updateRun`. */
+export interface UpdateRunOptions {
+  /** When set, the update fails with `CONFLICT` unless the run's revision equals it. */
+  readonly expectedRevision?: number;
+}
+
+/** A metric inside `commitRound`; its round is the committed round's. */
+export interface RoundMetricInput {
+  readonly name: string;
+  readonly value: number;
+  readonly scope: MetricScope;
+}
+
+/** A checkpoint inside `commitRound`; its run and round are the committed round's. */
+export interface RoundCheckpointInput {
+  readonly version: number;
+  readonly hash: string;
+  readonly byteSize: number;
+}
+
+/** Everything one finished round writes, committed all together or not at all. */
+export interface CommitRoundInput {
+  /** Changes to the run (e.g. currentRound, currentModelVersion, strategyState, bestMetrics). */
+  readonly runUpdate: RunPatch;
+  /** When set, the commit fails with `CONFLICT` unless the run's revision equals it. */
+  readonly expectedRevision?: number;
+  /** The full round record: inserted, or replacing the stored attempt with the same key. */
+  readonly round: RoundInput;
+  /** Client outcomes of this attempt not yet recorded (a client recorded twice: `ALREADY_EXISTS`). */
+  readonly outcomes?: readonly ClientOutcomeFields[];
+  /** Metric points for this round. */
+  readonly metrics?: readonly RoundMetricInput[];
+  /** The new global model; write its blob first, so the record never points at nothing. */
+  readonly checkpoint?: RoundCheckpointInput;
+}
+
+/** What `commitRound` wrote. */
+export interface CommitRoundResult {
+  readonly run: RunRecord;
+  readonly round: RoundRecord;
+  readonly checkpoint: CheckpointRecord | undefined;
+}
+
+/** The coordinator's persistent state. All methods are atomic; see the file comment for errors. */
+export interface RunStore {
+  /** Creates a run with revision 0, round 0, no model version. Duplicate id: `ALREADY_EXISTS`. */
+  createRun(input: CreateRunInput): Promise<RunRecord>;
+  /** The run with this id; `NOT_FOUND` when there is none. */
+  getRun(id: string): Promise<RunRecord>;
+  /** Runs in creation order, optionally filtered by status and paged. */
+  listRuns(options?: ListRunsOptions): Promise<RunRecord[]>;
+  /**
+   * Applies `patch`, bumps `revision` and `updatedAt`. With `expectedRevision`, fails with
+   * `CONFLICT` (changing nothing) if someone else updated the run first.
+   */
+  updateRun(id: string, patch: RunPatch, options?: UpdateRunOptions): Promise<RunRecord>;
+
+  /** Records a new round attempt. Unknown run: `NOT_FOUND`; same key twice: `ALREADY_EXISTS`. */
+  recordRound(input: RoundInput): Promise<RoundRecord>;
+  /** Changes fields of an existing round attempt; `NOT_FOUND` when it does not exist. */
+  updateRound(key: RoundKey, patch: RoundPatch): Promise<RoundRecord>;
+  /** One round attempt; `NOT_FOUND` when it does not exist. */
+  getRound(key: RoundKey): Promise<RoundRecord>;
+  /** A run's round attempts ordered by round, then attempt. */
+  listRounds(runId: string): Promise<RoundRecord[]>;
+
+  /**
+   * Records client outcomes atomically (all or none). The round attempt must exist
+   * (`NOT_FOUND`); one outcome per client per attempt (`ALREADY_EXISTS`). A client with a
+   * session gets `contributions` +1 for 'completed' and `failures` +1 for anything else.
+   */
+  recordClientOutcomes(outcomes: readonly ClientOutcomeInput[]): Promise<ClientOutcomeRecord[]>;
+  /** Records one client outcome; see {@link RunStore.recordClientOutcomes}. */
+  recordClientOutcome(outcome: ClientOutcomeInput): Promise<ClientOutcomeRecord>;
+  /** A run's client outcomes in the order they were recorded, optionally filtered. */
+  listClientOutcomes(runId: string, options?: ListClientOutcomesOptions): Promise<ClientOutcomeRecord[]>;
+
+  /** Appends metric points atomically (all or none); the run must exist. */
+  appendMetrics(points: readonly MetricInput[]): Promise<MetricPoint[]>;
+  /** A run's metric points ordered by round, then by the order they were appended. */
+  listMetrics(runId: string, options?: ListMetricsOptions): Promise<MetricPoint[]>;
+
+  /**
+   * Links a checkpoint blob to a run. `version` must exceed every earlier version of the
+   * run (`CONFLICT` otherwise). Does not check that the blob exists: write it first.
+   */
+  saveCheckpoint(input: CheckpointInput): Promise<CheckpointRecord>;
+  /** The run's highest-version checkpoint, or `undefined` when it has none. */
+  latestCheckpoint(runId: string): Promise<CheckpointRecord | undefined>;
+  /** One checkpoint; `NOT_FOUND` when the run has no such version. */
+  getCheckpoint(runId: string, version: number): Promise<CheckpointRecord>;
+  /** A run's checkpoints in version order. */
+  listCheckpoints(runId: string): Promise<CheckpointRecord[]>;
+
+  /**
+   * Creates a client session (first and last seen = `seenAt`, counters 0) or updates one
+   * (token hash, capabilities, last seen; first seen and counters are kept).
+   */
+  upsertClientSession(input: ClientSessionInput): Promise<ClientSessionRecord>;
+  /** The client's session, or `undefined` when the client is unknown. */
+  getClientSession(clientId: string): Promise<ClientSessionRecord | undefined>;
+
+  /**
+   * In ONE transaction: updates the run, upserts the round attempt, records outcomes,
+   * appends metrics and saves the checkpoint. Any failure (including `CONFLICT` on the
+   * revision or checkpoint version) leaves the store exactly as it was. Once the promise
+   * resolves the round is durable (for the SQLite store: survives a process crash).
+   */
+  commitRound(input: CommitRoundInput): Promise<CommitRoundResult>;
+
+  /** Releases resources. Idempotent; other calls afterwards throw `FAILED_PRECONDITION`. */
+  close(): Promise<void>;
+}

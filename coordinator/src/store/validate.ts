@@ -1,0 +1,74 @@
+/**
+ * Input checks shared by every RunStore implementation, so that both reject exactly the
+ * same inputs with the same codes. Each check throws `INVALID_ARGUMENT` (or `NON_FINITE`)
+ * naming the offending field.
+ */
+import { EdgefedError } from '@edgefed/shared';
+
+/** Longest id (run id, client id) the store accepts. */
+export const MAX_ID_LENGTH = 200;
+
+function invalid(message: string, field: string): EdgefedError {
+  return new EdgefedError('INVALID_ARGUMENT', message, { details: { field } });
+}
+
+/** An input object: a non-null, non-array object. */
+export function checkObject(value: unknown, field: string): Readonly<Record<string, unknown>> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalid(`${field} must be an object`, field);
+  }
+  return value as Readonly<Record<string, unknown>>;
+}
+
+/** Rejects keys outside `allowed` (a typo or a read-only field such as `revision`). */
+export function checkKeys(value: object, allowed: readonly string[], field: string): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) throw invalid(`${field}.${key} is not a field that can be set here`, field);
+  }
+}
+
+/** A non-empty string of at most {@link MAX_ID_LENGTH} characters. */
+export function checkId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
+    throw invalid(`${field} must be a string of 1-${MAX_ID_LENGTH} characters`, field);
+  }
+  return value;
+}
+
+/** Any string (may be empty), at most `max` characters. */
+export function checkText(value: unknown, field: string, max = 10_000): string {
+  if (typeof value !== 'string' || value.length > max) {
+    throw invalid(`${field} must be a string of at most ${max} characters`, field);
+  }
+  return value;
+}
+
+/** A non-negative safe integer (counts, byte sizes, rounds, versions, epoch ms). */
+export function checkCount(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalid(`${field} must be a non-negative integer, got ${String(value)}`, field);
+  }
+  return value;
+}
+
+/** A finite number. NaN and +-Infinity throw `NON_FINITE`. */
+export function checkFinite(value: unknown, field: string): number {
+  if (typeof value !== 'number') throw invalid(`${field} must be a number`, field);
+  if (!Number.isFinite(value)) {
+    throw new EdgefedError('NON_FINITE', `${field} is ${value}`, { details: { field } });
+  }
+  return value;
+}
+
+/** One of `allowed`. */
+export function checkEnum<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw invalid(`${field} must be one of ${allowed.join(', ')}, got ${String(value)}`, field);
+  }
+  return value as T;
+}
+
+/** `undefined` stays `undefined`; anything else goes through `check`. */
+export function optional<T>(value: unknown, check: (v: unknown) => T): T | undefined {
+  return value === undefined ? undefined : check(value);
+}
