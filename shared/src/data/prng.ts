@@ -38,6 +38,17 @@ function splitmix32(state: number): [number, number] {
   return [next, (z ^ (z >>> 16)) >>> 0];
 }
 
+function expand(seed: number): number[] {
+  let s = seed;
+  const words: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const [next, out] = splitmix32(s);
+    s = next;
+    words.push(out);
+  }
+  return words;
+}
+
 /**
  * Creates a {@link Prng} from a seed. Any safe integer is accepted (negative and values
  * above 2^32 included: both 32-bit halves are mixed in); anything else throws
@@ -47,13 +58,11 @@ export function createPrng(seed: number): Prng {
   if (!Number.isSafeInteger(seed)) {
     throw new EdgefedError('INVALID_ARGUMENT', `Seed must be a safe integer, got ${String(seed)}`);
   }
-  let s = (seed >>> 0) ^ Math.floor(seed / TWO_POW_32);
-  const words: number[] = [];
-  for (let i = 0; i < 4; i++) {
-    const [next, out] = splitmix32(s);
-    s = next;
-    words.push(out);
-  }
+  // Expand each 32-bit half of the seed into four words and XOR them: the 128-bit state
+  // then depends on all 53 bits (no two nearby seeds share a state).
+  const lo = expand(seed >>> 0);
+  const hi = expand((Math.floor(seed / TWO_POW_32) ^ 0x5bd1e995) >>> 0);
+  const words = lo.map((w, i) => (w ^ (hi[i] ?? 0)) >>> 0);
   return new Sfc32(words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, words[3] ?? 1);
 }
 
