@@ -81,3 +81,53 @@ export type {
   ServerToClientEvents,
 } from './protocol/events.js';
 // --- end protocol ---
+// --- data: datasets, parsers, partitioners ---
+export { createPrng } from './data/prng.js';
+export type { Prng } from './data/prng.js';
+export {
+  checkLabels,
+  countClasses,
+  createDataset,
+  exampleFeatures,
+  selectExamples,
+  sliceDataset,
+} from './data/dataset.js';
+export type { Dataset, DatasetInit, LabelArray } from './data/dataset.js';
+export { encodeIdx, parseIdx } from './data/idx.js';
+export type { IdxArray, IdxArrays, IdxDType } from './data/idx.js';
+export { datasetFromIdx } from './data/idx-dataset.js';
+export type { IdxDatasetInit } from './data/idx-dataset.js';
+export { normalizeUint8 } from './data/normalize.js';
+export {
+  buildCharVocabulary,
+  charVocabulary,
+  decodeChars,
+  encodeChars,
+  MAX_CHAR_VOCABULARY,
+} from './data/char-vocabulary.js';
+export type { CharVocabulary } from './data/char-vocabulary.js';
+export { buildCharTextDataset, charTextExample, charTextToDataset } from './data/char-text-dataset.js';
+export type { CharTextDataset, CharTextOptions } from './data/char-text-dataset.js';
+export {
+  clientIndices,
+  clientSize,
+  partitionFromLists,
+  partitionFromSizes,
+  validatePartition,
+} from './data/partition/partition.js';
+export type { Partition } from './data/partition/partition.js';
+export { evenSizes, partitionIid } from './data/partition/iid.js';
+export type { IidOptions } from './data/partition/iid.js';
+export { partitionShards } from './data/partition/shards.js';
+export type { ShardsOptions } from './data/partition/shards.js';
+export { partitionDirichlet } from './data/partition/dirichlet.js';
+export type { DirichletOptions } from './data/partition/dirichlet.js';
+export { partitionNatural } from './data/partition/natural.js';
+export type { NaturalPartition } from './data/partition/natural.js';
+export { partitionQuantitySkew } from './data/partition/quantity-skew.js';
+export type { QuantitySkewOptions, SizeDistribution } from './data/partition/quantity-skew.js';
+export { partitionReport } from './data/partition/report.js';
+export type { ClientReport, PartitionReport, PartitionSummary } from './data/partition/report.js';
+export { partitionDataset } from './data/partition/partition-spec.js';
+export type { PartitionInput, PartitionSpec } from './data/partition/partition-spec.js';
+// --- end data ---
