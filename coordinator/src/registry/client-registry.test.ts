@@ -1,0 +1,119 @@
+import type { Capabilities } from '@edgefed/shared';
+import { describe, expect, it } from 'vitest';
+import { ClientRegistry, type ClientExpiredEvent } from './client-registry.js';
+import { ManualClock } from './clock.js';
+import { hashResumeToken } from './resume-token.js';
+
+const caps: Capabilities = {
+  runtime: 'node',
+  backend: 'node',
+  exampleCount: 5,
+  deviceClass: 'virtual',
+  eligible: true,
+  clientVersion: '0.1.0',
+};
+
+function setup(resumeGraceMs = 1_000) {
+  const clock = new ManualClock();
+  const registry = new ClientRegistry<string>({ resumeGraceMs, clock });
+  const expired: ClientExpiredEvent<string>[] = [];
+  registry.onExpired((e) => {
+    expired.push(e);
+  });
+  return { clock, registry, expired };
+}
+
+describe('ClientRegistry', () => {
+  it('registers clients with distinct url-safe ids and secret tokens', () => {
+    const { registry } = setup();
+    const a = registry.register({ principal: 'p', capabilities: caps, connectionId: 's1' });
+    const b = registry.register({ principal: 'p', capabilities: caps, connectionId: 's2' });
+    expect(a.record.clientId).not.toBe(b.record.clientId);
+    expect(a.record.clientId).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(a.resumeToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(JSON.stringify(registry.list())).not.toContain(a.resumeToken);
+    expect(registry.size).toBe(2);
+  });
+
+  it('updates lastSeen on touch, only while connected', () => {
+    const { clock, registry } = setup();
+    const { record } = registry.register({ principal: 'p', capabilities: caps, connectionId: 's1' });
+    clock.advance(250);
+    expect(registry.touch(record.clientId)).toBe(true);
+    expect(registry.get(record.clientId)?.lastSeen).toBe(record.registeredAt + 250);
+    registry.disconnect(record.clientId, 's1');
+    expect(registry.touch(record.clientId)).toBe(false);
+    expect(registry.touch('nobody')).toBe(false);
+  });
+
+  it('keeps the identity on resume within grace and rotates the token', () => {
+    const { clock, registry, expired } = setup();
+    const first = registry.register({ principal: 'p', capabilities: caps, connectionId: 's1' });
+    expect(registry.disconnect(first.record.clientId, 's1')).toBe(true);
+    clock.advance(999);
+    const again = registry.resume(first.resumeToken, {
+      principal: 'p',
+      capabilities: caps,
+      connectionId: 's2',
+    });
+    expect(again?.record.clientId).toBe(first.record.clientId);
+    expect(again?.resumed).toBe(true);
+    expect(again?.record.resumeCount).toBe(1);
+    expect(again?.resumeToken).not.toBe(first.resumeToken);
+    clock.advance(10_000);
+    expect(expired).toEqual([]);
+    expect(
+      registry.resume(first.resumeToken, { principal: 'p', capabilities: caps, connectionId: 's3' }),
+    ).toBe(undefined);
+  });
+
+  it('forgets a client after grace and emits expiry', () => {
+    const { clock, registry, expired } = setup();
+    const first = registry.register({ principal: 'p', capabilities: caps, connectionId: 's1' });
+    registry.disconnect(first.record.clientId, 's1');
+    clock.advance(1_000);
+    expect(expired.map((e) => [e.record.clientId, e.reason])).toEqual([
+      [first.record.clientId, 'grace-elapsed'],
+    ]);
+    expect(registry.get(first.record.clientId)).toBeUndefined();
+    expect(
+      registry.resume(first.resumeToken, { principal: 'p', capabilities: caps, connectionId: 's2' }),
+    ).toBe(undefined);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('forgets at once with zero grace', () => {
+    const { registry, expired } = setup(0);
+    const first = registry.register({ principal: 'p', capabilities: caps, connectionId: 's1' });
+    registry.disconnect(first.record.clientId, 's1');
+    expect(expired).toHaveLength(1);
+  });
+
+  it('ignores a stale connection closing after a takeover', () => {
+    const { registry } = setup();
+    const first = registry.register({ principal: 'p', capabilities: caps, connectionId: 's1' });
+    const again = registry.resume(first.resumeToken, {
+      principal: 'q',
+      capabilities: caps,
+      connectionId: 's2',
+    });
+    expect(again?.replacedConnectionId).toBe('s1');
+    expect(registry.disconnect(first.record.clientId, 's1')).toBe(false);
+    expect(registry.get(first.record.clientId)).toMatchObject({ connectionId: 's2', principal: 'q' });
+  });
+
+  it('removes clients on demand and stores only token hashes', () => {
+    const { registry, expired } = setup();
+    const first = registry.register({ principal: 'p', capabilities: caps, connectionId: 's1' });
+    expect(hashResumeToken(first.resumeToken)).toMatch(/^[0-9a-f]{64}$/);
+    expect(registry.remove(first.record.clientId)).toBe(true);
+    expect(registry.remove(first.record.clientId)).toBe(false);
+    expect(expired.map((e) => e.reason)).toEqual(['removed']);
+  });
+
+  it('rejects a negative grace period', () => {
+    expect(() => new ClientRegistry({ resumeGraceMs: -1 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Types of the coordinator's socket.io control plane: options, limits, and the events it
+ * emits to the rest of the coordinator.
+ */
+import type {
+  ClientMessageOf,
+  ClientMessageType,
+  ClientToServerEvents,
+  ErrorCode,
+  HelloMessage,
+  ServerMessageInputOf,
+  ServerToClientEvents,
+} from '@edgefed/shared';
+import type { Server } from 'socket.io';
+import type { ClientRecord, ClientRegistry, ClientExpiredEvent } from '../registry/client-registry.js';
+import type { Clock } from '../registry/clock.js';
+import type { Listener, Unsubscribe } from './listener-set.js';
+import type { InMemoryRejectionCounter, RejectionCounter } from './rejection-counter.js';
+
+/** The socket.io server type the control plane drives. */
+export type ControlPlaneServer = Server<ClientToServerEvents, ServerToClientEvents>;
+
+/** Limits the control plane enforces and announces in `welcome`. */
+export interface ControlPlaneLimits {
+  /** Largest socket.io message in bytes; becomes socket.io's `maxHttpBufferSize`. */
+  readonly maxMessageBytes: number;
+  /** Largest `upload-chunk` data in bytes (must be < maxMessageBytes). */
+  readonly maxChunkBytes: number;
+  /** How often clients should send `heartbeat`. */
+  readonly heartbeatIntervalMs: number;
+  /** How long a new connection may take to send a valid `hello`. */
+  readonly helloTimeoutMs: number;
+}
+
+/** Minimal structured logger (pino's `Logger` fits). */
+export interface ControlPlaneLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Decides who may join. Return the principal (anything: claims, user, run) or throw
+ * EdgefedError `UNAUTHORIZED` / `FORBIDDEN`; any other throw is reported as `INTERNAL`.
+ */
+export type Authenticate<P> = (token: string, hello: HelloMessage) => Promise<P> | P;
+
+/** Options for `createControlPlane`. */
+export interface ControlPlaneOptions<P> {
+  /** An attached socket.io server (its `engine` must exist). */
+  readonly io: ControlPlaneServer;
+  readonly authenticate: Authenticate<P>;
+  readonly registry: ClientRegistry<P>;
+  readonly limits: ControlPlaneLimits;
+  readonly logger?: ControlPlaneLogger;
+  /** External sink for rejection counts (e.g. Prometheus); in-memory counts are always kept. */
+  readonly rejectionCounter?: RejectionCounter;
+  /** Time for hello timeouts and `serverTime`; defaults to the system clock. */
+  readonly clock?: Clock;
+}
+
+/** Message types delivered to subscribers after the handshake (everything but `hello`). */
+export type InboundMessageType = Exclude<ClientMessageType, 'hello'>;
+
+/** A validated message from an identified client. */
+export interface InboundMessageEvent<T extends InboundMessageType> {
+  readonly clientId: string;
+  readonly message: ClientMessageOf<T>;
+}
+
+/** A client finished the handshake with a new identity. */
+export interface ClientJoinedEvent<P> {
+  readonly clientId: string;
+  readonly record: ClientRecord<P>;
+}
+
+/** A client came back within grace and kept its identity (in-flight tasks may continue). */
+export interface ClientResumedEvent<P> {
+  readonly clientId: string;
+  readonly record: ClientRecord<P>;
+  /** True when the previous connection was still open and has been closed (CONFLICT). */
+  readonly replacedConnection: boolean;
+}
+
+/** A client's connection closed; it may still resume until its grace period ends. */
+export interface ClientLeftEvent {
+  readonly clientId: string;
+  /** socket.io's disconnect reason (`transport close`, `ping timeout`, ...). */
+  readonly reason: string;
+}
+
+/** The coordinator's view of the control plane. */
+export interface ControlPlane<P> {
+  onClientJoined(listener: Listener<ClientJoinedEvent<P>>): Unsubscribe;
+  onClientResumed(listener: Listener<ClientResumedEvent<P>>): Unsubscribe;
+  onClientLeft(listener: Listener<ClientLeftEvent>): Unsubscribe;
+  /** A client's grace period ended (or it was removed): forget its tasks. */
+  onClientExpired(listener: Listener<ClientExpiredEvent<P>>): Unsubscribe;
+  /**
+   * Subscribes to validated messages of `type`. For `result` and `upload-chunk` the client's
+   * ack waits for all listeners: ok when all succeed, otherwise the first error (an
+   * EdgefedError's code, or INTERNAL). With no listener they are rejected as UNAVAILABLE.
+   * For other types a listener's EdgefedError is sent back as an `error` message.
+   */
+  onMessage<T extends InboundMessageType>(type: T, listener: Listener<InboundMessageEvent<T>>): Unsubscribe;
+  /**
+   * Sends a message to a connected client, validated first. Returns false when the client is
+   * not connected. @throws EdgefedError `INVALID_MESSAGE` for an invalid message (a bug).
+   */
+  send(clientId: string, message: ServerOutbound): boolean;
+  /** Sends `error` (when given) and closes the client's connection. False when not connected. */
+  disconnect(clientId: string, error?: { readonly code: ErrorCode; readonly message: string }): boolean;
+  /** True while `clientId` has an open, greeted connection. */
+  isConnected(clientId: string): boolean;
+  /** Ids of clients with an open, greeted connection. */
+  connectedClientIds(): string[];
+  /** Rejected inbound messages so far, by code. */
+  readonly rejections: InMemoryRejectionCounter;
+  /** Stops accepting connections through this plane and closes every socket it owns. */
+  close(): void;
+}
+
+/** Messages the coordinator may push to a client (welcome is the handshake's own). */
+export type ServerOutbound = ServerMessageInputOf<'task' | 'cancel' | 'heartbeat' | 'error'>;

@@ -1,0 +1,193 @@
+/**
+ * The coordinator's socket.io control plane: handshake, validation of every inbound
+ * message, client lifecycle events and typed message subscriptions. Binary data and
+ * models travel elsewhere (uploads as acked `upload-chunk` events, models over HTTP).
+ */
+import { EdgefedError, parseMessage, type Limits } from '@edgefed/shared';
+import type { Socket } from 'socket.io';
+import type { ClientExpiredEvent } from '../registry/client-registry.js';
+import { systemClock } from '../registry/clock.js';
+import type {
+  ClientJoinedEvent,
+  ClientLeftEvent,
+  ClientResumedEvent,
+  ControlPlane,
+  ControlPlaneLimits,
+  ControlPlaneLogger,
+  ControlPlaneOptions,
+  InboundMessageEvent,
+  InboundMessageType,
+} from './control-plane-types.js';
+import { ListenerSet, type Listener } from './listener-set.js';
+import { InMemoryRejectionCounter } from './rejection-counter.js';
+import type { SessionContext } from './session-context.js';
+import { SocketSession } from './socket-session.js';
+
+const silent: ControlPlaneLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** @throws EdgefedError `INVALID_ARGUMENT` for non-positive or inconsistent limits. */
+function checkLimits(limits: ControlPlaneLimits): void {
+  for (const [key, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || (value as number) <= 0) {
+      throw new EdgefedError('INVALID_ARGUMENT', `limits.${key} must be a positive integer`, {
+        details: { [key]: value as unknown },
+      });
+    }
+  }
+  if (limits.maxChunkBytes >= limits.maxMessageBytes) {
+    throw new EdgefedError('INVALID_ARGUMENT', 'limits.maxChunkBytes must be below limits.maxMessageBytes', {
+      details: { maxChunkBytes: limits.maxChunkBytes, maxMessageBytes: limits.maxMessageBytes },
+    });
+  }
+}
+
+/** The parts of engine.io's server that hold the message size limit. */
+interface EngineLimits {
+  readonly opts: { maxHttpBufferSize?: number };
+  /** The `ws` server behind the websocket transport (created with the old limit). */
+  readonly ws?: { readonly options?: { maxPayload?: number } };
+}
+
+/** Applies `maxMessageBytes` to engine.io (polling) and its ws server (websocket). */
+function applyBufferLimit(io: ControlPlaneOptions<unknown>['io'], maxBytes: number): void {
+  const engine = io.engine as unknown as EngineLimits | undefined;
+  if (engine === undefined) {
+    throw new EdgefedError('FAILED_PRECONDITION', 'Attach the socket.io server to an HTTP server first');
+  }
+  engine.opts.maxHttpBufferSize = maxBytes;
+  if (engine.ws?.options !== undefined) engine.ws.options.maxPayload = maxBytes;
+}
+
+/**
+ * Starts serving the control plane on `io`'s main namespace. Sets socket.io's
+ * `maxHttpBufferSize` from `limits.maxMessageBytes` (messages above it make socket.io
+ * close the connection, which the client sees as a transport close).
+ *
+ * @throws EdgefedError `INVALID_ARGUMENT` for bad limits, `FAILED_PRECONDITION` when `io`
+ *   is not attached to an HTTP server yet.
+ */
+export function createControlPlane<P>(options: ControlPlaneOptions<P>): ControlPlane<P> {
+  const { io, registry, limits } = options;
+  checkLimits(limits);
+  applyBufferLimit(io, limits.maxMessageBytes);
+  const logger = options.logger ?? silent;
+  const logListenerError = (error: unknown): void => {
+    logger.error({ err: error }, 'control-plane listener failed');
+  };
+  const rejections = new InMemoryRejectionCounter();
+  const joined = new ListenerSet<ClientJoinedEvent<P>>(logListenerError);
+  const resumed = new ListenerSet<ClientResumedEvent<P>>(logListenerError);
+  const left = new ListenerSet<ClientLeftEvent>(logListenerError);
+  const handlers = new Map<InboundMessageType, ListenerSet<InboundMessageEvent<InboundMessageType>>>();
+  const sessions = new Map<string, SocketSession<P>>();
+  const welcomeLimits: Limits = {
+    maxMessageBytes: limits.maxMessageBytes,
+    maxChunkBytes: limits.maxChunkBytes,
+    heartbeatIntervalMs: limits.heartbeatIntervalMs,
+    resumeGraceMs: registry.resumeGraceMs,
+  };
+
+  const ctx: SessionContext<P> = {
+    limits,
+    welcomeLimits,
+    clock: options.clock ?? systemClock,
+    logger,
+    registry,
+    authenticate: options.authenticate,
+    countRejection(code) {
+      rejections.increment(code);
+      options.rejectionCounter?.increment(code);
+    },
+    admit({ session, hello, principal }) {
+      const args = { principal, capabilities: hello.capabilities, connectionId: session.socket.id };
+      const resumedAdmission =
+        hello.resumeToken === undefined ? undefined : registry.resume(hello.resumeToken, args);
+      const admission = resumedAdmission ?? registry.register(args);
+      const clientId = admission.record.clientId;
+      const previous = sessions.get(clientId);
+      sessions.set(clientId, session);
+      if (previous !== undefined && previous !== session) {
+        previous.reject(new EdgefedError('CONFLICT', 'Replaced by a newer connection of the same client'), {
+          fatal: true,
+        });
+      }
+      return admission;
+    },
+    announce(admission) {
+      const clientId = admission.record.clientId;
+      logger.info({ clientId, resumed: admission.resumed }, 'client admitted');
+      if (admission.resumed) {
+        const replacedConnection = admission.replacedConnectionId !== undefined;
+        void resumed.emit({ clientId, record: admission.record, replacedConnection });
+      } else {
+        void joined.emit({ clientId, record: admission.record });
+      }
+    },
+    dispatch(clientId, message, needsHandler) {
+      const set = handlers.get(message.type);
+      if (set === undefined || set.size === 0) {
+        if (!needsHandler) return Promise.resolve([]);
+        return Promise.resolve([
+          new EdgefedError('UNAVAILABLE', `Nothing accepts "${message.type}" right now`),
+        ]);
+      }
+      return set.emit({ clientId, message });
+    },
+    toClientError(error) {
+      if (error instanceof EdgefedError) return error;
+      logListenerError(error);
+      return new EdgefedError('INTERNAL', 'Internal error');
+    },
+    release(session, reason) {
+      const clientId = session.clientId;
+      if (clientId === undefined || sessions.get(clientId) !== session) return;
+      sessions.delete(clientId);
+      if (registry.disconnect(clientId, session.socket.id)) {
+        logger.info({ clientId, reason }, 'client left');
+        void left.emit({ clientId, reason });
+      }
+    },
+  };
+
+  const onConnection = (socket: Socket): void => {
+    new SocketSession<P>(socket, ctx).start();
+  };
+  io.on('connection', onConnection);
+
+  return {
+    onClientJoined: (listener) => joined.add(listener),
+    onClientResumed: (listener) => resumed.add(listener),
+    onClientLeft: (listener) => left.add(listener),
+    onClientExpired: (listener: Listener<ClientExpiredEvent<P>>) => registry.onExpired(listener),
+    onMessage(type, listener) {
+      let set = handlers.get(type);
+      if (set === undefined) {
+        set = new ListenerSet(logListenerError);
+        handlers.set(type, set);
+      }
+      return set.add(listener as unknown as Listener<InboundMessageEvent<InboundMessageType>>);
+    },
+    send(clientId, message) {
+      const parsed = parseMessage('server-to-client', message);
+      const session = sessions.get(clientId);
+      if (session === undefined) return false;
+      session.emit(parsed);
+      return true;
+    },
+    disconnect(clientId, error) {
+      const session = sessions.get(clientId);
+      if (session === undefined) return false;
+      if (error === undefined) session.close();
+      else session.reject(new EdgefedError(error.code, error.message), { fatal: true });
+      return true;
+    },
+    isConnected: (clientId) => sessions.has(clientId),
+    connectedClientIds: () => [...sessions.keys()],
+    rejections,
+    close() {
+      io.off('connection', onConnection);
+      for (const socket of io.sockets.sockets.values()) socket.disconnect(true);
+      sessions.clear();
+    },
+  };
+}
