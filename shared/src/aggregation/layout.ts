@@ -158,3 +158,24 @@ export function unflatten(layout: TensorLayout, flat: Float32Array): TensorMap {
   }
   return out;
 }
+
+/**
+ * Throws `NAME_MISMATCH` when `actual` has other tensor names or order than `expected`, and
+ * `SHAPE_MISMATCH` when a tensor's shape differs. Used to check stored state against a model.
+ */
+export function assertSameLayout(expected: TensorLayout, actual: TensorLayout): void {
+  const names = (l: TensorLayout): string[] => l.entries.map((e) => e.name);
+  if (names(expected).join('\u0000') !== names(actual).join('\u0000')) {
+    throw new EdgefedError('NAME_MISMATCH', 'Tensor names differ from the expected layout', {
+      details: { expected: names(expected), actual: names(actual) },
+    });
+  }
+  expected.entries.forEach((e, i) => {
+    const a = actual.entries[i];
+    if (a === undefined || !sameShape(e.shape, a.shape)) {
+      throw new EdgefedError('SHAPE_MISMATCH', `Tensor "${e.name}" has another shape than expected`, {
+        details: { name: e.name, expected: [...e.shape], actual: a === undefined ? null : [...a.shape] },
+      });
+    }
+  });
+}

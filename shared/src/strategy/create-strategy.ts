@@ -1,0 +1,37 @@
+/**
+ * createStrategy: builds a strategy from a JSON-style config, so the coordinator and the CLI
+ * can take `{ "name": "fedadam", ... }` from a file or the command line.
+ */
+import { FedAdagrad, FedAdam, FedYogi } from './adaptive.js';
+import { parseStrategyConfig } from './config.js';
+import { FedAvgM } from './fed-avg-m.js';
+import { FedAvg } from './fed-avg.js';
+import { FedProx } from './fed-prox.js';
+import { FedMedian, FedTrimmedAvg } from './robust.js';
+import type { Strategy } from './types.js';
+
+/**
+ * Validates `config` ({@link parseStrategyConfig}: `INVALID_CONFIG` with the issues for an
+ * unknown name or a bad parameter) and returns a fresh strategy with empty server state.
+ */
+export function createStrategy(config: unknown): Strategy {
+  const c = parseStrategyConfig(config);
+  switch (c.name) {
+    case 'fedavg':
+      return new FedAvg(c);
+    case 'fedavgm':
+      return new FedAvgM(c);
+    case 'fedprox':
+      return new FedProx(c);
+    case 'fedadam':
+      return new FedAdam(c);
+    case 'fedyogi':
+      return new FedYogi(c);
+    case 'fedadagrad':
+      return new FedAdagrad(c);
+    case 'fedmedian':
+      return new FedMedian(c);
+    case 'fedtrimmedavg':
+      return new FedTrimmedAvg(c);
+  }
+}
