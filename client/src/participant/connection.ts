@@ -1,0 +1,373 @@
+/**
+ * The participant's connection to a coordinator over socket.io: `hello` -> `welcome`
+ * handshake, validation of every inbound message, heartbeats, and reconnects with
+ * exponential backoff + jitter that resume the same identity (resume token) when the
+ * coordinator still remembers it.
+ */
+import {
+  ackResponseSchema,
+  EdgefedError,
+  fromWireError,
+  helloSchema,
+  isAckedMessageType,
+  isServerMessageType,
+  parseMessage,
+  PROTOCOL_VERSION,
+  toEdgefedError,
+  type ClientToServerEvents,
+  type ErrorCode,
+  type ErrorMessage,
+  type ServerMessage,
+  type ServerToClientEvents,
+  type WelcomeMessage,
+} from '@edgefed/shared';
+import { io, type Socket } from 'socket.io-client';
+import { backoffDelay, resolveBackoff, type ResolvedBackoff } from './connection-backoff.js';
+import { ConnectionEmitter } from './connection-emitter.js';
+import type {
+  ConnectOptions,
+  Connection,
+  ConnectionEvents,
+  SendableMessage,
+  SendOptions,
+} from './connection-types.js';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type State = 'connecting' | 'ready' | 'waiting' | 'closed';
+type Timer = ReturnType<typeof setTimeout>;
+
+/** Errors before `welcome` after which a retry can help; any other one ends the connection. */
+const RETRYABLE_BEFORE_WELCOME: ReadonlySet<ErrorCode> = new Set([
+  'TIMEOUT',
+  'UNAVAILABLE',
+  'INTERNAL',
+  'RATE_LIMITED',
+]);
+/** Errors after `welcome` that end the connection (the coordinator closes it too). */
+const FATAL_AFTER_WELCOME: ReadonlySet<ErrorCode> = new Set([
+  'CONFLICT',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'PROTOCOL_VERSION',
+]);
+
+/**
+ * Connects to a coordinator and resolves once the first `welcome` arrives.
+ *
+ * @throws EdgefedError `TIMEOUT` (no welcome within `timeoutMs`, retries included),
+ *   `ABORTED` (signal), the coordinator's code for a refused handshake
+ *   (`PROTOCOL_VERSION`, `UNAUTHORIZED`, `INVALID_MESSAGE`, ...), `UNAVAILABLE` when
+ *   `reconnect.maxAttempts` ran out, `INVALID_ARGUMENT` for bad options.
+ */
+export async function connect(options: ConnectOptions): Promise<Connection> {
+  const connection = new ParticipantConnection(options);
+  await connection.start();
+  return connection;
+}
+
+class ParticipantConnection implements Connection {
+  readonly #options: ConnectOptions;
+  readonly #backoff: ResolvedBackoff;
+  readonly #socket: ClientSocket;
+  readonly #emitter: ConnectionEmitter<ConnectionEvents>;
+  #state: State = 'connecting';
+  #welcome: WelcomeMessage | undefined;
+  #attempt = 0;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #retryTimer: Timer | undefined;
+  #pending: { resolve: () => void; reject: (error: EdgefedError) => void } | undefined;
+  #detachSignal: (() => void) | undefined;
+
+  constructor(options: ConnectOptions) {
+    if (options.url === '' || options.token === '') {
+      throw new EdgefedError('INVALID_ARGUMENT', 'connect needs a url and a token');
+    }
+    this.#options = options;
+    this.#backoff = resolveBackoff(options.reconnect);
+    this.#emitter = new ConnectionEmitter(
+      options.onListenerError ??
+        ((e: unknown) => {
+          console.error(e);
+        }),
+    );
+    this.#socket = io(options.url, {
+      autoConnect: false,
+      reconnection: false,
+      forceNew: true,
+      transports: [...(options.transports ?? ['websocket'])],
+      ...(options.path === undefined ? {} : { path: options.path }),
+    });
+    this.#socket.on('connect', () => {
+      this.#sendHello();
+    });
+    this.#socket.on('connect_error', (error) => {
+      this.#onSocketDown(`connect_error: ${error.message}`);
+    });
+    this.#socket.on('disconnect', (reason) => {
+      this.#onSocketDown(reason);
+    });
+    this.#socket.onAny((event: string, ...args: unknown[]) => {
+      this.#onInbound(event, args);
+    });
+  }
+
+  get clientId(): string {
+    return this.welcome.clientId;
+  }
+
+  get welcome(): WelcomeMessage {
+    if (this.#welcome === undefined) throw new EdgefedError('FAILED_PRECONDITION', 'Not welcomed yet');
+    return this.#welcome;
+  }
+
+  get connected(): boolean {
+    return this.#state === 'ready';
+  }
+
+  /** Opens the socket; resolves on the first welcome. */
+  start(): Promise<void> {
+    const { signal } = this.#options;
+    const timeoutMs = this.#options.timeoutMs ?? 15_000;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#shutdown(
+          new EdgefedError('TIMEOUT', `No welcome from ${this.#options.url} within ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      const onAbort = (): void => {
+        this.#shutdown(new EdgefedError('ABORTED', 'connect was aborted'));
+      };
+      this.#detachSignal = () => {
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.#pending = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      if (signal?.aborted === true) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#socket.connect();
+    });
+  }
+
+  on<K extends keyof ConnectionEvents>(event: K, handler: (value: ConnectionEvents[K]) => void): () => void {
+    return this.#emitter.on(event, handler);
+  }
+
+  async send(message: SendableMessage, options: SendOptions = {}): Promise<void> {
+    if (this.#state !== 'ready') throw new EdgefedError('UNAVAILABLE', `Not connected (${this.#state})`);
+    if ((message as { type: unknown }).type === 'hello') {
+      throw new EdgefedError('INVALID_ARGUMENT', 'hello is sent by the connection itself');
+    }
+    const parsed = parseMessage('client-to-server', message);
+    // The typed emit cannot take a union of events; the message was validated just above.
+    type UntypedEmitter = { emit(event: string, ...args: unknown[]): unknown };
+    if (!isAckedMessageType(parsed.type)) {
+      (this.#socket as unknown as UntypedEmitter).emit(parsed.type, parsed);
+      return;
+    }
+    const timeoutMs = options.timeoutMs ?? this.#options.ackTimeoutMs ?? 30_000;
+    const raw = await new Promise<unknown>((resolve, reject) => {
+      const timed = this.#socket.timeout(timeoutMs) as unknown as UntypedEmitter;
+      timed.emit(parsed.type, parsed, (error: Error | null, response: unknown) => {
+        if (error === null) resolve(response);
+        else if (this.#socket.connected)
+          reject(new EdgefedError('TIMEOUT', `No ack for ${parsed.type} in ${timeoutMs} ms`));
+        else reject(new EdgefedError('UNAVAILABLE', `Disconnected before ${parsed.type} was acknowledged`));
+      });
+    });
+    const ack = ackResponseSchema.safeParse(raw);
+    if (!ack.success) {
+      const error = new EdgefedError('INVALID_MESSAGE', `Invalid ack for ${parsed.type}`);
+      this.#emitter.emit('protocol-error', error);
+      throw error;
+    }
+    if (!ack.data.ok) throw wireError(ack.data.error);
+  }
+
+  close(): Promise<void> {
+    this.#shutdown(undefined);
+    return Promise.resolve();
+  }
+
+  #sendHello(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'connecting';
+    const caps = this.#options.capabilities;
+    const resumeToken = this.#welcome?.resumeToken;
+    const hello = helloSchema.safeParse({
+      type: 'hello',
+      protocolVersion: this.#options.protocolVersion ?? PROTOCOL_VERSION,
+      token: this.#options.token,
+      capabilities: typeof caps === 'function' ? caps() : caps,
+      ...(resumeToken === undefined ? {} : { resumeToken }),
+    });
+    if (!hello.success) {
+      const issues = hello.error.issues.map((i) => i.path.map(String).join('.'));
+      this.#shutdown(
+        new EdgefedError('INVALID_ARGUMENT', 'Invalid hello (capabilities?)', { details: { issues } }),
+      );
+      return;
+    }
+    this.#socket.emit('hello', hello.data);
+  }
+
+  #onInbound(event: string, args: unknown[]): void {
+    if (this.#state === 'closed') return;
+    let message: ServerMessage;
+    try {
+      message = validateInbound(event, args);
+    } catch (error) {
+      this.#reportInvalid(event, toEdgefedError(error));
+      return;
+    }
+    switch (message.type) {
+      case 'welcome':
+        this.#onWelcome(message);
+        break;
+      case 'error':
+        this.#onServerError(message);
+        break;
+      case 'task':
+        this.#emitter.emit('task', message);
+        break;
+      case 'cancel':
+        this.#emitter.emit('cancel', message);
+        break;
+      case 'heartbeat':
+        this.#emitter.emit('heartbeat', message);
+        break;
+    }
+  }
+
+  #reportInvalid(event: string, error: EdgefedError): void {
+    this.#emitter.emit('protocol-error', error);
+    if (this.#state !== 'ready') return;
+    const correlationId = event.slice(0, 256);
+    this.#socket.emit('error', {
+      type: 'error',
+      ...error.toWire(),
+      ...(correlationId === '' ? {} : { correlationId }),
+    });
+  }
+
+  #onWelcome(welcome: WelcomeMessage): void {
+    if (this.#state !== 'connecting') {
+      this.#reportInvalid(
+        'welcome',
+        new EdgefedError('INVALID_MESSAGE', 'Unexpected welcome (already greeted)'),
+      );
+      return;
+    }
+    const previousClientId = this.#welcome?.clientId;
+    this.#welcome = welcome;
+    this.#attempt = 0;
+    this.#state = 'ready';
+    this.#startHeartbeat(welcome.limits.heartbeatIntervalMs);
+    this.#emitter.emit('welcome', welcome);
+    if (previousClientId === welcome.clientId) {
+      this.#emitter.emit('resumed', { clientId: welcome.clientId });
+    } else if (previousClientId !== undefined) {
+      this.#emitter.emit('rejoined', { clientId: welcome.clientId, previousClientId });
+    }
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.resolve();
+  }
+
+  #onServerError(message: ErrorMessage): void {
+    this.#emitter.emit('error', message);
+    const fatal =
+      this.#state === 'ready'
+        ? FATAL_AFTER_WELCOME.has(message.code)
+        : !RETRYABLE_BEFORE_WELCOME.has(message.code);
+    if (fatal) this.#shutdown(wireError(message));
+  }
+
+  #startHeartbeat(intervalMs: number): void {
+    this.#stopHeartbeat();
+    this.#heartbeat = setInterval(() => {
+      if (this.#state === 'ready') this.#socket.emit('heartbeat', { type: 'heartbeat', sentAt: Date.now() });
+    }, intervalMs);
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
+  #onSocketDown(reason: string): void {
+    this.#stopHeartbeat();
+    if (this.#state === 'closed' || this.#state === 'waiting') return;
+    this.#state = 'waiting';
+    if (this.#attempt >= this.#backoff.maxAttempts) {
+      this.#emitter.emit('disconnected', { reason, willReconnect: false });
+      this.#shutdown(
+        new EdgefedError('UNAVAILABLE', `Gave up after ${this.#attempt} reconnect attempts (${reason})`),
+      );
+      return;
+    }
+    const attempt = this.#attempt++;
+    const delayMs = backoffDelay(attempt, this.#backoff, this.#options.random ?? Math.random);
+    this.#emitter.emit('disconnected', { reason, willReconnect: true });
+    this.#emitter.emit('reconnecting', { attempt: attempt + 1, delayMs });
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#state !== 'waiting') return;
+      this.#state = 'connecting';
+      this.#socket.connect();
+    }, delayMs);
+  }
+
+  #shutdown(error: EdgefedError | undefined): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#stopHeartbeat();
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#detachSignal?.();
+    this.#socket.disconnect();
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.reject(error ?? new EdgefedError('ABORTED', 'Closed before the coordinator welcomed us'));
+    this.#emitter.emit('closed', error === undefined ? {} : { error });
+    this.#emitter.clear();
+  }
+}
+
+/** Rebuilds an EdgefedError from a parsed wire error (absent details stay absent). */
+function wireError(wire: {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown> | undefined;
+}): EdgefedError {
+  const { code, message, details } = wire;
+  return fromWireError(details === undefined ? { code, message } : { code, message, details });
+}
+
+/** Validates one inbound event: a known type, one argument, `type` equal to the event name. */
+function validateInbound(event: string, args: unknown[]): ServerMessage {
+  const shown = event.slice(0, 64);
+  if (!isServerMessageType(event)) {
+    throw new EdgefedError('UNKNOWN_MESSAGE_TYPE', `Unknown event "${shown}"`, { details: { type: shown } });
+  }
+  const raw = args[0];
+  const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+  if (args.length !== 1 || type !== event) {
+    throw new EdgefedError('INVALID_MESSAGE', `Event "${shown}" must carry one message of that type`, {
+      details: {
+        type: shown,
+        issues: [{ path: 'type', code: 'mismatch', message: 'type must equal the event name' }],
+      },
+    });
+  }
+  return parseMessage('server-to-client', raw);
+}
