@@ -3,3 +3,35 @@
  * admin API and dashboard.
  */
 export { EdgefedError } from '@edgefed/shared';
+// --- control plane (transport) and client registry ---
+export { createControlPlane, DEFAULT_CONTROL_PLANE_LIMITS } from './transport/control-plane.js';
+export type {
+  Authenticate,
+  ClientJoinedEvent,
+  ClientLeftEvent,
+  ClientResumedEvent,
+  ControlPlane,
+  ControlPlaneLimits,
+  ControlPlaneLogger,
+  ControlPlaneOptions,
+  ControlPlaneServer,
+  InboundMessageEvent,
+  InboundMessageType,
+  ServerOutbound,
+} from './transport/control-plane-types.js';
+export { InMemoryRejectionCounter } from './transport/rejection-counter.js';
+export type { RejectionCounter } from './transport/rejection-counter.js';
+export { ListenerSet } from './transport/listener-set.js';
+export type { Listener, Unsubscribe } from './transport/listener-set.js';
+export { ClientRegistry } from './registry/client-registry.js';
+export type {
+  Admission,
+  ClientExpiredEvent,
+  ClientRecord,
+  ClientRegistryOptions,
+  ConnectArgs,
+  ExpiryReason,
+} from './registry/client-registry.js';
+export { ManualClock, systemClock } from './registry/clock.js';
+export type { Clock } from './registry/clock.js';
+// --- end control plane ---

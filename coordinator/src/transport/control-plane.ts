@@ -23,6 +23,17 @@ import { InMemoryRejectionCounter } from './rejection-counter.js';
 import type { SessionContext } from './session-context.js';
 import { SocketSession } from './socket-session.js';
 
+/**
+ * Sensible limits: 2 MiB messages, 1 MiB upload chunks, a heartbeat every 10 s, 10 s to say
+ * hello. Models travel over HTTP, so messages stay small.
+ */
+export const DEFAULT_CONTROL_PLANE_LIMITS: ControlPlaneLimits = {
+  maxMessageBytes: 2 * 1024 * 1024,
+  maxChunkBytes: 1024 * 1024,
+  heartbeatIntervalMs: 10_000,
+  helloTimeoutMs: 10_000,
+};
+
 const silent: ControlPlaneLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** @throws EdgefedError `INVALID_ARGUMENT` for non-positive or inconsistent limits. */
