@@ -96,14 +96,7 @@ describe('strategy numerics (hand-computed)', () => {
       round: 1,
       availableClients: [{ id: 'a' }, { id: 'b' }],
       globalVersion: 'v1',
-      rng: {
-        nextInt: () => 0,
-        nextFloat: () => 0,
-        nextUint32: () => 0,
-        normal: () => 0,
-        logGamma: () => 0,
-        shuffle: (a) => a,
-      },
+      rng: createPrng(1),
     });
     expect(plan.hyperParameters).toEqual({ learningRate: 0.05, proximalMu: 0.1 });
   });
