@@ -131,3 +131,61 @@ export type { ClientReport, PartitionReport, PartitionSummary } from './data/par
 export { partitionDataset } from './data/partition/partition-spec.js';
 export type { PartitionInput, PartitionSpec } from './data/partition/partition-spec.js';
 // --- end data ---
+// --- aggregation and strategies ---
+export {
+  assertFinite,
+  assertSameLayout,
+  isAllFinite,
+  layoutData,
+  tensorLayout,
+  unflatten,
+} from './aggregation/layout.js';
+export type { LayoutEntry, TensorLayout } from './aggregation/layout.js';
+export { WeightedMeanAccumulator } from './aggregation/weighted-mean.js';
+export { DEFAULT_BLOCK_SIZE, reduceColumns } from './aggregation/column-blocks.js';
+export type { ColumnReducer, ReduceColumnsOptions } from './aggregation/column-blocks.js';
+export { coordinateMedian, medianOfSegment } from './aggregation/coordinate-median.js';
+export type { MedianOptions } from './aggregation/coordinate-median.js';
+export { coordinateTrimmedMean, trimCount, trimmedMeanReducer } from './aggregation/trimmed-mean.js';
+export type { TrimmedMeanOptions } from './aggregation/trimmed-mean.js';
+export type {
+  AggregateEvaluateInput,
+  AggregateFitInput,
+  ClientCandidate,
+  ConfigureInput,
+  EvaluateAggregate,
+  EvaluatePlan,
+  EvaluateResult,
+  Failure,
+  FitAggregate,
+  FitPlan,
+  FitResult,
+  Metrics,
+  ResultStream,
+  Scalar,
+  ScalarRecord,
+  Strategy,
+  StrategyMemory,
+  StrategyState,
+} from './strategy/types.js';
+export { parseStrategyConfig, STRATEGY_NAMES, strategyConfigSchema } from './strategy/config.js';
+export type {
+  CommonStrategyConfig,
+  StrategyConfig,
+  StrategyConfigInput,
+  StrategyConfigOf,
+  StrategyName,
+} from './strategy/config.js';
+export { createStrategy } from './strategy/create-strategy.js';
+export { BaseStrategy } from './strategy/base-strategy.js';
+export type { ServerStepInput } from './strategy/base-strategy.js';
+export { FedAvg } from './strategy/fed-avg.js';
+export { FedProx } from './strategy/fed-prox.js';
+export { FedAvgM } from './strategy/fed-avg-m.js';
+export { AdaptiveStrategy, FedAdagrad, FedAdam, FedYogi } from './strategy/adaptive.js';
+export { FedMedian, FedTrimmedAvg } from './strategy/robust.js';
+export { selectClients } from './strategy/selection.js';
+export type { Selection, SelectionOptions } from './strategy/selection.js';
+export { strategyConformance } from './strategy/strategy-conformance.js';
+export type { ConformanceCase, StrategyFactory } from './strategy/strategy-conformance.js';
+// --- end aggregation and strategies ---
