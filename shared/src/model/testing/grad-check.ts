@@ -58,7 +58,7 @@ export interface GradCheckResult {
   readonly input: string;
   readonly analytic: number;
   readonly numeric: number;
-  /** |analytic - numeric| / max(1, |analytic|, |numeric|). */
+  /** |analytic - numeric| / max(|analytic|, |numeric|, floor); floor 1e-2 (float32) or 1e-6 (float64). */
   readonly error: number;
 }
 
@@ -111,6 +111,7 @@ export async function checkGradients(options: GradCheckOptions): Promise<GradChe
   }
   const at0 = await run(base);
   const h = options.step ?? (floatType === 'float64' ? 1e-5 : 1e-2);
+  const floor = floatType === 'float64' ? 1e-6 : 1e-2;
   const results: GradCheckResult[] = [];
   for (const w of wrt) {
     const x = base[w];
@@ -127,7 +128,7 @@ export async function checkGradients(options: GradCheckOptions): Promise<GradChe
       };
       const numeric = ((await shifted(1)) - (await shifted(-1))) / (2 * h);
       const analytic = dot(g.data, vn);
-      const error = Math.abs(analytic - numeric) / Math.max(1, Math.abs(analytic), Math.abs(numeric));
+      const error = Math.abs(analytic - numeric) / Math.max(floor, Math.abs(analytic), Math.abs(numeric));
       results.push({ input: w, analytic, numeric, error });
     }
   }
