@@ -35,3 +35,17 @@ export type {
 export { ManualClock, systemClock } from './registry/clock.js';
 export type { Clock } from './registry/clock.js';
 // --- end control plane ---
+// --- datasets ---
+export { clearDatasetCache, loadDataset, loadIdxDataset } from './datasets/load-dataset.js';
+export type { LoadDatasetOptions, LoadIdxDatasetOptions } from './datasets/load-dataset.js';
+export {
+  checkDatasetRequest,
+  DATASET_NAMES,
+  DATASET_SPLITS,
+  datasetFiles,
+  FASHION_MNIST_DIR,
+  mnistDirectory,
+} from './datasets/dataset-sources.js';
+export type { DatasetName, DatasetSplit, IdxFiles } from './datasets/dataset-sources.js';
+export { readIdxFile } from './datasets/read-idx-file.js';
+// --- end datasets ---
