@@ -90,13 +90,16 @@ export interface ClientLeftEvent {
   readonly reason: string;
 }
 
-/** The coordinator's view of the control plane. */
+/**
+ * The coordinator's view of the control plane. The `on*` subscription methods may be
+ * passed around detached (`this: void`); each returns its unsubscribe function.
+ */
 export interface ControlPlane<P> {
-  onClientJoined(listener: Listener<ClientJoinedEvent<P>>): Unsubscribe;
-  onClientResumed(listener: Listener<ClientResumedEvent<P>>): Unsubscribe;
-  onClientLeft(listener: Listener<ClientLeftEvent>): Unsubscribe;
+  onClientJoined(this: void, listener: Listener<ClientJoinedEvent<P>>): Unsubscribe;
+  onClientResumed(this: void, listener: Listener<ClientResumedEvent<P>>): Unsubscribe;
+  onClientLeft(this: void, listener: Listener<ClientLeftEvent>): Unsubscribe;
   /** A client's grace period ended (or it was removed): forget its tasks. */
-  onClientExpired(listener: Listener<ClientExpiredEvent<P>>): Unsubscribe;
+  onClientExpired(this: void, listener: Listener<ClientExpiredEvent<P>>): Unsubscribe;
   /**
    * Subscribes to validated messages of `type`. For `result` and `upload-chunk` the client's
    * ack waits for all listeners: ok when all succeed, otherwise the first error (an
