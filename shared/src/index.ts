@@ -189,3 +189,53 @@ export type { Selection, SelectionOptions } from './strategy/selection.js';
 export { strategyConformance } from './strategy/strategy-conformance.js';
 export type { ConformanceCase, StrategyFactory } from './strategy/strategy-conformance.js';
 // --- end aggregation and strategies ---
+// --- tensors: codec, chunking, conversion; compression ---
+export { DTYPE_BYTES, float32Tensor, sameShape, shapeSize } from './tensor/tensor.js';
+export type { DType, DTypeArrays, Float32Tensor, Tensor, TensorMap } from './tensor/tensor.js';
+export { assertValidTensor } from './tensor/validate.js';
+export { crc32c, crc32cUpdate } from './tensor/crc32c.js';
+export {
+  CODEC_ALIGNMENT,
+  CODEC_ERROR_CODES,
+  CODEC_FORMAT_VERSION,
+  CODEC_MAGIC,
+  DEFAULT_MAX_DECODE_BYTES,
+} from './tensor/codec-format.js';
+export type { CodecErrorCode } from './tensor/codec-format.js';
+export { encodeTensorMap } from './tensor/codec-encode.js';
+export { decodeTensorMap } from './tensor/codec-decode.js';
+export type { DecodeOptions } from './tensor/codec-decode.js';
+export {
+  float16ArrayToFloat32,
+  float16BitsToFloat32,
+  float32ArrayToFloat16,
+  float32ToFloat16Bits,
+} from './tensor/float16.js';
+export { dequantizeInt8, fromFloat32, quantizeInt8, toFloat32 } from './tensor/convert.js';
+export type { Int8Quantized } from './tensor/convert.js';
+export {
+  addMaps,
+  assertSameMapLayout,
+  hasNonFinite,
+  parameterBytes,
+  parameterCount,
+  subtractMaps,
+  tensorHasNonFinite,
+} from './tensor/map-ops.js';
+export { chunkCount, MAX_PAYLOAD_ID_LENGTH, splitIntoChunks } from './tensor/chunking.js';
+export type { ChunkMeta, PayloadChunk, SplitOptions } from './tensor/chunking.js';
+export { assembleChunks, ChunkAssembler } from './tensor/chunk-assembler.js';
+export type { ChunkAssemblerOptions } from './tensor/chunk-assembler.js';
+export { chunkMetaSchema, parsePayloadChunk, payloadChunkSchema } from './tensor/chunk-schema.js';
+export { compressionSpecOf, compressUpdate, decompressUpdate } from './compression/compress.js';
+export type { DecompressOptions } from './compression/compress.js';
+export {
+  COMPRESSION_META_NAME,
+  compressionSpecSchema,
+  parseCompressionSpec,
+  topKCount,
+} from './compression/compression-spec.js';
+export type { CompressionMeta, CompressionSpec } from './compression/compression-spec.js';
+export { ErrorFeedback } from './compression/error-feedback.js';
+export { topKIndices } from './compression/top-k.js';
+// --- end tensors and compression ---

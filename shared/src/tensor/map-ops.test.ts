@@ -4,7 +4,7 @@ import type { EdgefedError } from '../errors.js';
 import { finiteFloat32MapArb } from './arbitraries.test.js';
 import {
   addMaps,
-  assertSameLayout,
+  assertSameMapLayout,
   hasNonFinite,
   parameterBytes,
   parameterCount,
@@ -20,34 +20,34 @@ const f = (shape: number[], values: number[]): Tensor => ({
 const code = (c: string): EdgefedError => expect.objectContaining({ code: c }) as EdgefedError;
 
 describe('TensorMap helpers', () => {
-  it('assertSameLayout reports names, order, dtype and shape differences', () => {
+  it('assertSameMapLayout reports names, order, dtype and shape differences', () => {
     const a: TensorMap = new Map([
       ['w', f([2], [1, 2])],
       ['b', f([1], [3])],
     ]);
     expect(() => {
-      assertSameLayout(a, a);
+      assertSameMapLayout(a, a);
     }).not.toThrow();
     const swapped = new Map([...a].reverse());
     expect(() => {
-      assertSameLayout(a, swapped);
+      assertSameMapLayout(a, swapped);
     }).toThrow(code('NAME_MISMATCH'));
     expect(() => {
-      assertSameLayout(a, new Map([['w', f([2], [1, 2])]]));
+      assertSameMapLayout(a, new Map([['w', f([2], [1, 2])]]));
     }).toThrow(code('NAME_MISMATCH'));
     const reshaped = new Map([
       ['w', f([1, 2], [1, 2])],
       ['b', f([1], [3])],
     ]);
     expect(() => {
-      assertSameLayout(a, reshaped);
+      assertSameMapLayout(a, reshaped);
     }).toThrow(code('SHAPE_MISMATCH'));
     const half = new Map<string, Tensor>([
       ['w', { dtype: 'float16', shape: [2], data: new Uint16Array(2) }],
       ['b', f([1], [3])],
     ]);
     expect(() => {
-      assertSameLayout(a, half);
+      assertSameMapLayout(a, half);
     }).toThrow(code('DTYPE_MISMATCH'));
     expect(() => subtractMaps(a, reshaped)).toThrow(code('SHAPE_MISMATCH'));
   });

@@ -12,7 +12,7 @@ import { assertValidTensor } from './validate.js';
  * and per tensor the same dtype (`DTYPE_MISMATCH`) and shape (`SHAPE_MISMATCH`). Two empty
  * maps match. Does not look at values or int8 scales.
  */
-export function assertSameLayout(a: TensorMap, b: TensorMap): void {
+export function assertSameMapLayout(a: TensorMap, b: TensorMap): void {
   const namesA = [...a.keys()];
   const namesB = [...b.keys()];
   const firstDiff = namesA.findIndex((n, i) => n !== namesB[i]);
@@ -37,7 +37,7 @@ export function assertSameLayout(a: TensorMap, b: TensorMap): void {
 }
 
 function combine(a: TensorMap, b: TensorMap, sign: 1 | -1): Map<string, Float32Tensor> {
-  assertSameLayout(a, b);
+  assertSameMapLayout(a, b);
   const out = new Map<string, Float32Tensor>();
   for (const [name, ta] of a) {
     const x = toFloat32(ta).data;
@@ -52,7 +52,7 @@ function combine(a: TensorMap, b: TensorMap, sign: 1 | -1): Map<string, Float32T
 
 /**
  * a - b element-wise (e.g. an update delta = trained - global), as new float32 tensors in
- * `a`'s order; float16/int8 inputs are dequantized first. Throws like `assertSameLayout`.
+ * `a`'s order; float16/int8 inputs are dequantized first. Throws like `assertSameMapLayout`.
  * NaN/Infinity propagate (check with `hasNonFinite`).
  */
 export function subtractMaps(a: TensorMap, b: TensorMap): Map<string, Float32Tensor> {
