@@ -28,7 +28,7 @@ function synthetic(n: number, seed: number): { x: Float32Array; y: Float32Array 
 }
 
 /** Feeds for the train graph from its manifest: parameters, zero state, defaults. */
-function initialFeeds(
+export function initialFeeds(
   model: CompiledModel,
   seed: number,
   hyper: Record<string, number>,
@@ -45,7 +45,7 @@ function initialFeeds(
   return feeds;
 }
 
-function carry(
+export function carry(
   model: CompiledModel,
   feeds: Record<string, HostTensor>,
   out: Readonly<Record<string, HostTensor>>,
