@@ -37,7 +37,7 @@ function copy(value: unknown, path: string, depth: number): JsonValue {
         details: { path },
       });
     }
-    return value;
+    return value === 0 ? 0 : value; // -0 becomes 0, as JSON would make it
   }
   if (Array.isArray(value)) return value.map((item, i) => copy(item, `${path}[${i}]`, depth + 1));
   if (typeof value === 'object' && isPlainObject(value)) {
@@ -55,8 +55,8 @@ function copy(value: unknown, path: string, depth: number): JsonValue {
  *
  * Throws `NON_FINITE` for NaN/Infinity anywhere inside, and `INVALID_ARGUMENT` for
  * `undefined`, functions, bigints, symbols, class instances (Date, Map, typed arrays),
- * and nesting deeper than 64 levels (which also catches cycles). `path` names the value
- * in error messages.
+ * and nesting deeper than 64 levels (which also catches cycles). `-0` becomes `0` (JSON
+ * cannot tell them apart). `path` names the value in error messages.
  */
 export function cloneJson(value: unknown, path: string): JsonValue {
   return copy(value, path, 0);
@@ -88,7 +88,7 @@ export function cloneMetricMap(value: unknown, path: string): MetricMap {
     if (!Number.isFinite(item)) {
       throw new EdgefedError('NON_FINITE', `${path}.${key} is ${item}`, { details: { path, name: key } });
     }
-    out[key] = item;
+    out[key] = item === 0 ? 0 : item; // -0 becomes 0, as JSON and SQLite would make it
   }
   return out;
 }

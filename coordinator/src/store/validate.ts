@@ -51,13 +51,13 @@ export function checkCount(value: unknown, field: string): number {
   return value;
 }
 
-/** A finite number. NaN and +-Infinity throw `NON_FINITE`. */
+/** A finite number (`-0` becomes `0`, as SQLite stores it). NaN and +-Infinity throw `NON_FINITE`. */
 export function checkFinite(value: unknown, field: string): number {
   if (typeof value !== 'number') throw invalid(`${field} must be a number`, field);
   if (!Number.isFinite(value)) {
     throw new EdgefedError('NON_FINITE', `${field} is ${value}`, { details: { field } });
   }
-  return value;
+  return value === 0 ? 0 : value;
 }
 
 /** One of `allowed`. */
