@@ -3,7 +3,13 @@
  * and evaluate results, quorum checks, and the final `x + step` written as float32.
  * Subclasses choose a {@link DeltaCollector} and, for server optimizers, a server step.
  */
-import { layoutData, tensorLayout, unflatten, type TensorLayout } from '../aggregation/layout.js';
+import {
+  assertFinite,
+  layoutData,
+  tensorLayout,
+  unflatten,
+  type TensorLayout,
+} from '../aggregation/layout.js';
 import { EdgefedError } from '../errors.js';
 import type { TensorMap } from '../tensor/tensor.js';
 import { meanCollector, type DeltaCollector } from './collectors.js';
@@ -80,6 +86,7 @@ export abstract class BaseStrategy implements Strategy {
   async aggregateFit(input: AggregateFitInput): Promise<FitAggregate> {
     const layout = tensorLayout(input.global);
     const global = layoutData(layout, input.global);
+    assertFinite(layout, global);
     this.checkState(layout);
     const collector = this.collector(input.global, layout);
     const intake = await consumeResults({

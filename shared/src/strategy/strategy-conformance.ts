@@ -110,7 +110,7 @@ function fitCases(factory: StrategyFactory): ConformanceCase[] {
           fit('good', update, 4),
           fit('good2', update, 6),
         ];
-        const out = await s(factory).aggregateFit({ round: 1, global, results: bad, failures });
+        const out = await factory().aggregateFit({ round: 1, global, results: bad, failures });
         const codes = out.failures.map((f) => `${f.clientId}:${f.code}`).join(' ');
         const want =
           'f1:DEADLINE_EXCEEDED nan:NON_FINITE inf:NON_FINITE shape:SHAPE_MISMATCH names:NAME_MISMATCH ' +
@@ -121,11 +121,6 @@ function fitCases(factory: StrategyFactory): ConformanceCase[] {
       },
     },
   ];
-}
-
-/** Identity helper that keeps the factory call readable inside expressions. */
-function s(factory: StrategyFactory): Strategy {
-  return factory();
 }
 
 function robustnessCases(factory: StrategyFactory): ConformanceCase[] {
@@ -160,8 +155,12 @@ function robustnessCases(factory: StrategyFactory): ConformanceCase[] {
       },
     },
     {
-      name: 'a global model that is not float32 throws DTYPE_MISMATCH',
+      name: 'a global model that is not float32 or not finite is refused',
       run: async () => {
+        await expectCode(
+          () => round(factory(), withValue(global, 'dense.bias', 1, Number.NaN), results(0)),
+          'NON_FINITE',
+        );
         const half = withTensor(global, 'dense.bias', () => ({
           dtype: 'float16',
           shape: [3],

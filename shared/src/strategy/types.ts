@@ -157,7 +157,8 @@ export type StrategyMemory =
  * - With fewer accepted results than `minResults` (zero results, all failed) `aggregateFit`
  *   throws `QUORUM_NOT_MET` with the failures in `details`; the model and the strategy's
  *   state are left unchanged, so the runner can retry the round.
- * - A `global` that is not float32 throws `DTYPE_MISMATCH`.
+ * - A `global` that is not float32 throws `DTYPE_MISMATCH`; one holding NaN or Infinity
+ *   throws `NON_FINITE` (before any result is pulled).
  * - `aggregateEvaluate` follows the same rules for loss and metrics.
  * - `restore` refuses state from another strategy or version (`FAILED_PRECONDITION`) and
  *   state whose tensors do not fit the model at the next aggregation (`SHAPE_MISMATCH`).
