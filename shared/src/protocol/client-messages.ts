@@ -74,8 +74,13 @@ export const uploadChunkSchema = z
     payloadId: idSchema,
     index: countSchema,
     count: positiveCountSchema,
+    /** Size of every chunk but the last (the last holds the rest). */
+    chunkBytes: positiveCountSchema,
     totalBytes: positiveCountSchema,
+    /** Checksum of this chunk's `data`. */
     checksum: checksumSchema,
+    /** Checksum of the whole payload; the same in every chunk of the payload. */
+    payloadChecksum: checksumSchema,
     data: binarySchema,
   })
   .refine((m) => m.index < m.count, { message: 'index must be < count', path: ['index'] })

@@ -81,8 +81,10 @@ describe('parseMessage', () => {
       payloadId: 'p',
       index: 0,
       count: 2,
+      chunkBytes: 4,
       totalBytes: 8,
       checksum: 'crc32c:0000abcd',
+      payloadChecksum: 'crc32c:1234abcd',
     };
     const a = parseMessage('client-to-server', { ...chunk, data: new Uint8Array([1, 2, 3]) });
     const b = parseMessage('client-to-server', { ...chunk, data: new Uint8Array([1, 2]).buffer });
