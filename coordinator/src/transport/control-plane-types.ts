@@ -92,14 +92,14 @@ export interface ClientLeftEvent {
 
 /**
  * The coordinator's view of the control plane. The `on*` subscription methods may be
- * passed around detached (`this: void`); each returns its unsubscribe function.
+ * passed around detached (they are function properties); each returns its unsubscribe function.
  */
 export interface ControlPlane<P> {
-  onClientJoined(this: void, listener: Listener<ClientJoinedEvent<P>>): Unsubscribe;
-  onClientResumed(this: void, listener: Listener<ClientResumedEvent<P>>): Unsubscribe;
-  onClientLeft(this: void, listener: Listener<ClientLeftEvent>): Unsubscribe;
+  readonly onClientJoined: (listener: Listener<ClientJoinedEvent<P>>) => Unsubscribe;
+  readonly onClientResumed: (listener: Listener<ClientResumedEvent<P>>) => Unsubscribe;
+  readonly onClientLeft: (listener: Listener<ClientLeftEvent>) => Unsubscribe;
   /** A client's grace period ended (or it was removed): forget its tasks. */
-  onClientExpired(this: void, listener: Listener<ClientExpiredEvent<P>>): Unsubscribe;
+  readonly onClientExpired: (listener: Listener<ClientExpiredEvent<P>>) => Unsubscribe;
   /**
    * Subscribes to validated messages of `type`. For `result` and `upload-chunk` the client's
    * ack waits for all listeners: ok when all succeed, otherwise the first error (an
