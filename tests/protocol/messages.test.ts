@@ -40,8 +40,10 @@ const chunk = {
   payloadId: 'p-1',
   index: 0,
   count: 1,
+  chunkBytes: 4,
   totalBytes: 4,
   checksum: 'crc32c:0badf00d',
+  payloadChecksum: 'crc32c:0badf00d',
   data: new Uint8Array([1, 2, 3, 4]),
 } as const;
 
@@ -78,7 +80,7 @@ describe('messages after the handshake', () => {
     const { message } = await got;
     expect(message.data).toBeInstanceOf(Uint8Array);
     expect([...message.data]).toEqual([1, 2, 3, 4]);
-    const big = { ...chunk, totalBytes: 70_000, data: new Uint8Array(65 * 1024) };
+    const big = { ...chunk, chunkBytes: 65 * 1024, totalBytes: 70_000, data: new Uint8Array(65 * 1024) };
     await expect(conn.send(big)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
   });
 
