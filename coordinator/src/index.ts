@@ -49,3 +49,50 @@ export {
 export type { DatasetName, DatasetSplit, IdxFiles } from './datasets/dataset-sources.js';
 export { readIdxFile } from './datasets/read-idx-file.js';
 // --- end datasets ---
+// --- store (RunStore, BlobStore) ---
+export { createMemoryRunStore } from './store/memory-run-store.js';
+export type { MemoryRunStoreOptions } from './store/memory-run-store.js';
+export { openSqliteRunStore, RUN_STORE_SCHEMA_VERSION } from './store/sqlite-run-store.js';
+export type { SqliteRunStoreOptions } from './store/sqlite-run-store.js';
+export type { RunStoreClockOptions } from './store/table-run-store.js';
+export type {
+  CommitRoundInput,
+  CommitRoundResult,
+  RoundCheckpointInput,
+  RoundMetricInput,
+  RunStore,
+  UpdateRunOptions,
+} from './store/run-store.js';
+export { CLIENT_OUTCOMES, METRIC_SCOPES, ROUND_STATES, RUN_STATUSES } from './store/records.js';
+export type {
+  CheckpointInput,
+  CheckpointRecord,
+  ClientOutcomeFields,
+  ClientOutcomeInput,
+  ClientOutcomeKind,
+  ClientOutcomeRecord,
+  ClientSessionInput,
+  ClientSessionRecord,
+  CreateRunInput,
+  ListClientOutcomesOptions,
+  ListMetricsOptions,
+  ListRunsOptions,
+  MetricInput,
+  MetricPoint,
+  MetricScope,
+  RoundInput,
+  RoundKey,
+  RoundPatch,
+  RoundRecord,
+  RoundState,
+  RunPatch,
+  RunRecord,
+  RunStatus,
+} from './store/records.js';
+export type { JsonObject, JsonValue, MetricMap } from './store/json.js';
+export { createMemoryBlobStore } from './store/memory-blob-store.js';
+export { openFsBlobStore } from './store/fs-blob-store.js';
+export type { FsBlobStoreOptions } from './store/fs-blob-store.js';
+export type { BlobInfo, BlobRange, BlobStore, GetBlobOptions } from './store/blob-store.js';
+export { isSha256Hex, sha256Hex } from './store/hash.js';
+// --- end store ---
