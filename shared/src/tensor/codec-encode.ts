@@ -98,8 +98,30 @@ function writeEntry(out: Uint8Array, view: DataView, p: PlannedTensor): void {
     view.setUint32(at + ENTRY.dims + 4 * i, d, true);
   });
   out.set(nameBytes, at + ENTRY.dims + 4 * tensor.shape.length);
-  const data = tensor.data;
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), p.dataOffset);
+}
+
+/** Bytes copied and checksummed at a time, so the CRC reads what the copy left in cache. */
+const BLOCK_BYTES = 64 * 1024;
+
+/**
+ * Copies every tensor's bytes into place and returns the payload CRC32C, continuing from
+ * `crc` (the CRC of the header). Each block is checksummed right after it is copied.
+ */
+function copyData(out: Uint8Array, p: Plan, crc: number): number {
+  let c = crc;
+  let end = p.dataOffset;
+  for (const t of p.tensors) {
+    c = crc32cUpdate(c, out.subarray(end, t.dataOffset)); // zero padding
+    const data = t.tensor.data;
+    const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    for (let from = 0; from < src.length; from += BLOCK_BYTES) {
+      const block = src.subarray(from, from + BLOCK_BYTES);
+      out.set(block, t.dataOffset + from);
+      c = crc32cUpdate(c, out.subarray(t.dataOffset + from, t.dataOffset + from + block.length));
+    }
+    end = t.dataOffset + src.length;
+  }
+  return c;
 }
 
 /**
@@ -131,7 +153,11 @@ export function encodeTensorMap(map: TensorMap): Uint8Array {
   writeU64(view, HEADER.totalBytes, p.totalBytes);
   view.setUint32(HEADER.headerBytes, p.headerBytes, true);
   for (const t of p.tensors) writeEntry(out, view, t);
-  view.setUint32(HEADER.checksum, payloadChecksum(out), true);
+  const headCrc = crc32cUpdate(
+    crc32cUpdate(0, out.subarray(0, HEADER.checksum)),
+    out.subarray(HEADER.checksum + 4, p.dataOffset),
+  );
+  view.setUint32(HEADER.checksum, copyData(out, p, headCrc), true);
   return out;
 }
 
