@@ -239,3 +239,48 @@ export type { CompressionMeta, CompressionSpec } from './compression/compression
 export { ErrorFeedback } from './compression/error-feedback.js';
 export { topKIndices } from './compression/top-k.js';
 // --- end tensors and compression ---
+
+// --- model compiler (shared/src/model) ---
+export { compileModel, exportInferenceModel } from './model/compile/compile-model.js';
+export type { CompiledModel } from './model/compile/compile-model.js';
+export { planModel } from './model/compile/plan.js';
+export type { CompileOptions, ModelPlan } from './model/compile/plan.js';
+export type { LossKind } from './model/compile/losses.js';
+export { optimizerHyperParameters, optimizerStateKinds } from './model/compile/optimizers.js';
+export type { HyperParameter, OptimizerSpec } from './model/compile/optimizers.js';
+export type { EmittedGraph, GraphKind, GraphManifest, ManifestEntry, TensorRole } from './model/compile/manifest.js';
+export { findWebGpuIssues, WEBGPU_FORBIDDEN_OPS } from './model/compile/webgpu-check.js';
+export { modelSpecSchema, parseModelSpec } from './model/spec/model-spec.js';
+export type { LayerSpec, ModelSpec } from './model/spec/model-spec.js';
+export type { InitKind, MaskInfo, ParameterInfo } from './model/spec/layers.js';
+export { countParameters, initParameter, initParameters } from './model/spec/init.js';
+export { fedAvgCnn, MODEL_2NN, MODEL_CNN, MODEL_PRESETS, MODEL_TINY_CNN } from './model/spec/presets.js';
+export { decodeModel, encodeModel, ONNX_IR_VERSION } from './model/onnx/codec.js';
+export { GraphBuilder } from './model/ir/builder.js';
+export type { GraphBuilderOptions } from './model/ir/builder.js';
+export { collapseIdentities, foldConstants, optimizeGraph, removeDeadNodes } from './model/ir/passes.js';
+export { inferNode } from './model/ir/shape-infer.js';
+export type { InferContext } from './model/ir/shape-infer.js';
+export { addGradients, differentiableOps } from './model/autodiff/autodiff.js';
+export type { GradientOptions } from './model/autodiff/autodiff.js';
+export {
+  attrFloat,
+  attrFloats,
+  attrInt,
+  attrInts,
+  attrString,
+  DEFAULT_OPSET,
+} from './model/ir/types.js';
+export type {
+  AttrValue,
+  Attributes,
+  ConstTensor,
+  Dim,
+  ElemType,
+  FloatType,
+  GraphIR,
+  ModelIR,
+  NodeIR,
+  ValueInfo,
+} from './model/ir/types.js';
+// --- end model compiler ---

@@ -7,7 +7,7 @@ import { EdgefedError } from '../../errors.js';
 import { reshape, transpose, unbroadcast, where } from '../ir/ops.js';
 import { normAxis, requireStatic } from '../ir/shape-utils.js';
 import { attrInt, getInt, getInts } from '../ir/types.js';
-import type { GradContext, GradRule } from './rule.js';
+import type { GradRule } from './rule.js';
 import { grad0, inputOf } from './rule.js';
 
 const reshapeLike: GradRule = (ctx) => {

@@ -200,7 +200,7 @@ describe('optimizer steps', () => {
       y: f32([4, 2], onehot(4, 2, 5)),
       mask: f32([4], [1, 1, 1, 1]),
     };
-    const feeds = { ...initialFeeds(plain, 1, { lr: 0.1 }), ...batch };
+    const feeds: Record<string, HostTensor> = { ...initialFeeds(plain, 1, { lr: 0.1 }), ...batch };
     const w = Array.from(feeds['dense0.weight']?.data ?? []);
     const anchor = f32([2, 3], rand(6, 6));
     const a = (await oneStep(plain, feeds))['dense0.weight.new']?.data ?? [];
@@ -208,7 +208,9 @@ describe('optimizer steps', () => {
       (await oneStep(prox, { ...feeds, mu: f32([], [0.5]), 'dense0.weight.anchor': anchor }))[
         'dense0.weight.new'
       ]?.data ?? [];
-    w.forEach((wi, i) => expect(b[i]).toBeCloseTo((a[i] ?? 0) - 0.1 * 0.5 * (wi - (anchor.data[i] ?? 0)), 5));
+    w.forEach((wi, i) => {
+      expect(b[i]).toBeCloseTo((a[i] ?? 0) - 0.1 * 0.5 * (wi - (anchor.data[i] ?? 0)), 5);
+    });
     const c =
       (await oneStep(clip, { ...feeds, clip_norm: f32([], [1e-3]) }))['dense0.weight.new']?.data ?? [];
     const norm = Math.sqrt(w.reduce((s, wi, i) => s + (wi - (c[i] ?? 0)) ** 2, 0));
@@ -254,14 +256,16 @@ describe('inference export', () => {
     const params = initParameters(m.parameters, 4);
     const x = f32([3, 1, 28, 28], rand(3 * 784, 3));
     const feeds: Record<string, HostTensor> = { x };
-    for (const [k, v] of params) feeds[k] = f32(v.shape, v.data as Float32Array);
+    for (const [k, v] of params) feeds[k] = f32(v.shape, v.data);
     const fed = await (await loadOrt(m.inference.onnx))(feeds);
     const baked = exportInferenceModel(MODEL_TINY_CNN, 'softmax-cross-entropy', params);
     expect(baked.manifest.inputs.map((i) => i.name)).toEqual(['x']);
     const out = await (await loadOrt(baked.onnx))({ x });
     const want = Array.from(fed.logits?.data ?? []);
     expect(want).toHaveLength(30);
-    Array.from(out.logits?.data ?? []).forEach((v, i) => expect(v).toBeCloseTo(want[i] ?? NaN, 5));
+    Array.from(out.logits?.data ?? []).forEach((v, i) => {
+      expect(v).toBeCloseTo(want[i] ?? NaN, 5);
+    });
     const p = Array.from(out.probabilities?.data ?? []);
     expect(p.slice(0, 10).reduce((a, b) => a + b)).toBeCloseTo(1, 5);
   });

@@ -97,7 +97,7 @@ export class GraphBuilder {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
     const data = dtype === 'float32' ? Float32Array.of(value) : Float64Array.of(value);
-    const name = this.constant({ dtype, shape: [], data } as Omit<ConstTensor, 'name'>);
+    const name = this.constant({ dtype, shape: [], data });
     this.cache.set(key, name);
     return name;
   }
@@ -105,7 +105,7 @@ export class GraphBuilder {
   /** A constant of the graph's float type with the given shape and values. */
   floatConstant(shape: readonly number[], values: ArrayLike<number>): string {
     const data = this.floatType === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
-    return this.constant({ dtype: this.floatType, shape: [...shape], data } as Omit<ConstTensor, 'name'>);
+    return this.constant({ dtype: this.floatType, shape: [...shape], data });
   }
 
   /** A shared 1-D int64 constant (shapes, axes, pads, slice bounds). */

@@ -80,7 +80,7 @@ export function evaluateConstant(
     t.dtype === 'float32' || t.dtype === 'float64';
   const op = node.opType;
   if (op === 'Reshape' || op === 'Squeeze' || op === 'Unsqueeze' || op === 'Flatten' || op === 'Identity') {
-    return { ...x, name: out.name, shape } as ConstTensor;
+    return { ...x, name: out.name, shape };
   }
   if (!isFloat(x)) return undefined;
   if (op === 'Cast') {

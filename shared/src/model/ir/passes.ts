@@ -46,7 +46,7 @@ export function foldConstants(graph: GraphIR, limit = 4096): GraphIR {
       first !== undefined &&
       !outputs.has(first.name) &&
       ins.every((c): c is ConstTensor => c !== undefined && c.data.length <= limit);
-    const folded = foldable ? evaluateConstant(node, ins as ConstTensor[], first) : undefined;
+    const folded = foldable ? evaluateConstant(node, ins, first) : undefined;
     if (folded === undefined) nodes.push(node);
     else consts.set(folded.name, folded);
   }
@@ -67,7 +67,36 @@ export function removeDeadNodes(graph: GraphIR): GraphIR {
   return { ...graph, nodes: kept, initializers: graph.initializers.filter((t) => live.has(t.name)) };
 }
 
-/** Folding then dead-node removal. */
+/**
+ * Removes Identity nodes whose input is an intermediate value (not a graph input, output
+ * or initializer) by renaming that value to the Identity's output everywhere.
+ */
+export function collapseIdentities(graph: GraphIR): GraphIR {
+  const fixed = new Set([...graph.inputs, ...graph.outputs, ...graph.initializers].map((v) => v.name));
+  const rename = new Map<string, string>();
+  const drop = new Set<NodeIR>();
+  for (const n of graph.nodes) {
+    const [src] = n.inputs;
+    const [dst] = n.outputs;
+    if (
+      n.opType !== 'Identity' ||
+      src === undefined ||
+      dst === undefined ||
+      fixed.has(src) ||
+      rename.has(src)
+    )
+      continue;
+    rename.set(src, dst);
+    drop.add(n);
+  }
+  const r = (v: string): string => rename.get(v) ?? v;
+  const nodes = graph.nodes
+    .filter((n) => !drop.has(n))
+    .map((n) => ({ ...n, inputs: n.inputs.map(r), outputs: n.outputs.map(r) }));
+  return { ...graph, nodes };
+}
+
+/** Folding, dead-node removal, then Identity collapsing. */
 export function optimizeGraph(graph: GraphIR): GraphIR {
-  return removeDeadNodes(foldConstants(graph));
+  return collapseIdentities(removeDeadNodes(foldConstants(graph)));
 }

@@ -6,7 +6,6 @@
 import { EdgefedError } from '../../errors.js';
 import type {
   AttrValue,
-  Attributes,
   ConstTensor,
   Dim,
   ElemType,
@@ -224,7 +223,7 @@ function decodeNode(n: RawNode, index: number): NodeIR {
     domain: n.domain ?? '',
     inputs: n.input ?? [],
     outputs: n.output ?? [],
-    attributes: attributes as Attributes,
+    attributes: attributes,
   };
 }
 
@@ -251,7 +250,7 @@ export function decodeModel(bytes: Uint8Array): ModelIR {
   const type = onnxTypes().model;
   let raw: RawModel;
   try {
-    raw = type.toObject(type.decode(bytes), { longs: Number, arrays: true }) as RawModel;
+    raw = type.toObject(type.decode(bytes), { longs: Number, arrays: true });
   } catch (cause) {
     throw new EdgefedError('CORRUPT_PAYLOAD', 'Bytes are not a valid ONNX model', { cause });
   }
