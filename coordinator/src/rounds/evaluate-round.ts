@@ -1,0 +1,73 @@
+/**
+ * Federated evaluation: clients evaluate the global model on their held-out local data;
+ * the strategy aggregates loss and metrics weighted by example count. Never fails the
+ * run: too few results just means no federated metrics this round.
+ */
+import { EdgefedError, createPrng, type EvaluateResult, type Metrics } from '@edgefed/shared';
+import type { RoundContext } from './round-context.js';
+import type { TaskSpec } from './task-gateway.js';
+
+/** Input of {@link runEvaluateRound}. */
+export interface EvaluateRoundInput {
+  readonly round: number;
+  readonly modelVersion: number;
+  readonly modelHash: string;
+  readonly signal: AbortSignal;
+}
+
+/** Runs federated evaluation; returns `eval_loss` and `eval_<metric>` or undefined without quorum. */
+export async function runEvaluateRound(
+  ctx: RoundContext,
+  input: EvaluateRoundInput,
+): Promise<Metrics | undefined> {
+  const { services, config } = ctx;
+  const candidates = services.gateway.candidates(ctx.runId);
+  let plan;
+  try {
+    plan = ctx.strategy.configureEvaluate({
+      round: input.round,
+      availableClients: candidates,
+      globalVersion: String(input.modelVersion),
+      rng: createPrng(config.seed * 7919 + input.round),
+    });
+  } catch (err) {
+    services.logger.info({ runId: ctx.runId, round: input.round, err }, 'federated evaluation skipped');
+    return undefined;
+  }
+  const deadline = services.now() + config.roundDeadlineMs;
+  const tasks: TaskSpec[] = plan.clientIds.map((clientId) => ({
+    taskId: services.newId(),
+    clientId,
+    runId: ctx.runId,
+    round: input.round,
+    kind: 'evaluate',
+    modelVersion: input.modelVersion,
+    modelHash: `sha256:${input.modelHash}`,
+    modelUrl: services.modelUrl(input.modelHash),
+    hyperParameters: { batchSize: config.training.batchSize },
+    config: { ...plan.config, modelSpec: services.modelSpecJson(config) },
+    deadline,
+  }));
+  const close = AbortSignal.any([input.signal, AbortSignal.timeout(config.roundDeadlineMs)]);
+  const results = async function* (): AsyncGenerator<EvaluateResult> {
+    for await (const o of services.gateway.runTasks({ tasks, signal: close })) {
+      if (o.status !== 'completed') continue;
+      const { loss, ...metrics } = o.metrics;
+      if (loss === undefined) continue;
+      yield { clientId: o.task.clientId, exampleCount: o.exampleCount, loss, metrics };
+    }
+  };
+  try {
+    const agg = await ctx.strategy.aggregateEvaluate({
+      round: input.round,
+      results: results(),
+      failures: [],
+    });
+    const out: Record<string, number> = { eval_loss: agg.loss, eval_clients: agg.accepted };
+    for (const [k, v] of Object.entries(agg.metrics)) out[`eval_${k}`] = v;
+    return out;
+  } catch (err) {
+    if (err instanceof EdgefedError && err.code === 'QUORUM_NOT_MET') return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * One training round attempt: select (strategy.configureFit), send fit tasks, stream the
+ * results into strategy.aggregateFit as they arrive (memory O(model)), and close the round
+ * when all selected clients replied, the target count is reached, or the deadline passes.
+ * Returns the new parameters and every client's outcome; throws `QUORUM_NOT_MET` when too
+ * few usable results came back (the caller records the failed attempt and retries).
+ */
+import {
+  EdgefedError,
+  createPrng,
+  toEdgefedError,
+  type FitAggregate,
+  type FitResult,
+  type TensorMap,
+} from '@edgefed/shared';
+import type { ClientOutcomeFields } from '../store/records.js';
+import type { RoundContext } from './round-context.js';
+import type { TaskOutcome, TaskSpec } from './task-gateway.js';
+
+/** Input of {@link runFitRound}. */
+export interface FitRoundInput {
+  readonly round: number;
+  readonly attempt: number;
+  readonly global: TensorMap;
+  readonly modelVersion: number;
+  readonly modelHash: string;
+  /** Aborts the round (pause, stop, shutdown); open tasks are cancelled. */
+  readonly signal: AbortSignal;
+  /** Called once the plan is made (for recording the round). */
+  readonly onPlanned: (selected: number) => Promise<void>;
+}
+
+/** What a finished fit round produced. */
+export interface FitRoundResult {
+  readonly aggregate: FitAggregate;
+  readonly outcomes: ClientOutcomeFields[];
+  readonly bytesUp: number;
+  readonly selected: number;
+}
+
+/** Thrown (as `details.outcomes`) with QUORUM_NOT_MET so the failed attempt can be recorded. */
+export interface FitRoundFailureDetails {
+  readonly outcomes: ClientOutcomeFields[];
+  readonly selected: number;
+  readonly bytesUp: number;
+}
+
+function buildTasks(ctx: RoundContext, input: FitRoundInput, clientIds: readonly string[]): TaskSpec[] {
+  const { config, services } = ctx;
+  const deadline = services.now() + config.roundDeadlineMs;
+  const t = config.training;
+  const compression = JSON.stringify(config.compression);
+  const hyperParameters = {
+    epochs: t.epochs,
+    batchSize: t.batchSize,
+    learningRate: t.learningRate,
+    optimizer: t.optimizer,
+    momentum: t.momentum,
+    weightDecay: t.weightDecay,
+    maxSteps: t.maxSteps,
+  };
+  return clientIds.map((clientId) => ({
+    taskId: services.newId(),
+    clientId,
+    runId: ctx.runId,
+    round: input.round,
+    kind: 'fit' as const,
+    modelVersion: input.modelVersion,
+    modelHash: `sha256:${input.modelHash}`,
+    modelUrl: services.modelUrl(input.modelHash),
+    hyperParameters,
+    config: {
+      ...config.taskConfig,
+      modelSpec: services.modelSpecJson(config),
+      compression,
+      seed: config.seed,
+    },
+    deadline,
+  }));
+}
+
+function outcomeRecord(o: TaskOutcome): ClientOutcomeFields {
+  if (o.status === 'completed') {
+    return {
+      clientId: o.task.clientId,
+      outcome: 'completed',
+      exampleCount: o.exampleCount,
+      metrics: { ...o.metrics },
+      bytesUp: o.bytesUp,
+    };
+  }
+  return {
+    clientId: o.task.clientId,
+    outcome:
+      o.code === 'DEADLINE_EXCEEDED' || o.code === 'CANCELLED' || o.code === 'UNAVAILABLE'
+        ? 'dropped'
+        : 'failed',
+    code: o.code,
+    bytesUp: o.bytesUp,
+  };
+}
+
+/** Runs one fit round attempt; see the file comment. */
+export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Promise<FitRoundResult> {
+  const { services, config } = ctx;
+  const rng = createPrng(config.seed * 1_000_003 + input.round * 101 + input.attempt);
+  const plan = ctx.strategy.configureFit({
+    round: input.round,
+    availableClients: services.gateway.candidates(ctx.runId),
+    globalVersion: String(input.modelVersion),
+    rng,
+  });
+  await input.onPlanned(plan.clientIds.length);
+  const tasks = buildTasks(ctx, input, plan.clientIds);
+  const close = new AbortController();
+  const timer = setTimeout(() => {
+    close.abort(new EdgefedError('DEADLINE_EXCEEDED', 'round deadline passed'));
+  }, config.roundDeadlineMs);
+  const onOuterAbort = (): void => {
+    close.abort(new EdgefedError('CANCELLED', 'round cancelled'));
+  };
+  input.signal.addEventListener('abort', onOuterAbort, { once: true });
+  const outcomes: ClientOutcomeFields[] = [];
+  let bytesUp = 0;
+  let completed = 0;
+  const results = async function* (): AsyncGenerator<FitResult> {
+    for await (const o of services.gateway.runTasks({ tasks, signal: close.signal })) {
+      bytesUp += o.bytesUp;
+      services.emit({
+        type: 'task-outcome',
+        runId: ctx.runId,
+        round: input.round,
+        clientId: o.task.clientId,
+        outcome: o.status,
+        code: o.status === 'completed' ? null : o.code,
+      });
+      if (o.status !== 'completed' || o.payload === undefined) {
+        outcomes.push(outcomeRecord(o));
+        continue;
+      }
+      let update: TensorMap;
+      try {
+        update = services.decodeUpdate(o.payload);
+      } catch (err) {
+        outcomes.push({ ...outcomeRecord(o), outcome: 'rejected', code: toEdgefedError(err).code });
+        continue;
+      }
+      outcomes.push(outcomeRecord(o));
+      completed++;
+      if (completed >= plan.targetResults) {
+        close.abort(new EdgefedError('CANCELLED', 'enough results for this round'));
+      }
+      yield { clientId: o.task.clientId, exampleCount: o.exampleCount, update, metrics: o.metrics };
+    }
+  };
+  try {
+    const aggregate = await ctx.strategy.aggregateFit({
+      round: input.round,
+      global: input.global,
+      results: results(),
+      failures: [],
+    });
+    markRejected(outcomes, aggregate);
+    return { aggregate, outcomes, bytesUp, selected: plan.clientIds.length };
+  } catch (err) {
+    const e = toEdgefedError(err);
+    const details: FitRoundFailureDetails = { outcomes, selected: plan.clientIds.length, bytesUp };
+    throw new EdgefedError(e.code, e.message, { cause: err, details: { ...details } });
+  } finally {
+    clearTimeout(timer);
+    input.signal.removeEventListener('abort', onOuterAbort);
+    close.abort(new EdgefedError('CANCELLED', 'round finished'));
+  }
+}
+
+/** Marks results the strategy refused (NaN, wrong shapes, ...) as rejected. */
+function markRejected(outcomes: ClientOutcomeFields[], aggregate: FitAggregate): void {
+  const rejected = new Map(aggregate.failures.map((f) => [f.clientId, f.code]));
+  outcomes.forEach((o, i) => {
+    const code = rejected.get(o.clientId);
+    if (o.outcome === 'completed' && code !== undefined) outcomes[i] = { ...o, outcome: 'rejected', code };
+  });
+}

@@ -1,0 +1,261 @@
+/**
+ * The TaskGateway over the socket.io control plane. Tracks every task in flight, assembles
+ * uploaded chunks per task (resumable across reconnects: chunks already received are
+ * kept, and a retransmitted chunk is acknowledged as a duplicate), and turns `result`
+ * messages into outcomes after checking them: unknown task (`UNKNOWN_TASK`), another run or
+ * round (`STALE_ROUND`), after the deadline or after the round closed (`DEADLINE_EXCEEDED`),
+ * a second result (`DUPLICATE_RESULT`), an incomplete or corrupt upload (`MISSING_CHUNK`,
+ * `CHECKSUM_MISMATCH`, ...). Every rejection goes back to the client in the ack.
+ */
+import {
+  ChunkAssembler,
+  EdgefedError,
+  type ClientCandidate,
+  type ClientMessageOf,
+  type ErrorCode,
+} from '@edgefed/shared';
+import type { ClientRecord } from '../registry/client-registry.js';
+import type { ControlPlane } from '../transport/control-plane-types.js';
+import { ListenerSet, type Unsubscribe } from '../transport/listener-set.js';
+import { AsyncQueue } from './async-queue.js';
+import { parseCrc32c } from './checksum.js';
+import type { RunTasksOptions, TaskGateway, TaskOutcome, TaskSpec } from './task-gateway.js';
+
+/** What a principal (the verified join token) must expose for run scoping. */
+export interface RunScopedPrincipal {
+  /** Run id the client was admitted to, or `*`. */
+  readonly run: string;
+}
+
+/** Options of {@link SocketTaskGateway}. */
+export interface SocketTaskGatewayOptions<P extends RunScopedPrincipal> {
+  readonly plane: ControlPlane<P>;
+  /** Looks up a connected client's record (the control plane's registry). */
+  readonly clients: () => readonly ClientRecord<P>[];
+  /** Largest upload accepted per task. */
+  readonly maxUpdateBytes: number;
+  /** Clock for deadlines (epoch ms). */
+  readonly now?: () => number;
+  /** Called for every rejected message (for metrics). */
+  readonly onRejected?: (code: ErrorCode) => void;
+  /** Called with the byte count of every accepted chunk. */
+  readonly onBytesIn?: (bytes: number) => void;
+}
+
+interface Flight {
+  readonly task: TaskSpec;
+  readonly report: (outcome: TaskOutcome) => void;
+  assembler: ChunkAssembler | undefined;
+  bytesUp: number;
+  done: boolean;
+}
+
+/** Outcome of a closed task, remembered to answer late or duplicate results precisely. */
+type ClosedReason = 'completed' | 'cancelled';
+
+const MAX_CLOSED = 100_000;
+
+export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGateway {
+  readonly #o: SocketTaskGatewayOptions<P>;
+  readonly #flights = new Map<string, Flight>();
+  readonly #busy = new Set<string>();
+  readonly #closed = new Map<string, ClosedReason>();
+  readonly #subs: Unsubscribe[] = [];
+  readonly #idle = new ListenerSet<undefined>();
+  #bytesDown = 0;
+
+  constructor(options: SocketTaskGatewayOptions<P>) {
+    this.#o = options;
+    const { plane } = options;
+    this.#subs.push(
+      plane.onMessage('upload-chunk', ({ clientId, message }) => {
+        this.#onChunk(clientId, message);
+      }),
+      plane.onMessage('result', ({ clientId, message }) => {
+        this.#onResult(clientId, message);
+      }),
+      plane.onClientExpired(({ record }) => {
+        this.#dropClient(record.clientId, 'UNAVAILABLE', 'client disconnected and did not come back');
+      }),
+    );
+  }
+
+  get bytesDown(): number {
+    return this.#bytesDown;
+  }
+
+  /** Called whenever a client finishes a task and becomes a candidate again. */
+  onIdle(listener: () => void): Unsubscribe {
+    return this.#idle.add(listener);
+  }
+
+  /** Adds served model bytes (the HTTP data plane reports them). */
+  addBytesDown(bytes: number): void {
+    this.#bytesDown += bytes;
+  }
+
+  candidates(runId: string): ClientCandidate[] {
+    const connected = new Set(this.#o.plane.connectedClientIds());
+    return this.#o
+      .clients()
+      .filter((c) => connected.has(c.clientId) && !this.#busy.has(c.clientId) && c.capabilities.eligible)
+      .filter((c) => c.principal.run === '*' || c.principal.run === runId)
+      .map((c) => ({ id: c.clientId, capabilities: { ...c.capabilities } }));
+  }
+
+  runTasks(options: RunTasksOptions): AsyncIterable<TaskOutcome> {
+    const queue = new AsyncQueue<TaskOutcome>();
+    const flights: Flight[] = [];
+    let open = options.tasks.length;
+    const onAbort = (): void => {
+      const reason = options.signal.reason as unknown;
+      const code: ErrorCode = reason instanceof EdgefedError ? reason.code : 'DEADLINE_EXCEEDED';
+      const message = reason instanceof Error ? reason.message : 'round closed';
+      for (const flight of flights) {
+        if (flight.done) continue;
+        this.#o.plane.send(flight.task.clientId, {
+          type: 'cancel',
+          taskId: flight.task.taskId,
+          reason: message,
+        });
+        this.#close(flight, 'cancelled', { code, message });
+      }
+    };
+    const report = (outcome: TaskOutcome): void => {
+      queue.push(outcome);
+      if (--open === 0) {
+        queue.end();
+        options.signal.removeEventListener('abort', onAbort);
+      }
+    };
+    if (open === 0) queue.end();
+    for (const task of options.tasks) {
+      const flight: Flight = { task, report, assembler: undefined, bytesUp: 0, done: false };
+      flights.push(flight);
+      this.#flights.set(task.taskId, flight);
+      this.#busy.add(task.clientId);
+      const { clientId, ...fields } = task;
+      if (!this.#o.plane.send(clientId, { type: 'task', ...fields })) {
+        this.#close(flight, 'cancelled', { code: 'UNAVAILABLE', message: 'client is not connected' });
+      }
+    }
+    if (options.signal.aborted) onAbort();
+    else if (open > 0) options.signal.addEventListener('abort', onAbort, { once: true });
+    return queue;
+  }
+
+  /** Stops listening; tasks still open are dropped with `UNAVAILABLE`. */
+  close(): void {
+    for (const unsub of this.#subs) unsub();
+    for (const flight of [...this.#flights.values()]) {
+      this.#close(flight, 'cancelled', { code: 'UNAVAILABLE', message: 'coordinator is shutting down' });
+    }
+  }
+
+  #close(flight: Flight, reason: ClosedReason, failure?: { code: ErrorCode; message: string }): void {
+    if (flight.done) return;
+    flight.done = true;
+    flight.assembler = undefined;
+    this.#flights.delete(flight.task.taskId);
+    this.#busy.delete(flight.task.clientId);
+    void this.#idle.emit(undefined);
+    this.#closed.set(flight.task.taskId, reason);
+    if (this.#closed.size > MAX_CLOSED) {
+      const oldest = this.#closed.keys().next();
+      if (oldest.done !== true) this.#closed.delete(oldest.value);
+    }
+    if (failure !== undefined) {
+      flight.report({ status: 'dropped', task: flight.task, bytesUp: flight.bytesUp, ...failure });
+    }
+  }
+
+  #dropClient(clientId: string, code: ErrorCode, message: string): void {
+    for (const flight of [...this.#flights.values()]) {
+      if (flight.task.clientId === clientId) this.#close(flight, 'cancelled', { code, message });
+    }
+  }
+
+  #reject(code: ErrorCode, message: string, details?: Record<string, unknown>): never {
+    this.#o.onRejected?.(code);
+    throw new EdgefedError(code, message, details === undefined ? {} : { details });
+  }
+
+  /** The open flight for a client's message about `taskId`, or a precise rejection. */
+  #flightFor(clientId: string, taskId: string): Flight {
+    const flight = this.#flights.get(taskId);
+    if (flight?.task.clientId === clientId) {
+      if ((this.#o.now ?? Date.now)() > flight.task.deadline) {
+        this.#o.plane.send(clientId, { type: 'cancel', taskId, reason: 'deadline passed' });
+        this.#close(flight, 'cancelled', { code: 'DEADLINE_EXCEEDED', message: 'result after the deadline' });
+        this.#reject('DEADLINE_EXCEEDED', `Task ${taskId} is past its deadline`);
+      }
+      return flight;
+    }
+    const closed = this.#closed.get(taskId);
+    if (closed === 'completed') this.#reject('DUPLICATE_RESULT', `Task ${taskId} already has a result`);
+    if (closed === 'cancelled')
+      this.#reject('DEADLINE_EXCEEDED', `Task ${taskId} was closed before this arrived`);
+    return this.#reject('UNKNOWN_TASK', `No task ${taskId} for this client`);
+  }
+
+  #onChunk(clientId: string, m: ClientMessageOf<'upload-chunk'>): void {
+    const flight = this.#flightFor(clientId, m.taskId);
+    if (flight.task.kind !== 'fit') this.#reject('INVALID_MESSAGE', 'Evaluate tasks take no upload');
+    flight.assembler ??= new ChunkAssembler({
+      maxPayloadBytes: this.#o.maxUpdateBytes,
+      payloadId: m.payloadId,
+    });
+    try {
+      flight.assembler.add({
+        payloadId: m.payloadId,
+        index: m.index,
+        count: m.count,
+        chunkBytes: m.chunkBytes,
+        totalBytes: m.totalBytes,
+        crc32c: parseCrc32c(m.checksum),
+        payloadCrc32c: parseCrc32c(m.payloadChecksum),
+        data: m.data,
+      });
+    } catch (err) {
+      if (err instanceof EdgefedError) this.#reject(err.code, err.message, err.details);
+      throw err;
+    }
+    flight.bytesUp += m.data.byteLength;
+    this.#o.onBytesIn?.(m.data.byteLength);
+  }
+
+  #onResult(clientId: string, m: ClientMessageOf<'result'>): void {
+    const flight = this.#flightFor(clientId, m.taskId);
+    const { task } = flight;
+    if (m.runId !== task.runId || m.round !== task.round) {
+      this.#reject('STALE_ROUND', `Task ${task.taskId} is for run ${task.runId} round ${task.round}`);
+    }
+    let payload: Uint8Array | undefined;
+    if (task.kind === 'fit') {
+      if (m.update === undefined) this.#reject('INVALID_MESSAGE', 'A fit result needs an update reference');
+      const asm = flight.assembler;
+      if (asm?.meta?.payloadId !== m.update.payloadId) {
+        this.#reject('MISSING_CHUNK', `No chunks received for payload ${m.update.payloadId}`);
+      }
+      try {
+        payload = asm.assemble();
+      } catch (err) {
+        if (err instanceof EdgefedError) this.#reject(err.code, err.message, err.details);
+        throw err;
+      }
+      if (payload.byteLength !== m.update.byteLength) {
+        this.#reject('CORRUPT_PAYLOAD', 'Update byteLength disagrees with the uploaded chunks');
+      }
+    }
+    const bytesUp = flight.bytesUp;
+    this.#close(flight, 'completed');
+    flight.report({
+      status: 'completed',
+      task,
+      exampleCount: m.exampleCount,
+      metrics: m.metrics,
+      payload,
+      bytesUp,
+    });
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * TaskGateway: how the round runner reaches participants. The runner hands it tasks and
+ * reads back one outcome per task, as each arrives; the gateway owns the wire (socket.io
+ * control plane, or an in-process transport in simulations) and every per-task check
+ * (unknown task, stale round, duplicate or late result, upload integrity).
+ */
+import type { ClientCandidate, ErrorCode, Metrics, ScalarRecord } from '@edgefed/shared';
+
+/** One task to send. `taskId` is unique for the coordinator's lifetime. */
+export interface TaskSpec {
+  readonly taskId: string;
+  readonly clientId: string;
+  readonly runId: string;
+  readonly round: number;
+  readonly kind: 'fit' | 'evaluate';
+  readonly modelVersion: number;
+  readonly modelHash: string;
+  readonly modelUrl: string;
+  readonly hyperParameters: ScalarRecord;
+  readonly config: ScalarRecord;
+  /** Epoch ms after which a result is late. */
+  readonly deadline: number;
+}
+
+/** A task that produced a result. `payload` is the uploaded update (fit) or absent (evaluate). */
+export interface CompletedOutcome {
+  readonly status: 'completed';
+  readonly task: TaskSpec;
+  readonly exampleCount: number;
+  readonly metrics: Metrics;
+  readonly payload: Uint8Array | undefined;
+  readonly bytesUp: number;
+}
+
+/** A task that did not produce a usable result. */
+export interface FailedOutcome {
+  /** failed: the client reported an error; dropped: it vanished or missed the deadline. */
+  readonly status: 'failed' | 'dropped';
+  readonly task: TaskSpec;
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly bytesUp: number;
+}
+
+/** What became of one task. */
+export type TaskOutcome = CompletedOutcome | FailedOutcome;
+
+/** Options of {@link TaskGateway.runTasks}. */
+export interface RunTasksOptions {
+  readonly tasks: readonly TaskSpec[];
+  /**
+   * Aborting closes the batch: tasks still open are cancelled on their clients and yielded
+   * as `dropped` with the abort reason's code (`DEADLINE_EXCEEDED` by default).
+   */
+  readonly signal: AbortSignal;
+}
+
+/** The runner's view of the participants. */
+export interface TaskGateway {
+  /** Connected, eligible clients admitted to `runId` that have no task in flight. */
+  candidates(runId: string): ClientCandidate[];
+  /**
+   * Sends the tasks and yields one outcome per task in the order they finish. The iterator
+   * ends when every task has an outcome. A task whose client is not connected is yielded
+   * at once as `dropped` (`UNAVAILABLE`).
+   */
+  runTasks(options: RunTasksOptions): AsyncIterable<TaskOutcome>;
+  /** Bytes of models served to clients so far (for round accounting). */
+  readonly bytesDown: number;
+}

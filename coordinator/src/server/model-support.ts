@@ -1,0 +1,86 @@
+/**
+ * The coordinator's use of the model compiler: resolve a run's model (preset name or
+ * spec), initialise its parameters, validate that it compiles, and export a checkpoint as
+ * edgefed weights or as a plain inference ONNX model.
+ */
+import {
+  EdgefedError,
+  MODEL_PRESETS,
+  compileModel,
+  decodeTensorMap,
+  exportInferenceModel,
+  initParameters as initParams,
+  parseModelSpec,
+  planModel,
+  type ModelSpec,
+  type TensorMap,
+} from '@edgefed/shared';
+import type { RunConfig } from '../rounds/run-config.js';
+import type { Stores } from './open-stores.js';
+
+/** The model spec of a run (a preset by name, or the spec given). */
+export function resolveModelSpec(model: RunConfig['model']): ModelSpec {
+  if (typeof model === 'string') {
+    const preset = MODEL_PRESETS[model];
+    if (preset === undefined) {
+      throw new EdgefedError('INVALID_MODEL', `Unknown model preset "${model}"`, {
+        details: { presets: Object.keys(MODEL_PRESETS) },
+      });
+    }
+    return preset;
+  }
+  return parseModelSpec(model);
+}
+
+/** Seeded initial parameters of a run's model. */
+export function initialParameters(config: RunConfig): TensorMap {
+  return initParams(planModel(resolveModelSpec(config.model)).parameters, config.seed);
+}
+
+/** The spec clients compile, as JSON text. */
+export function modelSpecJson(config: RunConfig): string {
+  return JSON.stringify(resolveModelSpec(config.model));
+}
+
+/** Throws `INVALID_MODEL` (or the compiler's code) unless the run's model compiles for training. */
+export function validateModel(config: RunConfig): void {
+  const spec = resolveModelSpec(config.model);
+  const t = config.training;
+  const optimizer =
+    t.optimizer === 'sgd'
+      ? { type: 'sgd' as const, momentum: t.momentum > 0, weightDecay: t.weightDecay > 0 }
+      : t.optimizer === 'adam'
+        ? { type: 'adam' as const, weightDecay: t.weightDecay > 0 }
+        : { type: 'adamw' as const };
+  compileModel(spec, { loss: 'softmax-cross-entropy', batchSize: t.batchSize, optimizer });
+}
+
+/** A checkpoint as a downloadable file: edgefed weights (the codec's bytes) or inference ONNX. */
+export async function exportModel(
+  stores: Stores,
+  runId: string,
+  version: number | undefined,
+  format: 'weights' | 'onnx',
+): Promise<{ bytes: Uint8Array; contentType: string; filename: string }> {
+  const run = await stores.runs.getRun(runId);
+  const cp =
+    version === undefined
+      ? await stores.runs.latestCheckpoint(runId)
+      : await stores.runs.getCheckpoint(runId, version);
+  if (cp === undefined) throw new EdgefedError('NOT_FOUND', `Run ${runId} has no model yet`);
+  const bytes = await stores.blobs.get(cp.hash);
+  if (format === 'weights') {
+    return {
+      bytes,
+      contentType: 'application/vnd.edgefed.tensors',
+      filename: `${runId}-v${cp.version}.eftm`,
+    };
+  }
+  const spec = resolveModelSpec((run.config as { model: RunConfig['model'] }).model);
+  const onnx = exportInferenceModel(spec, 'softmax-cross-entropy', decodeTensorMap(bytes, { copy: true }));
+  return {
+    bytes: onnx.onnx,
+    contentType: 'application/octet-stream',
+    filename: `${runId}-v${cp.version}.onnx`,
+  };
+}
