@@ -148,6 +148,8 @@ export { coordinateMedian, medianOfSegment } from './aggregation/coordinate-medi
 export type { MedianOptions } from './aggregation/coordinate-median.js';
 export { coordinateTrimmedMean, trimCount, trimmedMeanReducer } from './aggregation/trimmed-mean.js';
 export type { TrimmedMeanOptions } from './aggregation/trimmed-mean.js';
+export { krumScores, krumSelect, squaredDistance } from './aggregation/krum.js';
+export type { KrumOptions } from './aggregation/krum.js';
 export type {
   AggregateEvaluateInput,
   AggregateFitInput,
@@ -184,6 +186,7 @@ export { FedProx } from './strategy/fed-prox.js';
 export { FedAvgM } from './strategy/fed-avg-m.js';
 export { AdaptiveStrategy, FedAdagrad, FedAdam, FedYogi } from './strategy/adaptive.js';
 export { FedMedian, FedTrimmedAvg } from './strategy/robust.js';
+export { FedKrum } from './strategy/krum.js';
 export { selectClients } from './strategy/selection.js';
 export type { Selection, SelectionOptions } from './strategy/selection.js';
 export { strategyConformance } from './strategy/strategy-conformance.js';

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EdgefedError } from '../errors.js';
 import type { Tensor, TensorMap } from '../tensor/tensor.js';
 import { coordinateMedian } from './coordinate-median.js';
+import { krumScores, krumSelect } from './krum.js';
 import { tensorLayout } from './layout.js';
 import { coordinateTrimmedMean } from './trimmed-mean.js';
 import { WeightedMeanAccumulator } from './weighted-mean.js';
@@ -245,5 +246,27 @@ describe('coordinateTrimmedMean', () => {
     expect(codeOf(() => coordinateTrimmedMean(u, { beta: 0.5 }))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => coordinateTrimmedMean(u, { beta: -0.1 }))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => coordinateTrimmedMean(u, { beta: NaN }))).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('krumSelect', () => {
+  const u = (...v: number[]): Float32Array[] => [Float32Array.from(v)];
+
+  it('scores by the n - f - 2 nearest neighbours and picks the lowest, by hand', () => {
+    // points on a line: 0, 1, 2, 10 ; f = 1 -> 1 nearest neighbour
+    const updates = [u(0), u(1), u(2), u(10)];
+    expect(krumScores(updates, 1)).toEqual([1, 1, 1, 64]);
+    expect(krumSelect({ updates, byzantine: 1, keep: 1 })).toEqual([0]);
+    expect(krumSelect({ updates, byzantine: 1, keep: 3 })).toEqual([0, 1, 2]);
+    // f = 0 -> 2 nearest: scores 0:1+4, 1:1+1, 2:1+4, 3:64+81
+    expect(krumScores(updates, 0)).toEqual([5, 2, 5, 145]);
+    expect(krumSelect({ updates, byzantine: 0, keep: 2 })).toEqual([1, 0]);
+  });
+
+  it('validates parameters', () => {
+    expect(codeOf(() => krumSelect({ updates: [], byzantine: 0, keep: 1 }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => krumSelect({ updates: [u(1)], byzantine: -1, keep: 1 }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => krumSelect({ updates: [u(1)], byzantine: 0, keep: 0 }))).toBe('INVALID_ARGUMENT');
+    expect(krumSelect({ updates: [u(1)], byzantine: 3, keep: 5 })).toEqual([0]);
   });
 });

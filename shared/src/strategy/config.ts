@@ -82,6 +82,13 @@ export const strategyConfigSchema = z.discriminatedUnion('name', [
     ...buffered,
     beta: z.number().gte(0).lt(0.5).default(0.2),
   }),
+  z.strictObject({
+    name: z.literal('krum'),
+    ...common,
+    maxBufferedUpdates: maxBuffered.default(1000),
+    byzantineClients: z.number().int().gte(0).default(0),
+    selected: atLeastOne.default(1),
+  }),
 ]);
 
 /** A strategy config as written (defaults may be omitted). */
@@ -109,6 +116,7 @@ export const STRATEGY_NAMES: readonly StrategyName[] = [
   'fedadagrad',
   'fedmedian',
   'fedtrimmedavg',
+  'krum',
 ];
 
 /**

@@ -7,6 +7,7 @@ import { parseStrategyConfig } from './config.js';
 import { FedAvgM } from './fed-avg-m.js';
 import { FedAvg } from './fed-avg.js';
 import { FedProx } from './fed-prox.js';
+import { FedKrum } from './krum.js';
 import { FedMedian, FedTrimmedAvg } from './robust.js';
 import type { Strategy } from './types.js';
 
@@ -33,5 +34,7 @@ export function createStrategy(config: unknown): Strategy {
       return new FedMedian(c);
     case 'fedtrimmedavg':
       return new FedTrimmedAvg(c);
+    case 'krum':
+      return new FedKrum(c);
   }
 }

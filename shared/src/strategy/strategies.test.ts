@@ -84,6 +84,15 @@ describe('strategy numerics (hand-computed)', () => {
     ]);
   });
 
+  it('Krum / multi-Krum: lowest scores, then the example-weighted mean of the selected', async () => {
+    const results = [res('a', [0], 1), res('b', [1], 3), res('c', [2], 1), res('d', [10], 100)];
+    // f = 1: one nearest neighbour; scores [1, 1, 1, 64]; keep 2 -> a and b: (0*1 + 1*3) / 4
+    expect(await aggregate({ name: 'krum', byzantineClients: 1, selected: 2 }, [0], [results])).toEqual([
+      0.75,
+    ]);
+    expect(await aggregate({ name: 'krum', byzantineClients: 1 }, [5], [results])).toEqual([5]);
+  });
+
   it('FedProx aggregates like FedAvg and sends proximalMu', async () => {
     const rounds = [[res('a', [1, 2], 1), res('b', [5, -2], 3)]];
     expect(await aggregate({ name: 'fedprox', proximalMu: 0.1 }, [10, 10], rounds)).toEqual([14, 9]);
