@@ -1,7 +1,7 @@
 /**
  * MaxPool gradient without the Indices output. Non-overlapping windows (stride = kernel,
- * no padding, no dilation) reshape the input into windows and route the gradient to the
- * positions equal to the window maximum. Other windows compare one strided slice per
+ * no padding, no dilation) upsample the output and its gradient (Resize, nearest) and route
+ * the gradient to the positions equal to the window maximum. Other windows compare one strided slice per
  * kernel offset with the output and scatter the routed gradients back with one grouped
  * ConvTranspose whose kernel is one-hot per offset. Ties route the gradient to every
  * position holding the maximum.
@@ -9,10 +9,24 @@
 import { reshape, where } from '../ir/ops.js';
 import { windowAttrs, type WindowAttrs } from '../ir/shape-infer-window.js';
 import { requireStatic } from '../ir/shape-utils.js';
-import { getInts } from '../ir/types.js';
+import { attrString, getInts } from '../ir/types.js';
 import type { GradContext, GradRule } from './rule.js';
 import { grad0, inputOf } from './rule.js';
 import { transposeAttrs } from './conv-utils.js';
+
+function upsample(ctx: GradContext, v: string, k: readonly number[]): string {
+  const { b } = ctx;
+  const scales = b.constant({
+    dtype: 'float32',
+    shape: [2 + k.length],
+    data: Float32Array.from([1, 1, ...k]),
+  });
+  return b.op1('Resize', [v, '', scales], {
+    mode: attrString('nearest'),
+    coordinate_transformation_mode: attrString('asymmetric'),
+    nearest_mode: attrString('floor'),
+  });
+}
 
 function nonOverlapping(
   ctx: GradContext,
@@ -22,20 +36,15 @@ function nonOverlapping(
   k: readonly number[],
 ): string {
   const { b } = ctx;
-  const [n = 1, c = 1] = xs;
-  const outSp = ys.slice(2);
-  const used = outSp.map((o, i) => o * (k[i] ?? 1));
+  const used = ys.slice(2).map((o, i) => o * (k[i] ?? 1));
   const spatial = used.map((_, i) => i + 2);
   let x = inputOf(ctx, 0);
   const cropped = used.some((u, i) => u !== xs[i + 2]);
   if (cropped) x = b.op1('Slice', [x, b.ints(used.map(() => 0)), b.ints(used), b.ints(spatial)]);
-  const win = outSp.flatMap((o, i) => [o, k[i] ?? 1]);
-  const one = outSp.flatMap((o) => [o, 1]);
-  const xr = reshape(b, x, [n, c, ...win]);
-  const yr = reshape(b, ctx.node.outputs[0] ?? '', [n, c, ...one]);
-  const gr = reshape(b, g, [n, c, ...one]);
-  const routed = where(b, b.op1('Equal', [xr, yr]), gr, b.scalar(0));
-  let gx = reshape(b, routed, [n, c, ...used]);
+  // Nearest-neighbour upsampling keeps every tensor the same shape: plain elementwise ops,
+  // much faster than broadcasting over rank-6 window views.
+  const isMax = b.op1('Equal', [x, upsample(ctx, ctx.node.outputs[0] ?? '', k)]);
+  let gx = where(b, isMax, upsample(ctx, g, k), b.scalar(0));
   if (cropped) {
     const pads = [0, 0, ...used.map(() => 0), 0, 0, ...used.map((u, i) => (xs[i + 2] ?? u) - u)];
     gx = b.op1('Pad', [gx, b.ints(pads)]);

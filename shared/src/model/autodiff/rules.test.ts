@@ -169,8 +169,8 @@ const WINDOW_CASES: Case[] = [
   conv({ dilations: [2, 2], pads: [2, 2, 2, 2] }, [1, 2, 6, 6], [2, 2, 3, 3]),
   conv({ group: 2, strides: [2, 1] }, [2, 4, 6, 5], [6, 2, 3, 2]),
   conv({ group: 3 }, [1, 3, 5, 5], [3, 1, 3, 3]),
-  pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2] }, [2, 3, 4, 6], false),
-  pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2] }, [1, 2, 5, 5], false),
+  pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2] }, [2, 3, 4, 6]),
+  pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2] }, [1, 2, 5, 5]),
   pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, [1, 2, 6, 6]),
   pool('AveragePool', { kernel_shape: [2, 2], strides: [2, 2] }, [2, 3, 4, 4]),
   pool(

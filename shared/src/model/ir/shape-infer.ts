@@ -178,6 +178,19 @@ function inferStructural(ctx: InferContext, node: NodeIR, x: ValueInfo): Out[] |
       const r = s.length;
       return [{ dtype: x.dtype, shape: s.map((d, i) => addDims(d, (pads[i] ?? 0) + (pads[i + r] ?? 0))) }];
     }
+    case 'Resize': {
+      const c = ctx.constant(node.inputs[2] ?? '');
+      if (c === undefined || c.data.length !== s.length) {
+        throw new EdgefedError('UNSUPPORTED_OP', `Resize ${node.name}: needs constant scales, one per axis`);
+      }
+      const sc = Array.from(c.data as ArrayLike<number>, Number);
+      return [
+        {
+          dtype: x.dtype,
+          shape: s.map((d, i) => (typeof d === 'number' ? Math.floor(d * (sc[i] ?? 1)) : d)),
+        },
+      ];
+    }
     case 'Cast': {
       const to = CAST_TO[getInt(at, 'to', 0)];
       if (to === undefined)
