@@ -74,6 +74,9 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
       plane.onMessage('result', ({ clientId, message }) => {
         this.#onResult(clientId, message);
       }),
+      plane.onMessage('error', ({ clientId, message }) => {
+        this.#onClientError(clientId, message);
+      }),
       plane.onClientExpired(({ record }) => {
         this.#dropClient(record.clientId, 'UNAVAILABLE', 'client disconnected and did not come back');
       }),
@@ -196,6 +199,14 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
     if (closed === 'cancelled')
       this.#reject('DEADLINE_EXCEEDED', `Task ${taskId} was closed before this arrived`);
     return this.#reject('UNKNOWN_TASK', `No task ${taskId} for this client`);
+  }
+
+  /** A participant reports that its task failed (correlationId = taskId): a clean failure. */
+  #onClientError(clientId: string, m: ClientMessageOf<'error'>): void {
+    const flight = m.correlationId === undefined ? undefined : this.#flights.get(m.correlationId);
+    if (flight?.task.clientId !== clientId) return;
+    this.#close(flight, 'cancelled');
+    flight.report({ status: 'failed', task: flight.task, code: m.code, message: m.message, bytesUp: flight.bytesUp });
   }
 
   #onChunk(clientId: string, m: ClientMessageOf<'upload-chunk'>): void {

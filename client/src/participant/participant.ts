@@ -1,0 +1,273 @@
+/**
+ * createParticipant: joins a coordinator, receives tasks, trains or evaluates locally with
+ * a LocalTrainingEngine, and uploads only model updates (deltas against the global model,
+ * compressed as the run asks). Handles disconnects (the connection resumes the identity;
+ * an interrupted upload continues), `cancel` messages, and stops cleanly on `stop()` or
+ * an AbortSignal. One task at a time.
+ */
+import {
+  EdgefedError,
+  PROTOCOL_VERSION,
+  compressUpdate,
+  encodeTensorMap,
+  parseCompressionSpec,
+  subtractMaps,
+  toEdgefedError,
+  type Capabilities,
+  type TaskMessage,
+} from '@edgefed/shared';
+import { connect } from './connection.js';
+import type { Connection, ConnectOptions } from './connection-types.js';
+import type { FitProgress, LocalTrainingEngine } from './engine.js';
+import { ModelFetcher, type ModelCache } from './model-fetcher.js';
+import { ParticipantEvents, type ParticipantEventMap } from './participant-events.js';
+import { TransparencyLog } from './transparency-log.js';
+import { uploadPayload } from './uploader.js';
+
+/** Options of {@link createParticipant}. */
+export interface ParticipantOptions {
+  readonly url: string;
+  /** The join token (from `edgefed token create` or `POST /api/tokens`). */
+  readonly token: string;
+  readonly engine: LocalTrainingEngine;
+  /** Runtime and device class to announce (defaults: node / server). */
+  readonly runtime?: Capabilities['runtime'];
+  readonly deviceClass?: Capabilities['deviceClass'];
+  /** Whether the device may train now; re-read before every hello. */
+  readonly eligible?: () => boolean;
+  readonly signal?: AbortSignal;
+  readonly reconnect?: ConnectOptions['reconnect'];
+  readonly modelCache?: ModelCache;
+  /** Passed to socket.io-client (e.g. `['websocket']`). */
+  readonly transports?: ConnectOptions['transports'];
+  /** Minimum ms between `progress` messages (default 1000). */
+  readonly progressIntervalMs?: number;
+}
+
+/** A connected participant. */
+export interface Participant {
+  readonly clientId: string;
+  readonly backend: LocalTrainingEngine['backend'];
+  readonly log: TransparencyLog;
+  on<K extends keyof ParticipantEventMap>(
+    event: K,
+    handler: (value: ParticipantEventMap[K]) => void,
+  ): () => void;
+  /** Aborts the current task (the coordinator is told) and disconnects. */
+  stop(): Promise<void>;
+  /** Resolves when the participant has stopped (stop(), signal, or the connection gave up). */
+  readonly done: Promise<void>;
+}
+
+/** Connects and starts taking tasks; resolves once the coordinator welcomed the client. */
+export async function createParticipant(options: ParticipantOptions): Promise<Participant> {
+  const events = new ParticipantEvents();
+  const capabilities = (): Capabilities => ({
+    runtime: options.runtime ?? 'node',
+    backend: options.engine.backend,
+    exampleCount: options.engine.exampleCount,
+    deviceClass: options.deviceClass ?? 'server',
+    eligible: options.eligible?.() ?? true,
+    clientVersion: PROTOCOL_VERSION,
+  });
+  const connection = await connect({
+    url: options.url,
+    token: options.token,
+    capabilities,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
+    ...(options.transports === undefined ? {} : { transports: options.transports }),
+  });
+  const worker = new TaskWorker(options, connection, events);
+  return worker.participant();
+}
+
+class TaskWorker {
+  readonly #o: ParticipantOptions;
+  readonly #conn: Connection;
+  readonly #events: ParticipantEvents;
+  readonly #fetcher: ModelFetcher;
+  readonly #log = new TransparencyLog();
+  readonly #queue: TaskMessage[] = [];
+  #current: { taskId: string; abort: AbortController } | undefined;
+  #stopped = false;
+  readonly #done: Promise<void>;
+  #resolveDone!: () => void;
+
+  constructor(o: ParticipantOptions, conn: Connection, events: ParticipantEvents) {
+    this.#o = o;
+    this.#conn = conn;
+    this.#events = events;
+    this.#fetcher = new ModelFetcher({
+      token: o.token,
+      ...(o.modelCache === undefined ? {} : { cache: o.modelCache }),
+    });
+    this.#done = new Promise((resolve) => {
+      this.#resolveDone = resolve;
+    });
+    conn.on('task', (task) => {
+      this.#queue.push(task);
+      void this.#drain();
+    });
+    conn.on('cancel', ({ taskId, reason }) => {
+      if (this.#current?.taskId === taskId) this.#current.abort.abort(new EdgefedError('CANCELLED', reason));
+      const i = this.#queue.findIndex((t) => t.taskId === taskId);
+      if (i >= 0) this.#queue.splice(i, 1);
+    });
+    conn.on('error', (e) => this.#events.emit('error', new EdgefedError(e.code, e.message)));
+    conn.on('disconnected', (d) => this.#events.emit('disconnected', d));
+    conn.on('resumed', () => this.#events.emit('connected', { clientId: conn.clientId, resumed: true }));
+    conn.on('rejoined', () => this.#events.emit('connected', { clientId: conn.clientId, resumed: false }));
+    conn.on('closed', () => {
+      void this.stop();
+    });
+    o.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  participant(): Participant {
+    return {
+      clientId: this.#conn.clientId,
+      backend: this.#o.engine.backend,
+      log: this.#log,
+      on: (event, handler) => this.#events.on(event, handler),
+      stop: () => this.stop(),
+      done: this.#done,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return this.#done;
+    this.#stopped = true;
+    this.#queue.length = 0;
+    this.#current?.abort.abort(new EdgefedError('CANCELLED', 'participant stopped'));
+    await this.#conn.close();
+    this.#events.emit('stopped', undefined);
+    this.#resolveDone();
+    return this.#done;
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#current !== undefined) return;
+    for (let task = this.#queue.shift(); task !== undefined && !this.#stopped; task = this.#queue.shift()) {
+      const abort = new AbortController();
+      this.#current = { taskId: task.taskId, abort };
+      try {
+        await this.#run(task, abort.signal);
+      } catch (err) {
+        await this.#fail(task, err);
+      } finally {
+        this.#current = undefined;
+      }
+    }
+  }
+
+  async #fail(task: TaskMessage, err: unknown): Promise<void> {
+    const e = toEdgefedError(err, 'TRAINING_FAILED');
+    this.#events.emit('task-failed', { taskId: task.taskId, error: e });
+    if (e.code === 'CANCELLED' || !this.#conn.connected) return;
+    const message = {
+      type: 'error' as const,
+      code: e.code,
+      message: e.message.slice(0, 4000),
+      correlationId: task.taskId,
+    };
+    await this.#conn.send(message).catch(() => undefined);
+    this.#log.add({ at: Date.now(), type: 'error', taskId: task.taskId, bytes: 0, note: e.code });
+  }
+
+  async #run(task: TaskMessage, signal: AbortSignal): Promise<void> {
+    this.#events.emit('task-started', { taskId: task.taskId, kind: task.kind, round: task.round });
+    const global = await this.#fetcher.get(task.modelUrl, task.modelHash, signal);
+    const spec: unknown = JSON.parse(String(task.config.modelSpec ?? 'null'));
+    if (task.kind === 'evaluate') {
+      const batchSize = Number(task.hyperParameters.batchSize ?? 64);
+      const out = await this.#o.engine.evaluate({ spec, global, batchSize, signal });
+      const metrics = { loss: out.loss, ...out.metrics };
+      await this.#conn.send({
+        type: 'result',
+        taskId: task.taskId,
+        runId: task.runId,
+        round: task.round,
+        exampleCount: out.exampleCount,
+        metrics,
+      });
+      this.#log.add({ at: Date.now(), type: 'result', taskId: task.taskId, bytes: 0, metrics });
+      this.#events.emit('task-completed', { taskId: task.taskId, kind: 'evaluate', metrics });
+      return;
+    }
+    await this.#fit(task, global, spec, signal);
+  }
+
+  async #fit(
+    task: TaskMessage,
+    global: Parameters<typeof subtractMaps>[1],
+    spec: unknown,
+    signal: AbortSignal,
+  ): Promise<void> {
+    let lastProgress = 0;
+    const interval = this.#o.progressIntervalMs ?? 1000;
+    const onProgress = (p: FitProgress): void => {
+      this.#events.emit('progress', { taskId: task.taskId, ...p });
+      const now = Date.now();
+      if (now - lastProgress < interval || !this.#conn.connected) return;
+      lastProgress = now;
+      const msg = {
+        type: 'progress' as const,
+        taskId: task.taskId,
+        step: p.step,
+        ...(p.totalSteps === undefined ? {} : { totalSteps: p.totalSteps }),
+        ...(p.loss === undefined || !Number.isFinite(p.loss) ? {} : { loss: p.loss }),
+      };
+      this.#conn.send(msg).catch(() => undefined);
+    };
+    const seed = Number(task.config.seed ?? 0) * 7919 + task.round;
+    const out = await this.#o.engine.fit({
+      spec,
+      global,
+      hyperParameters: task.hyperParameters,
+      seed,
+      signal,
+      onProgress,
+    });
+    const delta = subtractMaps(out.parameters, global);
+    const compression = parseCompressionSpec(
+      JSON.parse(String(task.config.compression ?? '{"method":"none"}')),
+    );
+    const compressed = compressUpdate(delta, compression);
+    const payload = encodeTensorMap(compressed);
+    const payloadId = `${task.taskId}.u`;
+    const summary = await uploadPayload({
+      connection: this.#conn,
+      taskId: task.taskId,
+      payloadId,
+      payload,
+      maxChunkBytes: this.#conn.welcome.limits.maxChunkBytes,
+      signal,
+    });
+    const update = {
+      payloadId,
+      byteLength: summary.byteLength,
+      chunkCount: summary.chunkCount,
+      checksum: summary.checksum,
+    };
+    await this.#conn.send({
+      type: 'result',
+      taskId: task.taskId,
+      runId: task.runId,
+      round: task.round,
+      exampleCount: out.exampleCount,
+      metrics: out.metrics,
+      update,
+    });
+    this.#log.add({
+      at: Date.now(),
+      type: 'upload-chunk+result',
+      taskId: task.taskId,
+      bytes: payload.byteLength,
+      tensors: [...compressed].map(([name, t]) => ({ name, shape: [...t.shape], dtype: t.dtype })),
+      metrics: out.metrics,
+    });
+    this.#events.emit('uploaded', { taskId: task.taskId, bytes: payload.byteLength });
+    this.#events.emit('task-completed', { taskId: task.taskId, kind: 'fit', metrics: out.metrics });
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Uploads an encoded update as acknowledged `upload-chunk` messages. Survives disconnects:
+ * when the connection drops mid-upload it waits for the connection to come back (resumed
+ * identity) and sends only the chunks that were not acknowledged; a chunk the coordinator
+ * already holds (`DUPLICATE_CHUNK`) counts as delivered.
+ */
+import { EdgefedError, isEdgefedError, splitIntoChunks, type PayloadChunk } from '@edgefed/shared';
+import type { Connection } from './connection-types.js';
+
+/** Formats a CRC32C value as `crc32c:xxxxxxxx`. */
+export function formatCrc32c(value: number): string {
+  return `crc32c:${(value >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** Options of {@link uploadPayload}. */
+export interface UploadOptions {
+  readonly connection: Connection;
+  readonly taskId: string;
+  readonly payloadId: string;
+  readonly payload: Uint8Array;
+  readonly maxChunkBytes: number;
+  readonly signal: AbortSignal;
+  /** Called after each acknowledged chunk. */
+  readonly onChunk?: (sentBytes: number, totalBytes: number) => void;
+}
+
+/** What was uploaded: chunk count and the whole payload's checksum for the result. */
+export interface UploadSummary {
+  readonly chunkCount: number;
+  readonly checksum: string;
+  readonly byteLength: number;
+}
+
+function waitForReconnect(connection: Connection, signal: AbortSignal): Promise<void> {
+  if (connection.connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const subs = [
+      connection.on('resumed', () => {
+        done();
+        resolve();
+      }),
+      connection.on('rejoined', () => {
+        done();
+        reject(new EdgefedError('UNAVAILABLE', 'Reconnected under a new identity: the task is gone'));
+      }),
+      connection.on('closed', () => {
+        done();
+        reject(new EdgefedError('UNAVAILABLE', 'Connection closed during upload'));
+      }),
+    ];
+    const onAbort = (): void => {
+      done();
+      reject(new EdgefedError('CANCELLED', 'Upload aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    function done(): void {
+      for (const unsub of subs) unsub();
+      signal.removeEventListener('abort', onAbort);
+    }
+  });
+}
+
+async function sendChunk(o: UploadOptions, chunk: PayloadChunk): Promise<void> {
+  try {
+    await o.connection.send({
+      type: 'upload-chunk',
+      taskId: o.taskId,
+      payloadId: chunk.payloadId,
+      index: chunk.index,
+      count: chunk.count,
+      chunkBytes: chunk.chunkBytes,
+      totalBytes: chunk.totalBytes,
+      checksum: formatCrc32c(chunk.crc32c),
+      payloadChecksum: formatCrc32c(chunk.payloadCrc32c),
+      data: chunk.data,
+    });
+  } catch (err) {
+    if (isEdgefedError(err, 'DUPLICATE_CHUNK')) return;
+    throw err;
+  }
+}
+
+/** Uploads the payload; see the file comment. Throws the coordinator's rejection, if any. */
+export async function uploadPayload(o: UploadOptions): Promise<UploadSummary> {
+  const chunks = splitIntoChunks(o.payload, { maxChunkBytes: o.maxChunkBytes, payloadId: o.payloadId });
+  let sent = 0;
+  for (const chunk of chunks) {
+    for (;;) {
+      if (o.signal.aborted) throw new EdgefedError('CANCELLED', 'Upload aborted');
+      try {
+        await sendChunk(o, chunk);
+        break;
+      } catch (err) {
+        if (!isEdgefedError(err, 'UNAVAILABLE') && !isEdgefedError(err, 'TIMEOUT')) throw err;
+        await waitForReconnect(o.connection, o.signal);
+      }
+    }
+    sent += chunk.data.byteLength;
+    o.onChunk?.(sent, o.payload.byteLength);
+  }
+  const first = chunks[0];
+  return {
+    chunkCount: chunks.length,
+    checksum: formatCrc32c(first?.payloadCrc32c ?? 0),
+    byteLength: o.payload.byteLength,
+  };
+}
