@@ -15,3 +15,21 @@ export type {
   SendOptions,
 } from './participant/connection-types.js';
 // --- end participant connection ---
+// --- participant ---
+export { createParticipant } from './participant/participant.js';
+export type { Participant, ParticipantOptions } from './participant/participant.js';
+export type { ParticipantEventMap } from './participant/participant-events.js';
+export type {
+  EngineEvaluateOutput,
+  EngineFitInput,
+  EngineFitOutput,
+  FitProgress,
+  LocalTrainingEngine,
+} from './participant/engine.js';
+export { ModelFetcher, parseSha256, sha256Hex } from './participant/model-fetcher.js';
+export type { ModelCache, ModelFetcherOptions } from './participant/model-fetcher.js';
+export { TransparencyLog } from './participant/transparency-log.js';
+export type { SentRecord } from './participant/transparency-log.js';
+export { formatCrc32c, uploadPayload } from './participant/uploader.js';
+export type { UploadOptions, UploadSummary } from './participant/uploader.js';
+// --- end participant ---
