@@ -1,0 +1,93 @@
+/**
+ * The page's REST client: same-origin fetch with the session cookie, the CSRF header on
+ * every state-changing call, and the API's `{ error: { code, message, details } }` turned
+ * into an {@link ApiError} the page shows as it is.
+ */
+import type { WireError } from './types.js';
+
+/** A failed API call, with the server's stable code (or NETWORK when it did not answer). */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(status: number, wire: WireError) {
+    super(wire.message);
+    this.name = 'ApiError';
+    this.code = wire.code;
+    this.status = status;
+    this.details = wire.details;
+  }
+
+  /** Validation issues (`details.issues`) as `path: message` lines. */
+  issues(): string[] {
+    const raw = this.details?.issues;
+    if (!Array.isArray(raw)) return [];
+    return raw.map((i: unknown) => {
+      const { path, message } = i as { path?: unknown; message?: unknown };
+      const p = Array.isArray(path) ? path.join('.') : typeof path === 'string' ? path : '';
+      return `${p === '' ? '' : `${p}: `}${typeof message === 'string' ? message : 'invalid'}`;
+    });
+  }
+}
+
+let csrfToken = '';
+const unauthorizedListeners = new Set<() => void>();
+
+/** Sets the CSRF token sent with every non-GET call (from sign-in or `GET /api/session`). */
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+/** Calls `listener` whenever an API call answers 401 (the session is gone). */
+export function onUnauthorized(listener: () => void): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+async function readError(res: Response): Promise<ApiError> {
+  try {
+    const body = (await res.json()) as { error?: WireError };
+    if (body.error !== undefined) return new ApiError(res.status, body.error);
+  } catch {
+    // not JSON: fall through
+  }
+  return new ApiError(res.status, {
+    code: 'HTTP_' + String(res.status),
+    message: res.statusText || 'Request failed',
+  });
+}
+
+/** Calls the API; resolves with the parsed JSON (undefined for 204), rejects with ApiError. */
+export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (method !== 'GET') headers['X-Edgefed-CSRF'] = csrfToken;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (err) {
+    throw new ApiError(0, { code: 'NETWORK', message: `The coordinator did not answer (${String(err)})` });
+  }
+  if (!res.ok) {
+    const e = await readError(res);
+    if (res.status === 401 && path !== '/api/session') for (const l of unauthorizedListeners) l();
+    throw e;
+  }
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+/** A message for any thrown value, with validation issues appended. */
+export function describeError(err: unknown): string {
+  if (err instanceof ApiError) {
+    const issues = err.issues();
+    return `${err.code}: ${err.message.split('\n')[0] ?? ''}${issues.length > 0 ? ` (${issues.join('; ')})` : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

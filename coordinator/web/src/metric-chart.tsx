@@ -1,0 +1,95 @@
+/**
+ * A uPlot line chart of per-round metric series. The chart is created once and fed new
+ * data with `setData` (no flicker on live updates); it follows its container's width.
+ */
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+
+/** One line: its label, colour and value per round (null where missing). */
+export interface ChartSeries {
+  readonly label: string;
+  readonly color: string;
+  readonly values: readonly (number | null)[];
+  readonly dash?: readonly number[];
+}
+
+/** Props of {@link MetricChart}. */
+export interface MetricChartProps {
+  readonly title: string;
+  readonly rounds: readonly number[];
+  readonly series: readonly ChartSeries[];
+  /** Formats y values (percent for accuracy). */
+  readonly format?: (v: number) => string;
+  readonly testId?: string;
+}
+
+function options(p: MetricChartProps, width: number): uPlot.Options {
+  const fmt = p.format ?? ((v: number) => v.toPrecision(3));
+  return {
+    width,
+    height: 220,
+    legend: { live: true },
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: false } },
+    axes: [
+      { label: 'round', stroke: '#5b6472', grid: { stroke: '#e3e7ee' }, ticks: { stroke: '#e3e7ee' } },
+      {
+        stroke: '#5b6472',
+        grid: { stroke: '#e3e7ee' },
+        ticks: { stroke: '#e3e7ee' },
+        values: (_u, vals) => vals.map((v) => fmt(v)),
+        size: 56,
+      },
+    ],
+    series: [
+      { label: 'round' },
+      ...p.series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: 2,
+        points: { show: true, size: 5 },
+        spanGaps: true,
+        ...(s.dash === undefined ? {} : { dash: [...s.dash] }),
+        value: (_u: uPlot, v: number | null) => (v === null ? '—' : fmt(v)),
+      })),
+    ],
+  };
+}
+
+function toData(p: MetricChartProps): uPlot.AlignedData {
+  return [p.rounds.slice(), ...p.series.map((s) => s.values.slice())] as uPlot.AlignedData;
+}
+
+/** A titled chart; shows a note instead while there is no data point yet. */
+export function MetricChart(p: MetricChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const shape = p.series.map((s) => s.label).join('|');
+  useEffect(() => {
+    const el = box.current;
+    if (el === null) return undefined;
+    const u = new uPlot(options(p, Math.max(240, el.clientWidth)), toData(p), el);
+    plot.current = u;
+    const ro = new ResizeObserver(() => {
+      u.setSize({ width: Math.max(240, el.clientWidth), height: 220 });
+    });
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+    // Recreate only when the set of series changes; data flows in below.
+  }, [shape]);
+  useEffect(() => {
+    plot.current?.setData(toData(p));
+  });
+  const points = p.series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0);
+  return (
+    <figure class="chart card" data-testid={p.testId} data-points={points}>
+      <figcaption>{p.title}</figcaption>
+      <div ref={box} class="chart-box" role="img" aria-label={`${p.title}: ${String(points)} points`} />
+      {points === 0 ? <p class="muted chart-empty">No data yet: points appear as rounds complete.</p> : null}
+    </figure>
+  );
+}

@@ -1,0 +1,168 @@
+/**
+ * One run: status and controls, live charts, the round timeline, clients, model versions
+ * and the configuration. Reloads its data when a live event for this run arrives.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from './api.js';
+import { ClientsTable, type CurrentTasks } from './clients-table.js';
+import { percent } from './format.js';
+import { subscribe } from './hub.js';
+import { ModelVersions } from './model-versions.js';
+import { RunCharts } from './run-charts.js';
+import { RunControls } from './run-controls.js';
+import { bestAccuracy, strategyName, totalRounds } from './runs-list.js';
+import { RoundsTable } from './rounds-table.js';
+import { useLiveData } from './use-live-data.js';
+import type {
+  ApiClient,
+  ApiRun,
+  CheckpointRecord,
+  ClientOutcomeRecord,
+  MetricPoint,
+  RoundRecord,
+  RunPhase,
+} from './types.js';
+
+interface RunData {
+  readonly run: ApiRun;
+  readonly rounds: readonly RoundRecord[];
+  readonly metrics: readonly MetricPoint[];
+  readonly checkpoints: readonly CheckpointRecord[];
+  readonly outcomes: readonly ClientOutcomeRecord[];
+  readonly clients: readonly ApiClient[];
+}
+
+async function loadRun(id: string): Promise<RunData> {
+  const base = `/api/runs/${encodeURIComponent(id)}`;
+  const [run, r, m, c, o, cl] = await Promise.all([
+    api<ApiRun>('GET', base),
+    api<{ rounds: RoundRecord[] }>('GET', `${base}/rounds`),
+    api<{ metrics: MetricPoint[] }>('GET', `${base}/metrics`),
+    api<{ checkpoints: CheckpointRecord[] }>('GET', `${base}/checkpoints`),
+    api<{ outcomes: ClientOutcomeRecord[] }>('GET', `${base}/outcomes`),
+    api<{ clients: ApiClient[] }>('GET', '/api/clients'),
+  ]);
+  const clients = cl.clients.filter((x) => x.run === id || x.run === '*');
+  return {
+    run,
+    rounds: r.rounds,
+    metrics: m.metrics,
+    checkpoints: c.checkpoints,
+    outcomes: o.outcomes,
+    clients,
+  };
+}
+
+/** Live phase and task outcomes of one run, from events. */
+function useLiveRun(runId: string): { phase: RunPhase | undefined; tasks: CurrentTasks } {
+  const [phase, setPhase] = useState<RunPhase | undefined>(undefined);
+  const [tasks, setTasks] = useState<CurrentTasks>(new Map());
+  useEffect(() => {
+    setPhase(undefined);
+    setTasks(new Map());
+    return subscribe((e) => {
+      if (e.kind !== 'run' || e.event.runId !== runId) return;
+      const ev = e.event;
+      if (ev.type === 'phase') setPhase(ev.phase);
+      if (ev.type === 'task-outcome') {
+        setTasks((m) => new Map(m).set(ev.clientId, { round: ev.round, outcome: ev.outcome }));
+      }
+    });
+  }, [runId]);
+  return { phase, tasks };
+}
+
+function Summary({ run, phase }: { run: ApiRun; phase: RunPhase }) {
+  const total = totalRounds(run);
+  return (
+    <dl class="summary">
+      <div>
+        <dt>Status</dt>
+        <dd>
+          <span class={`badge status-${run.status}`} data-testid="run-status">
+            {run.status}
+          </span>
+        </dd>
+      </div>
+      <div>
+        <dt>Phase</dt>
+        <dd data-testid="run-phase">{phase}</dd>
+      </div>
+      <div>
+        <dt>Round</dt>
+        <dd data-testid="run-round">
+          {run.currentRound}
+          {total === undefined ? '' : ` / ${String(total)}`}
+        </dd>
+      </div>
+      <div>
+        <dt>Best accuracy</dt>
+        <dd>{percent(bestAccuracy(run))}</dd>
+      </div>
+      <div>
+        <dt>Strategy</dt>
+        <dd>{strategyName(run)}</dd>
+      </div>
+      <div>
+        <dt>Model version</dt>
+        <dd>{run.currentModelVersion === null ? '—' : `v${String(run.currentModelVersion)}`}</dd>
+      </div>
+    </dl>
+  );
+}
+
+/** The run page. */
+export function RunView({ runId }: { runId: string }) {
+  const { data, error, reload } = useLiveData(
+    () => loadRun(runId),
+    (e) => (e.kind === 'run' && e.event.runId === runId) || e.kind === 'client',
+    [runId],
+  );
+  const live = useLiveRun(runId);
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    setNow(Date.now());
+  }, [data]);
+  return (
+    <section aria-labelledby="run-title">
+      <p class="crumbs">
+        <a href="#/">← All runs</a>
+      </p>
+      {error === '' ? null : (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {data === undefined ? (
+        <p class="muted">Loading…</p>
+      ) : (
+        <>
+          <div class="section-head">
+            <h1 id="run-title">{data.run.name}</h1>
+            <RunControls run={data.run} onChanged={reload} />
+          </div>
+          <p class="muted mono">{data.run.id}</p>
+          <Summary run={data.run} phase={live.phase ?? data.run.phase} />
+          <RunCharts points={data.metrics} />
+          <h2>Round timeline</h2>
+          <RoundsTable rounds={data.rounds} />
+          <h2>Clients</h2>
+          <ClientsTable
+            clients={data.clients}
+            outcomes={data.outcomes}
+            tasks={live.tasks}
+            currentRound={data.run.currentRound}
+            training={(live.phase ?? data.run.phase) === 'training'}
+            now={now}
+          />
+          <h2>Model versions</h2>
+          <ModelVersions runId={data.run.id} checkpoints={data.checkpoints} />
+          <details class="card config">
+            <summary>Configuration</summary>
+            <pre data-testid="run-config">{JSON.stringify(data.run.config, null, 2)}</pre>
+          </details>
+        </>
+      )}
+    </section>
+  );
+}

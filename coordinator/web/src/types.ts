@@ -1,0 +1,41 @@
+/**
+ * Wire types the page reads from the REST API and the `/admin` namespace. The record types
+ * come from the coordinator's own sources (type-only imports, erased at build time).
+ */
+export type {
+  CheckpointRecord,
+  ClientOutcomeRecord,
+  MetricPoint,
+  RoundRecord,
+  RunRecord,
+} from '../../src/store/records.js';
+export type { RunEvent, RunPhase } from '../../src/rounds/run-events.js';
+export type { AdminClientEvent, AdminServerEvents } from '../../src/admin/admin-namespace-events.js';
+import type { RunRecord } from '../../src/store/records.js';
+import type { RunPhase } from '../../src/rounds/run-events.js';
+
+/** A run as the API returns it: the record plus the live phase. */
+export type ApiRun = RunRecord & { readonly phase: RunPhase };
+
+/** A client as `GET /api/clients` returns it. */
+export interface ApiClient {
+  readonly clientId: string;
+  readonly run: string;
+  readonly connected: boolean;
+  readonly capabilities: {
+    readonly runtime?: string;
+    readonly backend?: string;
+    readonly deviceClass?: string;
+    readonly exampleCount?: number;
+  };
+  readonly registeredAt: number;
+  readonly lastSeen: number;
+  readonly resumeCount: number;
+}
+
+/** The JSON error form of every failed API call. */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}

@@ -1,0 +1,62 @@
+/**
+ * A hook that loads data, and loads it again (throttled) whenever a live event says it may
+ * have changed, and after every reconnection. No polling.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { describeError } from './api.js';
+import { subscribe, throttle, type HubEvent } from './hub.js';
+
+/** What {@link useLiveData} returns. */
+export interface LiveData<T> {
+  readonly data: T | undefined;
+  readonly error: string;
+  /** Load again now (after an action). */
+  readonly reload: () => void;
+}
+
+/**
+ * Loads with `load()` at first and when `relevant(event)` is true (at most every `ms`);
+ * `deps` restart it (e.g. another run id).
+ */
+export function useLiveData<T>(
+  load: () => Promise<T>,
+  relevant: (e: HubEvent) => boolean,
+  deps: readonly unknown[],
+  ms = 250,
+): LiveData<T> {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState('');
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const relevantRef = useRef(relevant);
+  relevantRef.current = relevant;
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let cancelled = false;
+    let seq = 0;
+    const run = (): void => {
+      const mine = ++seq;
+      loadRef
+        .current()
+        .then((d) => {
+          if (cancelled || mine !== seq) return;
+          setData(d);
+          setError('');
+        })
+        .catch((e: unknown) => {
+          if (!cancelled && mine === seq) setError(describeError(e));
+        });
+    };
+    const t = throttle(run, ms);
+    run();
+    const unsub = subscribe((e) => {
+      if (e.kind === 'resync' || relevantRef.current(e)) t.trigger();
+    });
+    return () => {
+      cancelled = true;
+      t.cancel();
+      unsub();
+    };
+  }, [...deps, tick, ms]);
+  return { data, error, reload: () => setTick((x) => x + 1) };
+}
