@@ -5,17 +5,14 @@
  * coordinator still remembers it.
  */
 import {
-  ackResponseSchema,
   EdgefedError,
-  fromWireError,
   helloSchema,
   isAckedMessageType,
-  isServerMessageType,
+  isEdgefedError,
   parseMessage,
   PROTOCOL_VERSION,
   toEdgefedError,
   type ClientToServerEvents,
-  type ErrorCode,
   type ErrorMessage,
   type ServerMessage,
   type ServerToClientEvents,
@@ -24,6 +21,7 @@ import {
 import { io, type Socket } from 'socket.io-client';
 import { backoffDelay, resolveBackoff, type ResolvedBackoff } from './connection-backoff.js';
 import { ConnectionEmitter } from './connection-emitter.js';
+import { emitUntyped, emitWithAck, endsConnection, validateInbound, wireError } from './connection-wire.js';
 import type {
   ConnectOptions,
   Connection,
@@ -35,21 +33,6 @@ import type {
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type State = 'connecting' | 'ready' | 'waiting' | 'closed';
 type Timer = ReturnType<typeof setTimeout>;
-
-/** Errors before `welcome` after which a retry can help; any other one ends the connection. */
-const RETRYABLE_BEFORE_WELCOME: ReadonlySet<ErrorCode> = new Set([
-  'TIMEOUT',
-  'UNAVAILABLE',
-  'INTERNAL',
-  'RATE_LIMITED',
-]);
-/** Errors after `welcome` that end the connection (the coordinator closes it too). */
-const FATAL_AFTER_WELCOME: ReadonlySet<ErrorCode> = new Set([
-  'CONFLICT',
-  'UNAUTHORIZED',
-  'FORBIDDEN',
-  'PROTOCOL_VERSION',
-]);
 
 /**
  * Connects to a coordinator and resolves once the first `welcome` arrives.
@@ -169,29 +152,18 @@ class ParticipantConnection implements Connection {
       throw new EdgefedError('INVALID_ARGUMENT', 'hello is sent by the connection itself');
     }
     const parsed = parseMessage('client-to-server', message);
-    // The typed emit cannot take a union of events; the message was validated just above.
-    type UntypedEmitter = { emit(event: string, ...args: unknown[]): unknown };
     if (!isAckedMessageType(parsed.type)) {
-      (this.#socket as unknown as UntypedEmitter).emit(parsed.type, parsed);
+      emitUntyped(this.#socket, parsed.type, parsed);
       return;
     }
     const timeoutMs = options.timeoutMs ?? this.#options.ackTimeoutMs ?? 30_000;
-    const raw = await new Promise<unknown>((resolve, reject) => {
-      const timed = this.#socket.timeout(timeoutMs) as unknown as UntypedEmitter;
-      timed.emit(parsed.type, parsed, (error: Error | null, response: unknown) => {
-        if (error === null) resolve(response);
-        else if (this.#socket.connected)
-          reject(new EdgefedError('TIMEOUT', `No ack for ${parsed.type} in ${timeoutMs} ms`));
-        else reject(new EdgefedError('UNAVAILABLE', `Disconnected before ${parsed.type} was acknowledged`));
-      });
-    });
-    const ack = ackResponseSchema.safeParse(raw);
-    if (!ack.success) {
-      const error = new EdgefedError('INVALID_MESSAGE', `Invalid ack for ${parsed.type}`);
-      this.#emitter.emit('protocol-error', error);
+    try {
+      await emitWithAck({ socket: this.#socket, type: parsed.type, message: parsed, timeoutMs });
+    } catch (error) {
+      if (isEdgefedError(error) && error.details?.invalidAck === true)
+        this.#emitter.emit('protocol-error', error);
       throw error;
     }
-    if (!ack.data.ok) throw wireError(ack.data.error);
   }
 
   close(): Promise<void> {
@@ -286,11 +258,7 @@ class ParticipantConnection implements Connection {
 
   #onServerError(message: ErrorMessage): void {
     this.#emitter.emit('error', message);
-    const fatal =
-      this.#state === 'ready'
-        ? FATAL_AFTER_WELCOME.has(message.code)
-        : !RETRYABLE_BEFORE_WELCOME.has(message.code);
-    if (fatal) this.#shutdown(wireError(message));
+    if (endsConnection(message.code, this.#state === 'ready')) this.#shutdown(wireError(message));
   }
 
   #startHeartbeat(intervalMs: number): void {
@@ -341,33 +309,4 @@ class ParticipantConnection implements Connection {
     this.#emitter.emit('closed', error === undefined ? {} : { error });
     this.#emitter.clear();
   }
-}
-
-/** Rebuilds an EdgefedError from a parsed wire error (absent details stay absent). */
-function wireError(wire: {
-  code: ErrorCode;
-  message: string;
-  details?: Record<string, unknown> | undefined;
-}): EdgefedError {
-  const { code, message, details } = wire;
-  return fromWireError(details === undefined ? { code, message } : { code, message, details });
-}
-
-/** Validates one inbound event: a known type, one argument, `type` equal to the event name. */
-function validateInbound(event: string, args: unknown[]): ServerMessage {
-  const shown = event.slice(0, 64);
-  if (!isServerMessageType(event)) {
-    throw new EdgefedError('UNKNOWN_MESSAGE_TYPE', `Unknown event "${shown}"`, { details: { type: shown } });
-  }
-  const raw = args[0];
-  const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
-  if (args.length !== 1 || type !== event) {
-    throw new EdgefedError('INVALID_MESSAGE', `Event "${shown}" must carry one message of that type`, {
-      details: {
-        type: shown,
-        issues: [{ path: 'type', code: 'mismatch', message: 'type must equal the event name' }],
-      },
-    });
-  }
-  return parseMessage('server-to-client', raw);
 }

@@ -193,6 +193,8 @@ export class SocketSession<P> {
       }
       const message = parseMessage('client-to-server', raw) as Exclude<ClientMessage, HelloMessage>;
       this.#ctx.registry.touch(clientId);
+      if (message.type === 'error')
+        this.#ctx.logger.warn({ clientId, error: message }, 'client reported an error');
       this.#checkLimits(message);
       const errors = await this.#ctx.dispatch(
         clientId,
