@@ -38,7 +38,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     throw new EdgefedError('BACKEND_UNAVAILABLE', 'WebAssembly is not available here');
   let ort: OrtModule & { env: WasmEnv };
   try {
-    ort = (await import('onnxruntime-web')) as unknown as OrtModule & { env: WasmEnv };
+    ort = await import('onnxruntime-web');
   } catch (e) {
     throw new EdgefedError('BACKEND_UNAVAILABLE', `cannot load onnxruntime-web: ${String(e)}`, { cause: e });
   }

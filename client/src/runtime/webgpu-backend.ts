@@ -40,7 +40,7 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
     throw new EdgefedError('BACKEND_UNAVAILABLE', 'no WebGPU adapter was found');
   let ort: OrtModule & { env: WebGpuEnv };
   try {
-    ort = (await import('onnxruntime-web/webgpu')) as unknown as OrtModule & { env: WebGpuEnv };
+    ort = await import('onnxruntime-web/webgpu');
   } catch (e) {
     throw new EdgefedError('BACKEND_UNAVAILABLE', `cannot load onnxruntime-web/webgpu: ${String(e)}`, {
       cause: e,
