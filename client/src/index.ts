@@ -33,3 +33,45 @@ export type { SentRecord } from './participant/transparency-log.js';
 export { formatCrc32c, uploadPayload } from './participant/uploader.js';
 export type { UploadOptions, UploadSummary } from './participant/uploader.js';
 // --- end participant ---
+// --- runtime: training backends, registry, trainer; local data ---
+export { BACKEND_NAMES } from './runtime/backend.js';
+export type {
+  BackendName,
+  BackendSession,
+  BackendTensor,
+  SessionCreateOptions,
+  TrainingBackend,
+} from './runtime/backend.js';
+export { createNodeBackend } from './runtime/node-backend.js';
+export type { NodeBackendOptions } from './runtime/node-backend.js';
+export { createWasmBackend } from './runtime/wasm-backend.js';
+export type { WasmBackendOptions } from './runtime/wasm-backend.js';
+export { createWebGpuBackend } from './runtime/webgpu-backend.js';
+export type { WebGpuBackendOptions } from './runtime/webgpu-backend.js';
+export {
+  BackendRegistry,
+  createDefaultRegistry,
+  defaultBackendRegistry,
+  resolveBackend,
+} from './runtime/backend-registry.js';
+export type {
+  BackendRegistration,
+  DefaultRegistryOptions,
+  ResolveBackendOptions,
+} from './runtime/backend-registry.js';
+export { createTrainer } from './runtime/trainer.js';
+export type {
+  EvaluateOptions,
+  EvaluateResult,
+  FitOptions,
+  FitProgress as TrainingProgress,
+  Trainer,
+  TrainerCompileOptions,
+  TrainerOptions,
+} from './runtime/trainer-types.js';
+export { compileCached, releaseCachedSessions } from './runtime/graph-cache.js';
+export { createDataSource } from './data/in-memory-data-source.js';
+export type { DataSourceOptions } from './data/in-memory-data-source.js';
+export type { Batch, BatchOptions, DataSource, DataSplit } from './data/data-source.js';
+export { writeOneHot } from './data/one-hot.js';
+// --- end runtime ---
