@@ -12,6 +12,9 @@ import { Server as IoServer } from 'socket.io';
 import { PROTOCOL_VERSION, decodeTensorMap, decompressUpdate, type TensorMap } from '@edgefed/shared';
 import { clientsApi } from '../admin/clients-api.js';
 import { requireAdmin } from '../admin/require-admin.js';
+import { attachAdminNamespace } from '../admin/admin-namespace.js';
+import { dashboardStatic } from '../admin/dashboard-static.js';
+import { createAdminSessions } from '../admin/session-routes.js';
 import { runsApi } from '../admin/runs-api.js';
 import { verifyJoinToken, type JoinClaims } from '../auth/join-token.js';
 import { resolveSecrets } from '../auth/secrets.js';
@@ -143,7 +146,9 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   );
   const api = express.Router();
   api.use(express.json({ limit: '2mb' }));
-  api.use(requireAdmin(secrets.adminToken));
+  const sessions = createAdminSessions({ adminToken: secrets.adminToken }); // dashboard sign-in + CSRF
+  api.use(sessions.router);
+  api.use(requireAdmin(secrets.adminToken, sessions.sessionCheck));
   api.use(runsApi({ runs, store: stores.runs, exportModel: (id, v, f) => exportModel(stores, id, v, f) }));
   api.use(
     clientsApi({
@@ -154,6 +159,18 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   );
   api.use(notFoundHandler);
   app.use('/api', api);
+  app.use(dashboardStatic()); // the dashboard page at /
+  const adminNamespace = attachAdminNamespace({
+    io,
+    sessions,
+    sources: {
+      onRunEvent: (l) => events.add(l),
+      onClientJoined: plane.onClientJoined,
+      onClientResumed: plane.onClientResumed,
+      onClientLeft: plane.onClientLeft,
+    },
+    allowedOrigins: config.server.corsOrigins,
+  });
   app.use(errorHandler(logger));
 
   let closed = false;
@@ -194,6 +211,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       await runs.close();
       gateway.close();
       plane.close();
+      adminNamespace.close();
       registry.close();
       await new Promise<void>((resolve) => {
         void io.close(() => resolve());
