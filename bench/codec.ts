@@ -5,10 +5,10 @@
  * JSON.parse of the same numbers as arrays (one array per tensor). Also CRC32C alone and
  * decode without checksum verification, to show where decode time goes.
  *
- * `npm run bench -- codec [--sizes 1000000,25000000] [--json true] [--ms 200] [--reps 5]`
+ * `npm run bench -- codec [--sizes 1000000,25000000] [--json true] [--reps 30]`
  *
- * Each figure is the best of `reps` rounds (see `bestOf`): on a shared machine the minimum
- * is the least disturbed measurement of each operation.
+ * Codec figures are the fastest of `reps` interleaved calls (see `bestOf`); JSON figures
+ * are means (`timeIt`), being 100x slower.
  */
 import { crc32c, decodeTensorMap, encodeTensorMap, type Tensor, type TensorMap } from '@edgefed/shared';
 import { timeIt, type Benchmark, type FigureInput } from './harness.js';
@@ -72,19 +72,24 @@ function runJson(map: TensorMap, report: (f: FigureInput) => void, base: Record<
 interface SizeContext {
   readonly report: (f: FigureInput) => void;
   readonly json: boolean;
-  readonly ms: number;
   readonly reps: number;
 }
 
 /**
- * Seconds per call of each function: the best of `reps` rounds, each round timing every
- * function in turn for `ms`, so a burst of load from other processes hits all of them alike.
+ * Seconds per call of each function: the fastest single call over `reps` rounds, each
+ * round calling every function once in turn (after 3 warm-up calls each). On a machine
+ * shared with other work the fastest call is the least disturbed one, and interleaving
+ * makes a burst of load hit all functions alike.
  */
-function bestOf(fns: Record<string, () => unknown>, ms: number, reps: number): Record<string, number> {
+function bestOf(fns: Record<string, () => unknown>, reps: number): Record<string, number> {
   const best: Record<string, number> = {};
+  for (const fn of Object.values(fns)) for (let i = 0; i < 3; i++) fn();
   for (let r = 0; r < reps; r++) {
-    for (const [name, fn] of Object.entries(fns))
-      best[name] = Math.min(best[name] ?? Infinity, timeIt(fn, ms));
+    for (const [name, fn] of Object.entries(fns)) {
+      const start = performance.now();
+      fn();
+      best[name] = Math.min(best[name] ?? Infinity, (performance.now() - start) / 1000);
+    }
   }
   return best;
 }
@@ -108,7 +113,6 @@ function runSize(params: number, ctx: SizeContext): void {
       decodeNoVerify: () => decodeTensorMap(encoded, { verify: false }),
       crc: () => crc32c(encoded),
     },
-    ctx.ms,
     ctx.reps,
   );
   const copy = t.copy ?? NaN;
@@ -130,12 +134,10 @@ const bench: Benchmark = {
   run(ctx) {
     const sizes = (ctx.args.sizes ?? '1000000,25000000').split(',').map(Number);
     const json = ctx.args.json !== 'false';
-    const ms = Number(ctx.args.ms ?? 200);
-    const reps = Number(ctx.args.reps ?? 5);
+    const reps = Number(ctx.args.reps ?? 30);
     for (const params of sizes) {
       runSize(params, {
         json,
-        ms,
         reps,
         report: (f) => {
           ctx.report(f);

@@ -5,7 +5,7 @@
  */
 import { EdgefedError, type ErrorCode } from '../errors.js';
 import { chunkCount, type ChunkMeta, type PayloadChunk } from './chunking.js';
-import { crc32c } from './crc32c.js';
+import { crc32c, crc32cCombine } from './crc32c.js';
 
 /** Options for {@link ChunkAssembler}. */
 export interface ChunkAssemblerOptions {
@@ -60,6 +60,7 @@ export class ChunkAssembler {
   #meta: ChunkMeta | undefined;
   #buffer: Uint8Array | undefined;
   #have: Uint8Array | undefined;
+  #crcs: Uint32Array | undefined;
   #received = 0;
 
   /** Throws `INVALID_ARGUMENT` for a negative or fractional `maxPayloadBytes`. */
@@ -95,6 +96,8 @@ export class ChunkAssembler {
     }
     this.#buffer ??= new Uint8Array(chunk.totalBytes);
     this.#have ??= new Uint8Array(chunk.count);
+    this.#crcs ??= new Uint32Array(chunk.count);
+    this.#crcs[chunk.index] = chunk.crc32c;
     this.#buffer.set(chunk.data, chunk.index * chunk.chunkBytes);
     this.#have[chunk.index] = 1;
     this.#received++;
@@ -144,6 +147,9 @@ export class ChunkAssembler {
    * missing indices, or none before any chunk) until complete, and `CHECKSUM_MISMATCH`
    * when the whole payload fails its CRC32C (chunks checked alone can still be from two
    * different payloads with the same id). Returns the same buffer on every call.
+   *
+   * The whole-payload CRC is combined from the verified chunk CRCs (no second pass over
+   * the bytes), so an assembled encoded TensorMap may be decoded with `verify: false`.
    */
   assemble(): Uint8Array {
     const meta = this.#meta;
@@ -157,10 +163,21 @@ export class ChunkAssembler {
         },
       );
     }
-    if (crc32c(this.#buffer) !== meta.payloadCrc32c) {
+    if (this.#payloadCrc(meta) !== meta.payloadCrc32c) {
       fail('CHECKSUM_MISMATCH', `Payload "${meta.payloadId}" fails its checksum`);
     }
     return this.#buffer;
+  }
+
+  /** CRC32C of the whole payload, combined from the per-chunk CRCs checked on arrival. */
+  #payloadCrc(meta: ChunkMeta): number {
+    let crc = 0;
+    for (let i = 0; i < meta.count; i++) {
+      const length =
+        i < meta.count - 1 ? meta.chunkBytes : meta.totalBytes - (meta.count - 1) * meta.chunkBytes;
+      crc = crc32cCombine(crc, this.#crcs?.[i] ?? 0, length);
+    }
+    return crc;
   }
 }
 

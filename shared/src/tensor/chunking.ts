@@ -4,7 +4,7 @@
  * to place it, check it alone (per-chunk CRC32C) and check the reassembled whole.
  */
 import { EdgefedError } from '../errors.js';
-import { crc32c } from './crc32c.js';
+import { crc32c, crc32cCombine } from './crc32c.js';
 
 /** Metadata of one chunk (everything but the bytes). */
 export interface ChunkMeta {
@@ -66,20 +66,22 @@ export function splitIntoChunks(payload: Uint8Array, options: SplitOptions): Pay
     );
   }
   const count = chunkCount(payload.length, size);
-  const payloadCrc32c = crc32c(payload);
-  const chunks: PayloadChunk[] = [];
+  const parts: { data: Uint8Array; crc: number }[] = [];
+  let payloadCrc32c = 0;
   for (let index = 0; index < count; index++) {
     const data = payload.subarray(index * size, Math.min(payload.length, (index + 1) * size));
-    chunks.push({
-      payloadId,
-      index,
-      count,
-      chunkBytes: size,
-      totalBytes: payload.length,
-      payloadCrc32c,
-      crc32c: crc32c(data),
-      data,
-    });
+    const crc = crc32c(data);
+    payloadCrc32c = crc32cCombine(payloadCrc32c, crc, data.length); // one pass over the bytes
+    parts.push({ data, crc });
   }
-  return chunks;
+  return parts.map(({ data, crc }, index) => ({
+    payloadId,
+    index,
+    count,
+    chunkBytes: size,
+    totalBytes: payload.length,
+    payloadCrc32c,
+    crc32c: crc,
+    data,
+  }));
 }

@@ -27,7 +27,8 @@ export interface DecodeOptions {
   readonly copy?: boolean;
   /**
    * Check the CRC32C (default true). Set false only where the same bytes were already
-   * verified (e.g. re-decoding a payload this process stored after checking it): structure
+   * verified: e.g. a payload just reassembled by `ChunkAssembler.assemble()` (which checked
+   * a CRC32C over exactly these bytes) or one this process stored after checking it. Structure
    * is still fully validated, so the worst a corrupted payload can do is decode to wrong
    * numbers, never crash or read out of range.
    */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32c, crc32cUpdate } from './crc32c.js';
+import { crc32c, crc32cCombine, crc32cUpdate } from './crc32c.js';
 
 /** Bit-at-a-time reference implementation, straight from the definition. */
 function reference(bytes: Uint8Array): number {
@@ -34,5 +34,23 @@ describe('crc32c', () => {
       }),
       { seed: 42, numRuns: 300 },
     );
+  });
+
+  it('combines the CRCs of two parts into the CRC of their concatenation', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }), (a, b) => {
+        const joined = new Uint8Array(a.length + b.length);
+        joined.set(a);
+        joined.set(b, a.length);
+        expect(crc32cCombine(crc32c(a), crc32c(b), b.length)).toBe(crc32c(joined));
+      }),
+      { seed: 43, numRuns: 300 },
+    );
+    // Large lengths: 3 MiB of zeros appended, checked against the direct CRC.
+    const zeros = new Uint8Array(3 << 20);
+    const head = new TextEncoder().encode('head');
+    const all = new Uint8Array(head.length + zeros.length);
+    all.set(head);
+    expect(crc32cCombine(crc32c(head), crc32c(zeros), zeros.length)).toBe(crc32c(all));
   });
 });

@@ -83,3 +83,41 @@ export function crc32cUpdate(crc: number, bytes: Uint8Array): number {
 export function crc32c(bytes: Uint8Array): number {
   return crc32cUpdate(0, bytes);
 }
+
+/** Multiplies two polynomials modulo the CRC32C polynomial (reflected bit order). */
+function multModP(a: number, b: number): number {
+  let m = 0x80000000;
+  let p = 0;
+  let bb = b;
+  for (;;) {
+    if ((a & m) !== 0) {
+      p ^= bb;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    bb = bb & 1 ? (bb >>> 1) ^ POLY : bb >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** X2N[k] = x^(2^k) mod P, for k = 0..63. */
+const X2N: readonly number[] = (() => {
+  const t = [0x40000000]; // x^1
+  for (let k = 1; k < 64; k++) t.push(multModP(t[k - 1] as number, t[k - 1] as number));
+  return t;
+})();
+
+/**
+ * The CRC32C of `a` followed by `b`, from `crcA` = crc32c(a), `crcB` = crc32c(b) and
+ * `lengthB` = b.length, without reading the bytes: O(log lengthB). `lengthB` must be a
+ * non-negative safe integer; 0 returns `crcA`.
+ */
+export function crc32cCombine(crcA: number, crcB: number, lengthB: number): number {
+  let p = 0x80000000; // x^0
+  let n = lengthB;
+  for (let k = 3; n > 0; k++) {
+    if (n % 2 === 1) p = multModP(X2N[k % 64] as number, p);
+    n = Math.floor(n / 2);
+  }
+  return (multModP(p, crcA) ^ crcB) >>> 0;
+}
