@@ -33,6 +33,10 @@ export type { SentRecord } from './participant/transparency-log.js';
 export { formatCrc32c, uploadPayload } from './participant/uploader.js';
 export type { UploadOptions, UploadSummary } from './participant/uploader.js';
 // --- end participant ---
+// --- trainer engine ---
+export { createTrainerEngine, optimizerFor } from './participant/trainer-engine.js';
+export type { TrainerEngineOptions } from './participant/trainer-engine.js';
+// --- end trainer engine ---
 // --- runtime: training backends, registry, trainer; local data ---
 export { BACKEND_NAMES } from './runtime/backend.js';
 export type {

@@ -96,3 +96,39 @@ export type { FsBlobStoreOptions } from './store/fs-blob-store.js';
 export type { BlobInfo, BlobRange, BlobStore, GetBlobOptions } from './store/blob-store.js';
 export { isSha256Hex, sha256Hex } from './store/hash.js';
 // --- end store ---
+// --- coordinator server, rounds, config, auth ---
+export { createCoordinator } from './server/coordinator.js';
+export type { Coordinator, CoordinatorOptions } from './server/coordinator.js';
+export { openStores } from './server/open-stores.js';
+export type { Stores } from './server/open-stores.js';
+export { exportModel, initialParameters, resolveModelSpec, validateModel } from './server/model-support.js';
+export { coordinatorConfigSchema } from './config/schema.js';
+export type { CoordinatorConfig, CoordinatorConfigInput } from './config/schema.js';
+export { loadConfig, mergeConfig } from './config/load.js';
+export type { ConfigSources } from './config/load.js';
+export { adminTokenMatches, createJoinToken, verifyJoinToken } from './auth/join-token.js';
+export type { CreateJoinTokenOptions, JoinClaims } from './auth/join-token.js';
+export { resolveSecrets } from './auth/secrets.js';
+export type { Secrets } from './auth/secrets.js';
+export { parseRunConfig, runConfigSchema, trainingConfigSchema } from './rounds/run-config.js';
+export type { RunConfig, RunConfigInput } from './rounds/run-config.js';
+export { RUN_PHASES } from './rounds/run-events.js';
+export type { RunEvent, RunPhase } from './rounds/run-events.js';
+export { RunManager } from './rounds/run-manager.js';
+export type { CreateRunRequest } from './rounds/run-manager.js';
+export { RunRunner } from './rounds/run-runner.js';
+export type { CentralEvaluator, RoundContext, RunServices } from './rounds/round-context.js';
+export type {
+  CompletedOutcome,
+  FailedOutcome,
+  RunTasksOptions,
+  TaskGateway,
+  TaskOutcome,
+  TaskSpec,
+} from './rounds/task-gateway.js';
+export { SocketTaskGateway } from './rounds/socket-task-gateway.js';
+export { createMetrics } from './observability/metrics.js';
+export type { CoordinatorMetrics } from './observability/metrics.js';
+export { createLogger, silentLogger } from './observability/logger.js';
+export type { Logger } from './observability/logger.js';
+// --- end coordinator server ---

@@ -10,6 +10,7 @@ import {
   createPrng,
   toEdgefedError,
   type FitAggregate,
+  type FitPlan,
   type FitResult,
   type TensorMap,
 } from '@edgefed/shared';
@@ -45,7 +46,7 @@ export interface FitRoundFailureDetails {
   readonly bytesUp: number;
 }
 
-function buildTasks(ctx: RoundContext, input: FitRoundInput, clientIds: readonly string[]): TaskSpec[] {
+function buildTasks(ctx: RoundContext, input: FitRoundInput, plan: FitPlan): TaskSpec[] {
   const { config, services } = ctx;
   const deadline = services.now() + config.roundDeadlineMs;
   const t = config.training;
@@ -59,7 +60,7 @@ function buildTasks(ctx: RoundContext, input: FitRoundInput, clientIds: readonly
     weightDecay: t.weightDecay,
     maxSteps: t.maxSteps,
   };
-  return clientIds.map((clientId) => ({
+  return plan.clientIds.map((clientId) => ({
     taskId: services.newId(),
     clientId,
     runId: ctx.runId,
@@ -111,7 +112,7 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
     rng,
   });
   await input.onPlanned(plan.clientIds.length);
-  const tasks = buildTasks(ctx, input, plan.clientIds);
+  const tasks = buildTasks(ctx, input, plan);
   const close = new AbortController();
   const timer = setTimeout(() => {
     close.abort(new EdgefedError('DEADLINE_EXCEEDED', 'round deadline passed'));

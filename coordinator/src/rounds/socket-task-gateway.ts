@@ -206,7 +206,13 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
     const flight = m.correlationId === undefined ? undefined : this.#flights.get(m.correlationId);
     if (flight?.task.clientId !== clientId) return;
     this.#close(flight, 'cancelled');
-    flight.report({ status: 'failed', task: flight.task, code: m.code, message: m.message, bytesUp: flight.bytesUp });
+    flight.report({
+      status: 'failed',
+      task: flight.task,
+      code: m.code,
+      message: m.message,
+      bytesUp: flight.bytesUp,
+    });
   }
 
   #onChunk(clientId: string, m: ClientMessageOf<'upload-chunk'>): void {
