@@ -21,13 +21,14 @@ afterAll(async () => {
 async function api<T>(
   c: Coordinator,
   path: string,
-  init: RequestInit = {},
+  init: { method?: string; body?: string } = {},
 ): Promise<{ status: number; body: T }> {
   const res = await fetch(`${c.url}${path}`, {
     ...init,
-    headers: { authorization: `Bearer ${c.adminToken}`, 'content-type': 'application/json', ...init.headers },
+    headers: { authorization: `Bearer ${c.adminToken}`, 'content-type': 'application/json' },
   });
-  return { status: res.status, body: (await res.json()) as T };
+  const body = (await res.json()) as T;
+  return { status: res.status, body };
 }
 
 describe('federated training over socket.io', () => {
