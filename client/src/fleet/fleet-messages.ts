@@ -1,0 +1,49 @@
+/**
+ * Messages between a fleet's main thread and its worker threads (structured-cloned; the
+ * dataset and partition arrays are SharedArrayBuffer views, so they are shared, not copied).
+ */
+import type { SharedDataset, SharedPartition } from './shared-dataset.js';
+
+/** First message to a worker: what to connect and with which data. */
+export interface WorkerInitMessage {
+  readonly type: 'init';
+  readonly workerIndex: number;
+  readonly url: string;
+  readonly token: string;
+  readonly dataset: SharedDataset;
+  readonly partition: SharedPartition;
+  /** Virtual clients (participants) this worker runs. */
+  readonly slots: number;
+  /** Participants connecting at the same time (per worker). */
+  readonly connectConcurrency: number;
+  /** onnxruntime-node intra-op threads per worker. */
+  readonly intraOpThreads: number;
+}
+
+/** Binds slot `i` to partition client `clients[i]`. */
+export interface WorkerBindMessage {
+  readonly type: 'bind';
+  readonly clients: readonly number[];
+}
+
+/** Main -> worker. */
+export type ToWorkerMessage =
+  WorkerInitMessage | WorkerBindMessage | { readonly type: 'stats' } | { readonly type: 'close' };
+
+/** Counters a worker reports. */
+export interface WorkerStats {
+  readonly connected: number;
+  readonly fits: number;
+  readonly fitFailures: number;
+  readonly trainSeconds: number;
+  /** V8 heap used by the worker isolate. */
+  readonly heapUsedBytes: number;
+}
+
+/** Worker -> main. */
+export type FromWorkerMessage =
+  | { readonly type: 'connected'; readonly clientIds: readonly string[] }
+  | { readonly type: 'bound' }
+  | { readonly type: 'stats'; readonly stats: WorkerStats }
+  | { readonly type: 'closed' }
+  | { readonly type: 'error'; readonly code: string; readonly message: string };

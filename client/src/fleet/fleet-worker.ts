@@ -1,0 +1,117 @@
+/**
+ * Entry of a fleet worker thread: holds the shared dataset once, runs many virtual
+ * participants (the real participant code over the real protocol), and trains whichever
+ * of them the coordinator selects, one at a time, on one TrainerPool.
+ */
+import { parentPort } from 'node:worker_threads';
+import { toEdgefedError } from '@edgefed/shared';
+import { createParticipant, type Participant } from '../participant/participant.js';
+import { createNodeBackend } from '../runtime/node-backend.js';
+import type { FromWorkerMessage, ToWorkerMessage, WorkerInitMessage } from './fleet-messages.js';
+import { datasetFromShared } from './shared-dataset.js';
+import { SharedModelCache } from './shared-model-cache.js';
+import { TrainerPool } from './trainer-pool.js';
+import { createVirtualEngine, type VirtualSlot } from './virtual-engine.js';
+
+if (parentPort === null) throw new Error('fleet-worker.ts must run in a worker thread');
+const port = parentPort;
+
+const post = (m: FromWorkerMessage): void => {
+  port.postMessage(m);
+};
+
+interface State {
+  readonly participants: Participant[];
+  readonly slots: VirtualSlot[];
+  readonly pool: TrainerPool;
+  fits: number;
+  fitFailures: number;
+  trainSeconds: number;
+}
+
+let state: State | undefined;
+
+async function init(m: WorkerInitMessage): Promise<void> {
+  const dataset = datasetFromShared(m.dataset);
+  const partition = m.partition;
+  const backend = await createNodeBackend({ intraOpNumThreads: m.intraOpThreads });
+  const pool = new TrainerPool(backend);
+  const cache = new SharedModelCache();
+  const s: State = { participants: [], slots: [], pool, fits: 0, fitFailures: 0, trainSeconds: 0 };
+  state = s;
+  const onFit = (seconds: number): void => {
+    s.fits++;
+    s.trainSeconds += seconds;
+  };
+  const connectOne = async (i: number): Promise<void> => {
+    const slot: VirtualSlot = { client: undefined };
+    s.slots[i] = slot;
+    const engine = createVirtualEngine({ pool, dataset, partition, slot, onFit });
+    const p = await createParticipant({
+      url: m.url,
+      token: m.token,
+      engine,
+      runtime: 'node',
+      deviceClass: 'server',
+      modelCache: cache,
+      progressIntervalMs: 60_000,
+    });
+    p.on('task-failed', () => {
+      s.fitFailures++;
+    });
+    s.participants[i] = p;
+  };
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < m.slots) await connectOne(next++);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, m.connectConcurrency) }, lane));
+  post({ type: 'connected', clientIds: s.participants.map((p) => p.clientId) });
+}
+
+async function close(): Promise<void> {
+  const s = state;
+  if (s !== undefined) {
+    await Promise.all(s.participants.map((p) => p.stop()));
+    s.pool.dispose();
+  }
+  post({ type: 'closed' });
+  port.close();
+}
+
+async function handle(m: ToWorkerMessage): Promise<void> {
+  switch (m.type) {
+    case 'init':
+      await init(m);
+      return;
+    case 'bind':
+      m.clients.forEach((c, i) => {
+        const slot = state?.slots[i];
+        if (slot !== undefined) slot.client = c;
+      });
+      post({ type: 'bound' });
+      return;
+    case 'stats':
+      post({
+        type: 'stats',
+        stats: {
+          connected: state?.participants.length ?? 0,
+          fits: state?.fits ?? 0,
+          fitFailures: state?.fitFailures ?? 0,
+          trainSeconds: state?.trainSeconds ?? 0,
+          heapUsedBytes: process.memoryUsage().heapUsed,
+        },
+      });
+      return;
+    case 'close':
+      await close();
+      return;
+  }
+}
+
+port.on('message', (m: ToWorkerMessage) => {
+  handle(m).catch((err: unknown) => {
+    const e = toEdgefedError(err);
+    post({ type: 'error', code: e.code, message: e.message });
+  });
+});

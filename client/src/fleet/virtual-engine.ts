@@ -1,0 +1,149 @@
+/**
+ * A virtual client's LocalTrainingEngine: its data is an index list into the worker's
+ * shared dataset (bound after the fleet has connected), and its training runs on the
+ * worker's TrainerPool, one job at a time. No per-client copy of data or model is kept.
+ */
+import {
+  EdgefedError,
+  clientIndices,
+  type Dataset,
+  type Partition,
+  type ScalarRecord,
+} from '@edgefed/shared';
+import { createDataSource } from '../data/in-memory-data-source.js';
+import type {
+  EngineEvaluateOutput,
+  EngineFitInput,
+  EngineFitOutput,
+  LocalTrainingEngine,
+} from '../participant/engine.js';
+import type { FitOptions } from '../runtime/trainer-types.js';
+import { compileOptionsFor, type TrainerPool } from './trainer-pool.js';
+
+/** Where a virtual client's data lives; `client` is set when the fleet binds it. */
+export interface VirtualSlot {
+  client: number | undefined;
+}
+
+/** Options of {@link createVirtualEngine}. */
+export interface VirtualEngineOptions {
+  readonly pool: TrainerPool;
+  readonly dataset: Dataset;
+  readonly partition: Partition;
+  readonly slot: VirtualSlot;
+  /** Called after every finished fit with its training seconds. */
+  readonly onFit?: (seconds: number) => void;
+}
+
+function num(h: ScalarRecord, key: string, fallback: number): number {
+  const v = h[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new EdgefedError('INVALID_ARGUMENT', `Hyper-parameter ${key} must be a finite number`);
+  }
+  return v;
+}
+
+/** The Trainer's fit options and compile options for a task's hyper-parameters. */
+export function fitSettings(h: ScalarRecord, seed: number) {
+  const optimizer = typeof h.optimizer === 'string' ? h.optimizer : 'sgd';
+  const momentum = num(h, 'momentum', 0);
+  const weightDecay = num(h, 'weightDecay', 0);
+  const proximalMu = num(h, 'proximalMu', 0);
+  const maxSteps = num(h, 'maxSteps', 0);
+  const options: FitOptions = {
+    epochs: num(h, 'epochs', 1),
+    batchSize: num(h, 'batchSize', 32),
+    learningRate: num(h, 'learningRate', 0.05),
+    seed,
+    ...(momentum > 0 ? { momentum } : {}),
+    ...(weightDecay > 0 ? { weightDecay } : {}),
+    ...(maxSteps > 0 ? { maxSteps } : {}),
+    ...(proximalMu > 0 ? { proximalMu } : {}),
+  };
+  return { options, compile: compileOptionsFor({ optimizer, momentum, weightDecay, proximalMu }) };
+}
+
+class VirtualEngine implements LocalTrainingEngine {
+  readonly backend = 'node' as const;
+  readonly #o: VirtualEngineOptions;
+
+  constructor(o: VirtualEngineOptions) {
+    this.#o = o;
+  }
+
+  get exampleCount(): number {
+    const c = this.#o.slot.client;
+    return c === undefined ? 0 : clientIndices(this.#o.partition, c).length;
+  }
+
+  #data() {
+    const c = this.#o.slot.client;
+    if (c === undefined)
+      throw new EdgefedError('FAILED_PRECONDITION', 'Virtual client has no data bound yet');
+    return {
+      client: c,
+      data: createDataSource(this.#o.dataset, { indices: clientIndices(this.#o.partition, c) }),
+    };
+  }
+
+  fit(input: EngineFitInput): Promise<EngineFitOutput> {
+    return this.#o.pool.exclusive(async () => {
+      const { client, data } = this.#data();
+      // Mix the client's partition index into the task seed: different shuffles per client,
+      // identical for the same seed on every run.
+      const seed = (input.seed * 1_000_003 + client) % Number.MAX_SAFE_INTEGER;
+      const { options, compile } = fitSettings(input.hyperParameters, seed);
+      const trainer = await this.#o.pool.trainer(input.spec, compile);
+      trainer.setParameters(input.global);
+      const start = performance.now();
+      let loss = NaN;
+      let accuracy = NaN;
+      let steps = 0;
+      for await (const p of trainer.fit(data, options, input.signal)) {
+        steps = p.step;
+        if (p.type === 'epoch') {
+          loss = p.loss;
+          accuracy = p.accuracy ?? NaN;
+        }
+        input.onProgress?.({ step: p.step, loss: p.loss });
+      }
+      const seconds = (performance.now() - start) / 1000;
+      this.#o.onFit?.(seconds);
+      const metrics: Record<string, number> = { steps, trainSeconds: seconds };
+      if (Number.isFinite(loss)) metrics.loss = loss;
+      if (Number.isFinite(accuracy)) metrics.accuracy = accuracy;
+      return { parameters: trainer.getParameters(), exampleCount: data.size, metrics };
+    });
+  }
+
+  evaluate(input: Parameters<LocalTrainingEngine['evaluate']>[0]): Promise<EngineEvaluateOutput> {
+    return this.#o.pool.exclusive(async () => {
+      const { data } = this.#data();
+      const { compile } = fitSettings({}, 0);
+      const trainer = await this.#o.pool.trainer(input.spec, compile);
+      trainer.setParameters(input.global);
+      const r = await trainer.evaluate(data, { batchSize: input.batchSize }, input.signal);
+      return {
+        loss: r.loss,
+        exampleCount: r.exampleCount,
+        metrics: Number.isFinite(r.accuracy) ? { accuracy: r.accuracy } : {},
+      };
+    });
+  }
+
+  dispose(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/**
+ * A LocalTrainingEngine for one virtual client. `exampleCount` is 0 until the slot is
+ * bound; `fit`/`evaluate` before binding throw `FAILED_PRECONDITION`. `fit` trains the
+ * client's own examples (shuffled with the task seed mixed with the client's index) and
+ * reports `loss`/`accuracy` of the last epoch, `steps` and `trainSeconds`. Evaluation runs
+ * on the client's own examples (simulations evaluate centrally as well).
+ */
+export function createVirtualEngine(options: VirtualEngineOptions): LocalTrainingEngine {
+  return new VirtualEngine(options);
+}

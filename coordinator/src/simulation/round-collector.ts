@@ -1,0 +1,114 @@
+/**
+ * Collects one RoundRecord per committed round from a coordinator's run events and store:
+ * test metrics from `evaluated`, train loss from `round-completed`, counts and bytes from
+ * the stored round, model bytes served from the coordinator's counter.
+ */
+import type { Coordinator } from '../server/coordinator.js';
+import type { RunEvent } from '../rounds/run-events.js';
+import type { RoundRecord } from './simulation-result.js';
+
+interface Pending {
+  round: number;
+  trainLoss: number | null;
+  testAccuracy: number | null;
+  testLoss: number | null;
+  endedAt: number;
+  bytesDown: number;
+}
+
+const finite = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
+
+/** Gathers round records of one run while it runs. */
+export class RoundCollector {
+  readonly #c: Coordinator;
+  readonly #runId: string;
+  readonly #pending = new Map<number, Pending>();
+  readonly #failed = new Map<number, number>();
+  #lastEnd: number;
+  #served = 0;
+  readonly #ends = new Map<number, number>();
+  #onRound: ((round: number) => void) | undefined;
+
+  constructor(coordinator: Coordinator, runId: string, startedAt: number) {
+    this.#c = coordinator;
+    this.#runId = runId;
+    this.#lastEnd = startedAt;
+  }
+
+  /** Called with the round number once a round's record is complete (after evaluation). */
+  set onRound(listener: (round: number) => void) {
+    this.#onRound = listener;
+  }
+
+  /** Feed every run event here. */
+  async handle(e: RunEvent): Promise<void> {
+    if (e.runId !== this.#runId) return;
+    if (e.type === 'round-failed') this.#failed.set(e.round, (this.#failed.get(e.round) ?? 0) + 1);
+    if (e.type === 'round-completed') {
+      const p: Pending = {
+        round: e.round,
+        trainLoss: finite(e.metrics.loss),
+        testAccuracy: null,
+        testLoss: null,
+        endedAt: performance.now(),
+        bytesDown: 0,
+      };
+      this.#pending.set(e.round, p);
+      const served = (await this.#c.metrics.bytesOut.get()).values[0]?.value ?? 0;
+      p.bytesDown = served - this.#served;
+      this.#served = served;
+    }
+    if (e.type === 'evaluated') {
+      const p = this.#pending.get(e.round);
+      if (p === undefined) return;
+      p.testAccuracy = finite(e.metrics.accuracy);
+      p.testLoss = finite(e.metrics.loss);
+      p.endedAt = performance.now();
+    }
+    if (
+      e.type === 'phase' &&
+      (e.phase === 'waiting-for-clients' || e.phase === 'completed' || e.phase === 'failed')
+    ) {
+      this.#finish();
+    }
+  }
+
+  #finish(): void {
+    for (const p of [...this.#pending.values()].sort((a, b) => a.round - b.round)) {
+      if (this.#ends.has(p.round)) continue;
+      this.#ends.set(p.round, p.endedAt - this.#lastEnd);
+      this.#lastEnd = p.endedAt;
+      this.#onRound?.(p.round);
+    }
+  }
+
+  /** Pending (not yet stored-read) partial record of a round, for progress output. */
+  partial(round: number): { testAccuracy: number | null; trainLoss: number | null } | undefined {
+    return this.#pending.get(round);
+  }
+
+  /** Final records, joined with the stored rounds (call after the run settled). */
+  async records(): Promise<RoundRecord[]> {
+    this.#finish();
+    const stored = (await this.#c.stores.runs.listRounds(this.#runId)).filter((r) => r.state === 'completed');
+    return stored
+      .sort((a, b) => a.round - b.round)
+      .map((r) => {
+        const p = this.#pending.get(r.round);
+        return {
+          round: r.round,
+          testAccuracy: p?.testAccuracy ?? null,
+          testLoss: p?.testLoss ?? null,
+          trainLoss: p?.trainLoss ?? null,
+          selected: r.selectedCount,
+          completed: r.completedCount,
+          failed: r.failedCount,
+          dropped: r.droppedCount,
+          bytesUp: r.bytesUp,
+          bytesDown: p?.bytesDown ?? 0,
+          wallSeconds: (this.#ends.get(r.round) ?? 0) / 1000,
+          failedAttempts: this.#failed.get(r.round) ?? 0,
+        };
+      });
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * runSimulation: the programmatic `edgefed simulate`. Starts the real coordinator in this
+ * process (SQLite store in a temporary directory, port 0), connects a fleet of virtual
+ * participants on worker threads over socket.io, runs one run to completion (or to the
+ * target accuracy) with central evaluation on the test set, and returns the result.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resourceUsage } from 'node:process';
+import { startFleet, type Fleet } from '@edgefed/client';
+import { EdgefedError } from '@edgefed/shared';
+import { createJoinToken } from '../auth/join-token.js';
+import { coordinatorConfigSchema } from '../config/schema.js';
+import { createLogger } from '../observability/logger.js';
+import { createCoordinator, type Coordinator } from '../server/coordinator.js';
+import { resolveModelSpec } from '../server/model-support.js';
+import { createCentralEvaluator } from './central-evaluator.js';
+import { RoundCollector } from './round-collector.js';
+import { parseSimulationConfig, toRunConfig, type SimulationConfig } from './simulation-config.js';
+import { loadSimulationData, type SimulationData } from './simulation-data.js';
+import {
+  partitionReportJson,
+  roundsToTarget,
+  type RoundRecord,
+  type SimulationResult,
+} from './simulation-result.js';
+
+/** Progress of a running simulation, once per committed round. */
+export interface SimulationProgress {
+  readonly round: number;
+  readonly rounds: number;
+  readonly testAccuracy: number | null;
+  readonly trainLoss: number | null;
+  readonly elapsedSeconds: number;
+}
+
+/** Options of {@link runSimulation}. */
+export interface RunSimulationOptions {
+  readonly onProgress?: (p: SimulationProgress) => void;
+  /** Called once the fleet is connected, with setup seconds. */
+  readonly onReady?: (info: { readonly setupSeconds: number; readonly workers: number }) => void;
+  /** Aborting stops the run; the result holds the rounds committed so far. */
+  readonly signal?: AbortSignal;
+  /** Coordinator log level (default `warn`). */
+  readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+async function startCoordinator(dataDir: string, c: SimulationConfig, level: string, data: SimulationData) {
+  const config = coordinatorConfigSchema.parse({
+    server: { port: 0 },
+    store: { kind: 'sqlite', dataDir },
+    limits: { maxClients: Math.max(20_000, c.clients) },
+    clients: { heartbeatIntervalMs: 30_000, resumeGraceMs: 120_000 },
+    log: { level },
+  });
+  const centralEvaluator = await createCentralEvaluator({
+    spec: resolveModelSpec(c.model),
+    test: data.test,
+    every: c.evalEvery,
+    lastRound: c.rounds,
+  });
+  const coordinator = await createCoordinator({
+    config,
+    logger: createLogger(config.log.level),
+    centralEvaluator,
+  });
+  await coordinator.listen();
+  return coordinator;
+}
+
+async function runOne(
+  coordinator: Coordinator,
+  c: SimulationConfig,
+  o: RunSimulationOptions,
+): Promise<{ records: RoundRecord[]; status: string; wallSeconds: number }> {
+  const run = await coordinator.runs.create({ name: 'simulation', config: toRunConfig(c) });
+  const t0 = performance.now();
+  const collector = new RoundCollector(coordinator, run.id, t0);
+  collector.onRound = (round) => {
+    const p = collector.partial(round);
+    o.onProgress?.({
+      round,
+      rounds: c.rounds,
+      testAccuracy: p?.testAccuracy ?? null,
+      trainLoss: p?.trainLoss ?? null,
+      elapsedSeconds: (performance.now() - t0) / 1000,
+    });
+  };
+  const unsubscribe = coordinator.onRunEvent((e) => collector.handle(e));
+  const onAbort = (): void => {
+    coordinator.runs.stop(run.id).catch(() => undefined);
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await coordinator.runs.start(run.id);
+    await coordinator.runs.settled(run.id);
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const records = await collector.records();
+  unsubscribe();
+  const status = (await coordinator.stores.runs.getRun(run.id)).status;
+  return { records, status, wallSeconds };
+}
+
+/**
+ * Runs a simulation. Throws `INVALID_CONFIG` for a bad config, what data loading and
+ * partitioning throw, and fleet start-up failures; the coordinator, fleet and temporary
+ * directory are always cleaned up. A run that fails (e.g. a round below quorum five times)
+ * is returned with `status: 'failed'` and the rounds it committed.
+ */
+export async function runSimulation(
+  input: unknown,
+  options: RunSimulationOptions = {},
+): Promise<SimulationResult> {
+  const c = parseSimulationConfig(input);
+  const t0 = performance.now();
+  const data = await loadSimulationData(c);
+  const dir = await mkdtemp(join(tmpdir(), 'edgefed-sim-'));
+  let coordinator: Coordinator | undefined;
+  let fleet: Fleet | undefined;
+  try {
+    coordinator = await startCoordinator(dir, c, options.logLevel ?? 'warn', data);
+    const token = createJoinToken({ secret: coordinator.tokenSecret, run: '*' });
+    fleet = await startFleet({
+      url: coordinator.url,
+      token,
+      dataset: data.train,
+      partition: data.partition,
+      ...(c.workers === undefined ? {} : { workers: c.workers }),
+    });
+    if (fleet.clientIds.length !== c.clients)
+      throw new EdgefedError('INTERNAL', `${fleet.clientIds.length} of ${c.clients} clients connected`);
+    const setupSeconds = (performance.now() - t0) / 1000;
+    options.onReady?.({ setupSeconds, workers: fleet.workers });
+    const { records, status, wallSeconds } = await runOne(coordinator, c, options);
+    const stats = await fleet.stats();
+    const accs = records.map((r) => r.testAccuracy).filter((a): a is number => a !== null);
+    const updates = records.reduce((a, r) => a + r.completed, 0);
+    return {
+      config: c,
+      transport: 'socket.io',
+      workers: fleet.workers,
+      status,
+      rounds: records,
+      roundsToTarget: roundsToTarget(records, c.targetAccuracy),
+      totals: {
+        rounds: records.length,
+        clientUpdates: updates,
+        bytesUp: records.reduce((a, r) => a + r.bytesUp, 0),
+        bytesDown: records.reduce((a, r) => a + r.bytesDown, 0),
+        trainSeconds: stats.trainSeconds,
+        wallSeconds,
+        setupSeconds,
+        peakRssBytes: resourceUsage().maxRSS * 1024,
+        clientUpdatesPerSecond: wallSeconds > 0 ? updates / wallSeconds : 0,
+        finalAccuracy: accs[accs.length - 1] ?? null,
+        bestAccuracy: accs.length === 0 ? null : Math.max(...accs),
+      },
+      partition: partitionReportJson(data.report),
+    };
+  } finally {
+    await fleet?.close();
+    await coordinator?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The configuration of a simulation (what `edgefed simulate` flags and the programmatic API
+ * take), validated with zod, and its translation into a coordinator run config.
+ */
+import { z } from 'zod';
+import { EdgefedError, toWireIssues } from '@edgefed/shared';
+import type { RunConfigInput } from '../rounds/run-config.js';
+
+/** Schema of a simulation config; every field has a default except where noted. */
+export const simulationConfigSchema = z.strictObject({
+  dataset: z.enum(['mnist', 'fashion-mnist']).default('mnist'),
+  /** A preset (`2nn`, `cnn`, `tiny-cnn`) or a model spec object. */
+  model: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).default('2nn'),
+  /** Registered virtual clients K. */
+  clients: z.number().int().min(1).max(1_000_000).default(100),
+  /** Fraction C of clients selected per round. */
+  fraction: z.number().gt(0).lte(1).default(0.1),
+  rounds: z.number().int().min(1).max(1_000_000).default(10),
+  epochs: z.number().int().min(1).max(1000).default(1),
+  batchSize: z.number().int().min(1).max(65_536).default(10),
+  learningRate: z.number().positive().max(100).default(0.1),
+  optimizer: z.enum(['sgd', 'adam', 'adamw']).default('sgd'),
+  momentum: z.number().min(0).lt(1).default(0),
+  /** Strategy name and its own parameters, e.g. `{ name: 'fedadam', serverLearningRate: 0.01 }`. */
+  strategy: z.record(z.string(), z.unknown()).default({ name: 'fedavg' }),
+  partition: z.enum(['iid', 'shards', 'dirichlet', 'natural']).default('iid'),
+  /** Dirichlet concentration (smaller = more skewed). */
+  alpha: z.number().positive().default(0.5),
+  shardsPerClient: z.number().int().min(1).default(2),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
+  /** Stop once the central test accuracy reaches this value. */
+  targetAccuracy: z.number().gt(0).lte(1).optional(),
+  /** Evaluate on the central test set every K rounds (and after the last round). */
+  evalEvery: z.number().int().min(1).default(1),
+  /** Worker threads (default: one per core). */
+  workers: z.number().int().min(1).max(256).optional(),
+  /** Use only the first N training / test examples (quick runs and CI). */
+  trainLimit: z.number().int().min(1).optional(),
+  testLimit: z.number().int().min(1).optional(),
+  /** How long the selected clients of one round have (default 1 hour). */
+  roundDeadlineMs: z.number().int().min(100).default(3_600_000),
+});
+
+/** A validated simulation config. */
+export type SimulationConfig = z.output<typeof simulationConfigSchema>;
+
+/** A simulation config as written (defaults may be omitted). */
+export type SimulationConfigInput = z.input<typeof simulationConfigSchema>;
+
+/** Validates a simulation config; throws `INVALID_CONFIG` with every issue's path. */
+export function parseSimulationConfig(input: unknown): SimulationConfig {
+  const r = simulationConfigSchema.safeParse(input);
+  if (!r.success) {
+    throw new EdgefedError('INVALID_CONFIG', `Invalid simulation config: ${z.prettifyError(r.error)}`, {
+      details: { issues: toWireIssues(r.error.issues) },
+    });
+  }
+  if (typeof r.data.strategy.name !== 'string') {
+    throw new EdgefedError('INVALID_CONFIG', 'Invalid simulation config: strategy.name is required');
+  }
+  return r.data;
+}
+
+/**
+ * The coordinator run config of a simulation: the strategy selects `fraction` of the
+ * clients (at least one) and waits for every selected one; no federated evaluation (the
+ * simulation evaluates centrally). Strategy parameters the caller set win over these.
+ */
+export function toRunConfig(c: SimulationConfig): RunConfigInput {
+  return {
+    model: c.model,
+    strategy: {
+      fractionFit: c.fraction,
+      minFitClients: 1,
+      minFitResults: 1,
+      minAvailableClients: 1,
+      ...c.strategy,
+    },
+    rounds: c.rounds,
+    training: {
+      epochs: c.epochs,
+      batchSize: c.batchSize,
+      learningRate: c.learningRate,
+      optimizer: c.optimizer,
+      momentum: c.momentum,
+    },
+    roundDeadlineMs: c.roundDeadlineMs,
+    evaluateEvery: 0,
+    ...(c.targetAccuracy === undefined ? {} : { targetAccuracy: c.targetAccuracy }),
+    seed: c.seed,
+  };
+}

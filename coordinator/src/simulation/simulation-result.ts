@@ -1,0 +1,84 @@
+/**
+ * The result of a simulation: config, one record per round, rounds-to-target, totals and
+ * the partition report. Plain JSON data (what `--out FILE.json` holds).
+ */
+import type { PartitionReport } from '@edgefed/shared';
+import type { SimulationConfig } from './simulation-config.js';
+
+/** One committed round. Accuracy and loss are null when the round was not evaluated. */
+export interface RoundRecord {
+  readonly round: number;
+  /** Central test accuracy and loss of the model after this round. */
+  readonly testAccuracy: number | null;
+  readonly testLoss: number | null;
+  /** Example-weighted mean local training loss of the completed clients. */
+  readonly trainLoss: number | null;
+  readonly selected: number;
+  readonly completed: number;
+  /** Clients that reported an error or whose update was rejected. */
+  readonly failed: number;
+  /** Clients that vanished or missed the deadline. */
+  readonly dropped: number;
+  /** Update bytes received by the coordinator. */
+  readonly bytesUp: number;
+  /** Model bytes the coordinator served over HTTP (workers share one download per version). */
+  readonly bytesDown: number;
+  /** Seconds from the end of the previous round to the end of this one (incl. evaluation). */
+  readonly wallSeconds: number;
+  /** Failed attempts of this round before it committed. */
+  readonly failedAttempts: number;
+}
+
+/** Sums over the run. */
+export interface SimulationTotals {
+  readonly rounds: number;
+  readonly clientUpdates: number;
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+  /** Seconds of training summed over workers. */
+  readonly trainSeconds: number;
+  /** Seconds from starting the run to its end (rounds only). */
+  readonly wallSeconds: number;
+  /** Seconds spent loading data, starting the coordinator and connecting the fleet. */
+  readonly setupSeconds: number;
+  /** Peak resident memory of the process (all threads), bytes. */
+  readonly peakRssBytes: number;
+  readonly clientUpdatesPerSecond: number;
+  readonly finalAccuracy: number | null;
+  readonly bestAccuracy: number | null;
+}
+
+/** Partition report as JSON (histograms as arrays). */
+export interface PartitionReportJson {
+  readonly summary: PartitionReport['summary'];
+  readonly clients: readonly { readonly count: number; readonly labelHistogram: readonly number[] }[];
+}
+
+/** Everything a simulation produced. */
+export interface SimulationResult {
+  readonly config: SimulationConfig;
+  /** How virtual clients reach the coordinator. */
+  readonly transport: 'socket.io';
+  readonly workers: number;
+  /** `completed`, `failed` or `stopped` (the run's final status). */
+  readonly status: string;
+  readonly rounds: readonly RoundRecord[];
+  /** First round whose test accuracy reached the target; null if never (or no target). */
+  readonly roundsToTarget: number | null;
+  readonly totals: SimulationTotals;
+  readonly partition: PartitionReportJson;
+}
+
+/** The partition report in JSON form. */
+export function partitionReportJson(report: PartitionReport): PartitionReportJson {
+  return {
+    summary: report.summary,
+    clients: report.clients.map((c) => ({ count: c.count, labelHistogram: Array.from(c.labelHistogram) })),
+  };
+}
+
+/** The first round reaching `target` (null when `target` is undefined or never reached). */
+export function roundsToTarget(rounds: readonly RoundRecord[], target: number | undefined): number | null {
+  if (target === undefined) return null;
+  return rounds.find((r) => r.testAccuracy !== null && r.testAccuracy >= target)?.round ?? null;
+}
