@@ -1,0 +1,80 @@
+/**
+ * `edgefed serve`: runs the coordinator (express + socket.io on one port) until SIGINT or
+ * SIGTERM. Configuration from `--config FILE` (JSON or YAML), EDGEFED_* environment
+ * variables and flags, in increasing precedence.
+ */
+import { loadConfig } from '../config/load.js';
+import type { CoordinatorConfig } from '../config/schema.js';
+import { createCoordinator, type Coordinator } from '../server/coordinator.js';
+import { intFlag, parseFlags, strFlag } from './args.js';
+
+export const SERVE_HELP = `Usage: edgefed serve [options]
+
+Runs the coordinator: REST API, socket.io control plane, model downloads, metrics.
+
+Options:
+  --config FILE      JSON or YAML configuration file
+  --host HOST        interface to listen on (default 127.0.0.1; EDGEFED_HOST)
+  --port N           port (default 8080; 0 picks a free one; EDGEFED_PORT)
+  --store KIND       sqlite (default) or memory (EDGEFED_STORE)
+  --data-dir DIR     SQLite file, model blobs and secrets (default ./data; EDGEFED_DATA_DIR)
+  --log-level LEVEL  trace|debug|info|warn|error|silent (default info; EDGEFED_LOG_LEVEL)
+  -h, --help         this help
+
+The admin token is EDGEFED_ADMIN_TOKEN, or generated once and kept in DIR/secrets.json.`;
+
+const FLAGS = {
+  config: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  store: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Parses serve flags into a validated config (throws INVALID_CONFIG / INVALID_ARGUMENT). */
+export function serveConfig(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): CoordinatorConfig | 'help' {
+  const { values } = parseFlags(argv, FLAGS);
+  if (values.help === true) return 'help';
+  const port = intFlag(values, 'port');
+  const overrides = {
+    server: { host: strFlag(values, 'host'), port },
+    store: { kind: strFlag(values, 'store'), dataDir: strFlag(values, 'data-dir') },
+    log: { level: strFlag(values, 'log-level') },
+  };
+  const file = strFlag(values, 'config');
+  return loadConfig({ ...(file === undefined ? {} : { file }), env, overrides });
+}
+
+/** Stops the coordinator on SIGINT/SIGTERM; resolves when closed. */
+export function closeOnSignals(coordinator: Coordinator): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void coordinator.close().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** `edgefed serve`. */
+export async function runServeCommand(argv: string[]): Promise<number> {
+  const config = serveConfig(argv, process.env);
+  if (config === 'help') {
+    console.log(SERVE_HELP);
+    return 0;
+  }
+  const coordinator = await createCoordinator({ config });
+  const url = await coordinator.listen();
+  console.error(
+    `edgefed coordinator at ${url} (admin token: ${config.auth.adminToken === undefined ? 'see data dir secrets.json' : 'from config'})`,
+  );
+  await closeOnSignals(coordinator);
+  return 0;
+}
