@@ -11,7 +11,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export function parseFlags(
   argv: string[],
   options: Options,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+): { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] } {
   try {
     const r = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
     return { values: r.values, positionals: r.positionals };
