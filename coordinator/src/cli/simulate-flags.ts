@@ -86,11 +86,11 @@ export const SIMULATE_OPTIONS = {
   'log-level': { type: 'string' },
 } as const;
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Readonly<Record<string, unknown>>;
 
 function number(values: Values, flag: string): number | undefined {
   const raw = values[flag];
-  if (raw === undefined || typeof raw === 'boolean') return undefined;
+  if (typeof raw !== 'string') return undefined;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n))
     throw new EdgefedError('INVALID_ARGUMENT', `--${flag} must be a number, got "${raw}"`);

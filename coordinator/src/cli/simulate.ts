@@ -16,7 +16,7 @@ import { formatDuration, progressPrinter } from './simulate-progress.js';
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
 
-function logLevelOf(raw: string | boolean | undefined): LogLevel {
+function logLevelOf(raw: unknown): LogLevel {
   if (raw === undefined) return 'warn';
   const level = LOG_LEVELS.find((l) => l === raw);
   if (level === undefined)
