@@ -117,6 +117,7 @@ export class RunRunner {
       }
       if (signal.aborted) return;
       await this.#s.store.updateRun(this.runId, { status: 'completed' });
+      this.#s.logger.info({ runId: this.runId, round: this.#round }, 'run completed');
       this.#setPhase('completed');
     } catch (err) {
       if (signal.aborted) return;
@@ -208,6 +209,7 @@ export class RunRunner {
         const e = toEdgefedError(err);
         if (e.code !== 'QUORUM_NOT_MET' && e.code !== 'DEADLINE_EXCEEDED') throw e;
         await this.#recordFailed(key, startedAt, 'failed', e.message, err);
+        this.#s.logger.info({ runId: this.runId, round, attempt, code: e.code }, 'round failed');
         this.#s.metrics?.rounds.inc({ outcome: 'failed' });
         this.#s.emit({ type: 'round-failed', runId: this.runId, round, attempt, reason: e.message });
       }
@@ -280,6 +282,10 @@ export class RunRunner {
       })),
       checkpoint: { version: round, hash, byteSize: size },
     });
+    this.#s.logger.info(
+      { runId: this.runId, round, attempt: r.attempt, modelVersion: round, hash },
+      'round committed',
+    );
     this.#s.metrics?.rounds.inc({ outcome: 'completed' });
     this.#s.metrics?.roundDuration.observe((endedAt - r.startedAt) / 1000);
     this.#setPhase('checkpointed');
