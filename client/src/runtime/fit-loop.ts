@@ -232,24 +232,31 @@ async function* epochs(
       const event = await runGroup(loop, filled, epoch);
       if (event !== undefined) yield event;
     }
+    await commitValues(loop);
     yield loop.meter.epochEvent(loop.steps, epoch);
   }
 }
 
-async function finish(loop: Loop): Promise<void> {
+/** Reads the current parameters back to the host and commits them (tensors stay live). */
+async function commitValues(loop: Loop): Promise<void> {
   const values = new Map<string, Float32Array>();
   for (const p of loop.ctx.parameters) {
     const t = loop.state.feeds[p.name];
     if (t === undefined) throw new EdgefedError('INTERNAL', `Lost parameter ${p.name}`);
     values.set(p.name, await t.read());
   }
-  for (const t of Object.values(loop.state.feeds)) t.dispose();
   loop.ctx.commit(values);
 }
 
+async function finish(loop: Loop): Promise<void> {
+  await commitValues(loop);
+  for (const t of Object.values(loop.state.feeds)) t.dispose();
+}
+
 /**
- * The fit generator; see `Trainer.fit`. Parameters are committed once, when the loop
- * ends for any reason after setup.
+ * The fit generator; see `Trainer.fit`. Parameters are committed to the host at the end
+ * of every epoch (before its event, so `evaluate` may run while the loop is suspended
+ * there) and when the loop ends for any reason after setup.
  */
 export async function* fitLoop(
   ctx: FitContext,

@@ -91,7 +91,11 @@ export interface EvaluateResult {
   readonly exampleCount: number;
 }
 
-/** Trains one model on one backend. Not safe for concurrent `fit`/`evaluate` calls. */
+/**
+ * Trains one model on one backend. One `fit` at a time (a second throws
+ * `FAILED_PRECONDITION`); `evaluate` uses the parameters last committed to the host
+ * (before `fit`, at each epoch end, after `fit`), so it may run between epochs.
+ */
 export interface Trainer {
   readonly backend: TrainingBackend;
   /** Parameter names and shapes, in graph order. */
@@ -110,7 +114,7 @@ export interface Trainer {
    * Throws `INVALID_ARGUMENT` for bad options or data that does not fit the model.
    */
   fit(data: DataSource, options: FitOptions, signal?: AbortSignal): AsyncIterable<FitProgress>;
-  /** Loss and accuracy over `data` with the current parameters. */
+  /** Loss and accuracy over `data` with the committed parameters (see the interface comment). */
   evaluate(data: DataSource, options?: EvaluateOptions, signal?: AbortSignal): Promise<EvaluateResult>;
   /** Frees the trainer; later calls throw `FAILED_PRECONDITION`. Cached sessions stay cached. */
   dispose(): void;

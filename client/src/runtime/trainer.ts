@@ -111,12 +111,8 @@ class OrtTrainer implements Trainer {
     options: EvaluateOptions = {},
     signal?: AbortSignal,
   ): Promise<EvaluateResult> {
-    this.enter();
-    try {
-      return await evaluateModel(this.common(), data, options, signal);
-    } finally {
-      this.busy = false;
-    }
+    this.check();
+    return evaluateModel(this.common(), data, options, signal);
   }
 
   dispose(): void {
@@ -140,7 +136,7 @@ class OrtTrainer implements Trainer {
 
   private enter(): void {
     this.check();
-    if (this.busy) throw new EdgefedError('FAILED_PRECONDITION', 'Trainer is already fitting or evaluating');
+    if (this.busy) throw new EdgefedError('FAILED_PRECONDITION', 'Trainer is already fitting');
     this.busy = true;
   }
 }

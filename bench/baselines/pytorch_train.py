@@ -1,0 +1,73 @@
+"""PyTorch training-throughput baseline for `npm run bench -- training`.
+
+Same architectures as edgefed's `2nn` and `cnn` presets, plain SGD, softmax cross-entropy,
+random MNIST-shaped input, fixed batch. Prints one JSON line per (model, batch):
+{"model": ..., "batch": ..., "samples_per_s": ..., "threads": ..., "torch": ...}.
+Run with Debian's /usr/bin/python3 (python3-torch + libopenblas0-pthread; see
+bench/setup-baselines.sh).
+"""
+import argparse
+import json
+import time
+
+import torch
+from torch import nn
+
+
+def model(name: str) -> nn.Module:
+    if name == "2nn":
+        return nn.Sequential(
+            nn.Flatten(), nn.Linear(784, 200), nn.ReLU(), nn.Linear(200, 200), nn.ReLU(), nn.Linear(200, 10)
+        )
+    if name == "cnn":
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(3136, 512), nn.ReLU(), nn.Linear(512, 10),
+        )
+    raise SystemExit(f"unknown model {name}")
+
+
+def measure(name: str, batch: int, seconds: float) -> float:
+    torch.manual_seed(0)
+    net = model(name)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    x = torch.rand(batch, 1, 28, 28)
+    y = torch.randint(0, 10, (batch,))
+
+    def step() -> None:
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(net(x), y)
+        loss.backward()
+        opt.step()
+
+    for _ in range(3):
+        step()
+    steps = 0
+    start = time.perf_counter()
+    while True:
+        step()
+        steps += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return steps * batch / elapsed
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--models", default="2nn,cnn")
+    p.add_argument("--batches", default="10,32,128")
+    p.add_argument("--seconds", type=float, default=2.0)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    for name in a.models.split(","):
+        for b in (int(v) for v in a.batches.split(",")):
+            sps = measure(name, b, a.seconds)
+            print(json.dumps({"model": name, "batch": b, "samples_per_s": sps, "threads": torch.get_num_threads(),
+                              "torch": torch.__version__}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+/**
+ * Training throughput (samples/s) of edgefed's Trainer for the FedAvg `2nn` and `cnn` at
+ * batch 10, 32 and 128 on onnxruntime-node and onnxruntime-web wasm in Node, side by side
+ * with PyTorch (2 threads, same CPU, same run) and TensorFlow.js (cpu and wasm backends),
+ * plus each backend's ceiling: its plain-MatMul GFLOP/s divided by the model's training
+ * FLOPs per example. Prints one JSON line per figure and a markdown table on stderr.
+ *
+ * `npm run bench -- training [--models 2nn,cnn] [--batches 10,32,128] [--backends node,wasm]
+ * [--seconds 2] [--node-threads 2] [--steps-per-run 1] [--baselines pytorch,tfjs]`
+ */
+import { createNodeBackend, createWasmBackend, type TrainingBackend } from '@edgefed/client';
+import { MODEL_PRESETS } from '@edgefed/shared';
+import type { Benchmark } from './harness.js';
+import { pytorchRows, tfjsRows, type BaselineRow } from './training-lib/baselines.js';
+import { trainingFlopsPerExample } from './training-lib/flops.js';
+import { matmulGflops, trainerSamplesPerSecond } from './training-lib/measure.js';
+
+const list = (v: string | undefined, d: string): string[] => (v ?? d).split(',').filter((s) => s !== '');
+
+async function backendsFor(names: readonly string[], nodeThreads: number): Promise<TrainingBackend[]> {
+  const out: TrainingBackend[] = [];
+  for (const n of names) {
+    if (n === 'node') out.push(await createNodeBackend({ intraOpNumThreads: nodeThreads }));
+    else if (n === 'wasm') out.push(await createWasmBackend({ numThreads: 1 }));
+    else throw new Error(`unknown backend ${n} (node, wasm)`);
+  }
+  return out;
+}
+
+function table(rows: BaselineRow[], models: readonly string[], batches: readonly number[]): string {
+  const engines = [...new Set(rows.map((r) => r.engine))];
+  const head = `| engine | ${models.flatMap((m) => batches.map((b) => `${m} B=${b}`)).join(' | ')} |`;
+  const sep = `|---|${models.flatMap(() => batches.map(() => '---:')).join('|')}|`;
+  const body = engines.map((e) => {
+    const cells = models.flatMap((m) =>
+      batches.map((b) => {
+        const r = rows.find((x) => x.engine === e && x.model === m && x.batch === b);
+        if (r?.samplesPerSecond !== undefined) return String(Math.round(r.samplesPerSecond));
+        return r?.note !== undefined ? 'cannot train' : '–';
+      }),
+    );
+    return `| ${e} | ${cells.join(' | ')} |`;
+  });
+  return [head, sep, ...body].join('\n');
+}
+
+const bench: Benchmark = {
+  description: 'Trainer samples/s (2nn, cnn) on onnxruntime-node and wasm vs PyTorch and TF.js; ceiling',
+  async run(ctx) {
+    const { args } = ctx;
+    const models = list(args.models, '2nn,cnn');
+    const batches = list(args.batches, '10,32,128').map(Number);
+    const seconds = Number(args.seconds ?? 2);
+    const stepsPerRun = Number(args['steps-per-run'] ?? 1);
+    const baselineNames = list(args.baselines, 'pytorch,tfjs');
+    const backends = await backendsFor(list(args.backends, 'node,wasm'), Number(args['node-threads'] ?? 2));
+    const rows: BaselineRow[] = [];
+    const gflops = new Map<string, number>();
+    for (const b of backends) {
+      const g = await matmulGflops(b, 512, seconds);
+      gflops.set(b.name, g);
+      ctx.report({ name: `matmul-512/${b.name}`, value: g, unit: 'GFLOP/s' });
+    }
+    for (const model of models) {
+      const spec = MODEL_PRESETS[model];
+      if (spec === undefined) throw new Error(`unknown model ${model}`);
+      const flops = trainingFlopsPerExample(spec);
+      ctx.report({ name: `training-flops/${model}`, value: flops, unit: 'FLOP/example' });
+      for (const b of backends) {
+        for (const batch of batches) {
+          const sps = await trainerSamplesPerSecond({
+            backend: b,
+            spec,
+            batchSize: batch,
+            seconds,
+            stepsPerRun,
+          });
+          const ceiling = ((gflops.get(b.name) ?? 0) * 1e9) / flops;
+          rows.push({ engine: `edgefed/${b.name}`, model, batch, samplesPerSecond: sps });
+          ctx.report({
+            name: `train/${model}/${b.name}/B${batch}`,
+            value: sps,
+            unit: 'samples/s',
+            baseline: `pytorch/${model}/B${batch}`,
+            stepsPerRun,
+            ceiling,
+            fractionOfCeiling: sps / ceiling,
+          });
+        }
+      }
+      const o = { models: [model], batches, seconds };
+      for (const name of baselineNames) {
+        const r = name === 'pytorch' ? await pytorchRows(o) : await tfjsRows(o);
+        if (r.note !== undefined) console.error(`# ${r.note}`);
+        for (const row of r.rows) {
+          rows.push(row);
+          ctx.report({
+            name: `${row.engine}/${row.model}/B${row.batch}`,
+            value: row.samplesPerSecond ?? Number.NaN,
+            unit: 'samples/s',
+            ...(row.note === undefined ? {} : { note: row.note }),
+          });
+        }
+      }
+    }
+    console.error(`\n${table(rows, models, batches)}\n`);
+  },
+};
+
+export default bench;

@@ -1,0 +1,114 @@
+/**
+ * `edgefed model export`: compiles a model and writes `inference.onnx` (self-contained,
+ * seeded initial parameters baked in), `train-step.onnx`, `eval.onnx` and `manifest.json`
+ * (every graph input and output with its role, dtype and shape; see
+ * docs/training-graphs.md) so other runtimes can drive the same training step.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  compileModel,
+  EdgefedError,
+  exportInferenceModel,
+  initParameters,
+  type LossKind,
+} from '@edgefed/shared';
+import { intFlag, parseFlags, strFlag } from './args.js';
+import { resolveModelSpec, resolveOptimizer } from './train-model.js';
+
+const HELP = `Usage: edgefed model export --model NAME|FILE --out DIR [options]
+
+Writes inference.onnx, train-step.onnx, eval.onnx and manifest.json into DIR.
+
+Options:
+  --model NAME|FILE     2nn | cnn | tiny-cnn | path to a model spec .json (required)
+  --out DIR             output directory, created if missing (required)
+  --batch-size N        fixed batch size of the training step (default 32)
+  --optimizer NAME      sgd | sgd-momentum | adam | adamw (default sgd)
+  --loss NAME           softmax-cross-entropy | binary-cross-entropy | mse (default softmax-cross-entropy)
+  --steps-per-run K     optimizer steps unrolled into one training run (default 1)
+  --fedprox             add FedProx anchor inputs and mu
+  --clip-norm           add the clip_norm input (gradient clipping by global L2 norm)
+  --seed S              seed of the initial parameters baked into inference.onnx (default 0)
+  -h, --help            show this help`;
+
+const FLAGS = {
+  model: { type: 'string' },
+  out: { type: 'string' },
+  'batch-size': { type: 'string' },
+  optimizer: { type: 'string' },
+  loss: { type: 'string' },
+  'steps-per-run': { type: 'string' },
+  fedprox: { type: 'boolean' },
+  'clip-norm': { type: 'boolean' },
+  seed: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const LOSSES: readonly LossKind[] = ['softmax-cross-entropy', 'binary-cross-entropy', 'mse'];
+
+function lossOf(raw: string | undefined): LossKind {
+  const loss = raw ?? 'softmax-cross-entropy';
+  const found = LOSSES.find((l) => l === loss);
+  if (found === undefined)
+    throw new EdgefedError('INVALID_ARGUMENT', `--loss must be one of ${LOSSES.join(', ')}`);
+  return found;
+}
+
+/**
+ * Runs `edgefed model export` with `argv` (flags after `model export`); returns 0, or
+ * writes usage to stderr and returns 2 when `--model` or `--out` is missing. Throws
+ * `INVALID_ARGUMENT` / `INVALID_MODEL` / `NOT_FOUND` for bad flags or specs.
+ */
+export async function runModelExportCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, FLAGS);
+  if (values.help === true) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const model = strFlag(values, 'model');
+  const dir = strFlag(values, 'out');
+  if (model === undefined || dir === undefined) {
+    process.stderr.write(`${HELP}\n`);
+    return 2;
+  }
+  const spec = await resolveModelSpec(model);
+  const loss = lossOf(strFlag(values, 'loss'));
+  const compileOptions = {
+    loss,
+    optimizer: resolveOptimizer(strFlag(values, 'optimizer') ?? 'sgd'),
+    batchSize: intFlag(values, 'batch-size', 1) ?? 32,
+    stepsPerRun: intFlag(values, 'steps-per-run', 1) ?? 1,
+    fedProx: values.fedprox === true,
+    clipNorm: values['clip-norm'] === true,
+  };
+  const compiled = compileModel(spec, compileOptions);
+  const seed = intFlag(values, 'seed', 0) ?? 0;
+  const inference = exportInferenceModel(spec, loss, initParameters(compiled.parameters, seed));
+  await mkdir(dir, { recursive: true });
+  const manifest = {
+    format: 'edgefed-model-export/1',
+    model: compiled.spec,
+    compileOptions: compiled.options,
+    parameters: compiled.parameters.map((p) => ({ name: p.name, shape: p.shape, init: p.init })),
+    inputShape: compiled.inputShape,
+    outputShape: compiled.outputShape,
+    initSeed: seed,
+    graphs: {
+      'inference.onnx': inference.manifest,
+      'train-step.onnx': compiled.trainStep.manifest,
+      'eval.onnx': compiled.evaluation.manifest,
+    },
+  };
+  await Promise.all([
+    writeFile(join(dir, 'inference.onnx'), inference.onnx),
+    writeFile(join(dir, 'train-step.onnx'), compiled.trainStep.onnx),
+    writeFile(join(dir, 'eval.onnx'), compiled.evaluation.onnx),
+    writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`),
+  ]);
+  process.stdout.write(
+    `wrote ${dir}: inference.onnx (${inference.onnx.length} B), train-step.onnx (${compiled.trainStep.onnx.length} B), ` +
+      `eval.onnx (${compiled.evaluation.onnx.length} B), manifest.json\n`,
+  );
+  return 0;
+}
