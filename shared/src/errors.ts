@@ -48,6 +48,8 @@ export const ERROR_CODES = [
   'UNSUPPORTED_OP',
   'BACKEND_UNAVAILABLE',
   'TRAINING_FAILED',
+  /** The device's participation policy (consent, page visible, charging, ...) does not hold. */
+  'NOT_ELIGIBLE',
   // coordinator
   'QUORUM_NOT_MET',
   'RUN_NOT_ACTIVE',
