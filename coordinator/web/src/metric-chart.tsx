@@ -23,16 +23,26 @@ export interface MetricChartProps {
   readonly testId?: string;
 }
 
+/** Whole-round tick spacings for the x axis. */
+const ROUND_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 100_000, 1_000_000];
+
 function options(p: MetricChartProps, width: number): uPlot.Options {
   const fmt = p.format ?? ((v: number) => v.toPrecision(3));
   return {
     width,
     height: 220,
-    legend: { live: true },
+    legend: { live: false },
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: false } },
     axes: [
-      { label: 'round', stroke: '#5b6472', grid: { stroke: '#e3e7ee' }, ticks: { stroke: '#e3e7ee' } },
+      {
+        label: 'round',
+        incrs: ROUND_INCREMENTS,
+        values: (_u, vals) => vals.map((v) => String(v)),
+        stroke: '#5b6472',
+        grid: { stroke: '#e3e7ee' },
+        ticks: { stroke: '#e3e7ee' },
+      },
       {
         stroke: '#5b6472',
         grid: { stroke: '#e3e7ee' },

@@ -10,12 +10,12 @@ export interface RoundsTableProps {
 }
 
 /** The timeline table. */
-export function RoundsTable({ rounds, limit = 50 }: RoundsTableProps) {
+export function RoundsTable({ rounds, limit = 30 }: RoundsTableProps) {
   if (rounds.length === 0) return <p class="muted">No rounds yet.</p>;
   const rows = [...rounds].reverse().slice(0, limit);
   return (
     <div class="table-wrap">
-      <table class="stack" data-testid="rounds-table">
+      <table class="dense" data-testid="rounds-table">
         <thead>
           <tr>
             <th scope="col">Round</th>
@@ -35,7 +35,7 @@ export function RoundsTable({ rounds, limit = 50 }: RoundsTableProps) {
             <tr key={`${String(r.round)}-${String(r.attempt)}`} title={r.failureReason ?? undefined}>
               <th scope="row">
                 {r.round}
-                {r.attempt > 0 ? <span class="muted"> (try {r.attempt + 1})</span> : null}
+                {r.attempt > 1 ? <span class="muted"> (attempt {r.attempt})</span> : null}
               </th>
               <td data-label="State">
                 <span class={`badge round-${r.state}`}>{r.state}</span>
@@ -62,7 +62,7 @@ export function RoundsTable({ rounds, limit = 50 }: RoundsTableProps) {
                 {percent(r.trainMetrics.accuracy)}
               </td>
               <td data-label="Eval acc." class="num">
-                {percent(r.evalMetrics.accuracy)}
+                {percent(r.evalMetrics.accuracy ?? r.evalMetrics.eval_accuracy)}
               </td>
             </tr>
           ))}

@@ -8,12 +8,15 @@ const SCOPES = [
   { scope: 'central', label: 'central eval', color: '#15803d', dash: [6, 4] },
 ] as const;
 
-/** Rounds and one series per scope that has points for metric `name`. */
+/**
+ * Rounds and one series per scope that has points for metric `name` (federated evaluation
+ * reports it as `eval_<name>`; both spellings count).
+ */
 export function seriesFor(
   points: readonly MetricPoint[],
   name: string,
 ): { rounds: number[]; series: ChartSeries[] } {
-  const mine = points.filter((p) => p.name === name);
+  const mine = points.filter((p) => p.name === name || p.name === `eval_${name}`);
   const rounds = [...new Set(mine.map((p) => p.round))].sort((a, b) => a - b);
   const index = new Map(rounds.map((r, i) => [r, i]));
   const series: ChartSeries[] = [];
