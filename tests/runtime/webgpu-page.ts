@@ -1,0 +1,48 @@
+/**
+ * Browser entry of the WebGPU test (bundled by webgpu.test.ts with esbuild): trains the
+ * small CNN for a few steps on seeded synthetic data on a given backend and returns the
+ * parameters. `onnxruntime-web` and `onnxruntime-web/webgpu` come from an import map.
+ */
+// Imported by path, not through @edgefed/client's index: the index also exports the
+// Node-only fleet, which a browser bundle cannot resolve.
+import { createDataSource } from '../../client/src/data/in-memory-data-source.js';
+import { createTrainer } from '../../client/src/runtime/trainer.js';
+import { createWasmBackend } from '../../client/src/runtime/wasm-backend.js';
+import { createWebGpuBackend } from '../../client/src/runtime/webgpu-backend.js';
+import { createDataset, createPrng, MODEL_TINY_CNN } from '@edgefed/shared';
+
+/** What the page returns per backend. */
+export interface PageResult {
+  readonly backend: string;
+  readonly params: Record<string, number[]>;
+  readonly losses: number[];
+}
+
+/** Seeded MNIST-shaped data; the test process builds the same. */
+export function syntheticMnist(n: number) {
+  const rng = createPrng(11);
+  const features = Float32Array.from({ length: n * 784 }, () => rng.nextFloat());
+  const labels = Uint8Array.from({ length: n }, () => rng.nextInt(10));
+  return createDataSource(createDataset({ features, labels, featureShape: [1, 28, 28], numClasses: 10 }));
+}
+
+/** The fit options shared by the page and the test process. */
+export const FIT = { batchSize: 8, learningRate: 0.1, maxSteps: 4, seed: 5 } as const;
+
+async function train(name: 'webgpu' | 'wasm'): Promise<PageResult> {
+  const backend = name === 'webgpu' ? await createWebGpuBackend() : await createWasmBackend();
+  const trainer = await createTrainer({
+    spec: MODEL_TINY_CNN,
+    backend,
+    compileOptions: { loss: 'softmax-cross-entropy', optimizer: { type: 'sgd' } },
+    logSeverityLevel: name === 'webgpu' ? 0 : 3,
+    readbackEvery: 2,
+  });
+  const losses: number[] = [];
+  for await (const e of trainer.fit(syntheticMnist(32), FIT)) if (e.type === 'step') losses.push(e.loss);
+  const params: Record<string, number[]> = {};
+  for (const [k, t] of trainer.getParameters()) params[k] = Array.from(t.data);
+  return { backend: backend.name, params, losses };
+}
+
+(globalThis as { edgefedTrain?: typeof train }).edgefedTrain = train;

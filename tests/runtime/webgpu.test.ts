@@ -1,0 +1,145 @@
+/**
+ * The same training steps on WebGPU (headless Chromium, SwiftShader adapter) and wasm in
+ * the page, compared with onnxruntime-node in this process; ORT's placement log
+ * (logSeverityLevel 0) must show no node of the WebGPU sessions on the CPU provider.
+ * Needs /usr/bin/chromium (Debian `chromium`); never downloads a browser.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createNodeBackend, createTrainer } from '@edgefed/client';
+import { MODEL_TINY_CNN } from '@edgefed/shared';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIT, syntheticMnist, type PageResult } from './webgpu-page.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ortDist = join(here, '..', '..', 'node_modules', 'onnxruntime-web', 'dist');
+
+const HTML = `<!doctype html><html><head><script type="importmap">
+{"imports":{"onnxruntime-web":"/ort/ort.bundle.min.mjs","onnxruntime-web/webgpu":"/ort/ort.webgpu.bundle.min.mjs"}}
+</script><script type="module" src="/app.js"></script></head><body>edgefed webgpu test</body></html>`;
+
+let server: Server | undefined;
+let browser: Browser | undefined;
+let origin: string;
+
+async function bundle(): Promise<string> {
+  const r = await build({
+    entryPoints: [join(here, 'webgpu-page.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['@edgefed/source'],
+    external: ['onnxruntime-web', 'onnxruntime-web/webgpu', 'onnxruntime-node'],
+    write: false,
+    logLevel: 'error',
+  });
+  return r.outputFiles[0]?.text ?? '';
+}
+
+beforeAll(async () => {
+  const app = await bundle();
+  const srv = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const send = (type: string, body: string | Buffer): void => {
+      res.writeHead(200, { 'content-type': type });
+      res.end(body);
+    };
+    if (url.pathname === '/') return send('text/html', HTML);
+    if (url.pathname === '/app.js') return send('text/javascript', app);
+    const file = normalize(join(ortDist, url.pathname.replace(/^\/ort\//, '')));
+    if (!url.pathname.startsWith('/ort/') || !file.startsWith(ortDist)) {
+      res.writeHead(404).end();
+      return;
+    }
+    readFile(file).then(
+      (b) => {
+        send(file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript', b);
+      },
+      () => res.writeHead(404).end(),
+    );
+  });
+  server = srv;
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--enable-unsafe-webgpu',
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => {
+    if (server === undefined) resolve();
+    else server.close(() => resolve());
+  });
+});
+
+async function inPage(backend: 'webgpu' | 'wasm', log: string[]): Promise<PageResult> {
+  if (browser === undefined) throw new Error('no browser');
+  const page = await browser.newPage();
+  page.on('console', (m) => log.push(m.text()));
+  await page.goto(origin);
+  await page.waitForFunction(() => 'edgefedTrain' in globalThis);
+  const r = await page.evaluate(
+    (b) => (globalThis as unknown as { edgefedTrain: (n: string) => Promise<PageResult> }).edgefedTrain(b),
+    backend,
+  );
+  await page.close();
+  return r;
+}
+
+async function reference(): Promise<Record<string, Float32Array>> {
+  const trainer = await createTrainer({
+    spec: MODEL_TINY_CNN,
+    backend: await createNodeBackend({ intraOpNumThreads: 1 }),
+    compileOptions: { loss: 'softmax-cross-entropy', optimizer: { type: 'sgd' } },
+  });
+  for await (const _ of trainer.fit(syntheticMnist(32), FIT)) {
+    // train
+  }
+  return Object.fromEntries([...trainer.getParameters()].map(([k, t]) => [k, t.data as Float32Array]));
+}
+
+function maxRelDiff(ref: Record<string, Float32Array>, got: Record<string, number[]>): number {
+  let worst = 0;
+  for (const [k, a] of Object.entries(ref)) {
+    const b = got[k];
+    if (b?.length !== a.length) return Number.POSITIVE_INFINITY;
+    a.forEach((x, i) => {
+      const y = b[i] ?? Number.NaN;
+      worst = Math.max(worst, Math.abs(x - y) / Math.max(1e-2, Math.abs(x)));
+    });
+  }
+  return worst;
+}
+
+describe('training in headless Chromium', () => {
+  it('matches onnxruntime-node on WebGPU and wasm, with no WebGPU node on the CPU', async () => {
+    const ref = await reference();
+    const gpuLog: string[] = [];
+    const gpu = await inPage('webgpu', gpuLog);
+    const wasm = await inPage('wasm', []);
+    expect(gpu.backend).toBe('webgpu');
+    expect(wasm.backend).toBe('wasm');
+    expect(gpu.losses.length).toBeGreaterThan(0);
+    expect(maxRelDiff(ref, wasm.params)).toBeLessThan(1e-5);
+    expect(maxRelDiff(ref, gpu.params)).toBeLessThan(1e-5);
+    const placement = gpuLog.filter((l) => /placed on \[|Node placements/.test(l));
+    expect(placement.some((l) => l.includes('All nodes placed on [WebGpuExecutionProvider]'))).toBe(true);
+    expect(placement.filter((l) => l.includes('CPUExecutionProvider'))).toEqual([]);
+  });
+});
