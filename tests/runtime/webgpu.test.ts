@@ -50,8 +50,14 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': type });
       res.end(body);
     };
-    if (url.pathname === '/') return send('text/html', HTML);
-    if (url.pathname === '/app.js') return send('text/javascript', app);
+    if (url.pathname === '/') {
+      send('text/html', HTML);
+      return;
+    }
+    if (url.pathname === '/app.js') {
+      send('text/javascript', app);
+      return;
+    }
     const file = normalize(join(ortDist, url.pathname.replace(/^\/ort\//, '')));
     if (!url.pathname.startsWith('/ort/') || !file.startsWith(ortDist)) {
       res.writeHead(404).end();
