@@ -1,0 +1,165 @@
+/**
+ * The browser-MNIST example page. URL parameters: `shard` (which simulated user's data this
+ * page holds), `token` (join token), optional `backend` (`auto` | `webgpu` | `wasm`),
+ * `worker=0` (train on the page's thread) and `store` (IndexedDB name). The user ticks
+ * "I agree" and joins; the page then shows the backend and why, training progress, local
+ * accuracy before/after each round, bytes sent and every message that left the device.
+ * `window.edgefedExample` exposes the same state for the end-to-end tests.
+ */
+import {
+  checkBackendPreference,
+  createBrowserParticipant,
+  forgetDevice,
+  type BrowserParticipant,
+  type LocalEvaluation,
+  type SentRecord,
+} from '@edgefed/client/browser';
+import { decodeShard } from './shard-format.js';
+import { appendSent, el, formatBytes, text } from './ui.js';
+
+/** What the page shows, also readable by tests. */
+interface ExampleState {
+  status: 'loading' | 'ready' | 'joining' | 'joined' | 'stopped' | 'failed';
+  error?: string;
+  backend?: string;
+  backendReason?: string;
+  trainExamples: number;
+  tasksCompleted: number;
+  tasksFailed: { taskId: string; code: string }[];
+  evaluations: LocalEvaluation[];
+  sent: SentRecord[];
+  bytesSent: number;
+  cachedModels: readonly string[];
+  policyReasons: readonly string[];
+}
+
+const state: ExampleState = {
+  status: 'loading',
+  trainExamples: 0,
+  tasksCompleted: 0,
+  tasksFailed: [],
+  evaluations: [],
+  sent: [],
+  bytesSent: 0,
+  cachedModels: [],
+  policyReasons: [],
+};
+(globalThis as { edgefedExample?: ExampleState }).edgefedExample = state;
+
+const params = new URL(location.href).searchParams;
+const shard = Number(params.get('shard') ?? '0');
+const storeName = params.get('store') ?? `edgefed-mnist-${shard}`;
+
+function setStatus(s: ExampleState['status'], detail = ''): void {
+  state.status = s;
+  text('status', detail === '' ? s : `${s}: ${detail}`);
+}
+
+async function loadShard(): Promise<ReturnType<typeof decodeShard>> {
+  const res = await fetch(`/shards/${shard}.bin`);
+  if (!res.ok) throw new Error(`shard ${shard}: HTTP ${res.status}`);
+  return decodeShard(new Uint8Array(await res.arrayBuffer()));
+}
+
+function wire(p: BrowserParticipant): void {
+  p.on('task-started', (t) => text('progress-text', `round ${t.round}: ${t.kind} started`));
+  p.on('progress', (g) => {
+    const bar = el<HTMLProgressElement>('progress');
+    bar.max = g.totalSteps ?? Math.max(bar.max, g.step);
+    bar.value = g.step;
+    text('progress-text', `step ${g.step}${g.loss === undefined ? '' : `, loss ${g.loss.toFixed(3)}`}`);
+  });
+  p.on('task-completed', () => {
+    state.tasksCompleted++;
+    text('progress-text', `${state.tasksCompleted} task(s) done`);
+  });
+  p.on('task-failed', (f) => {
+    state.tasksFailed.push({ taskId: f.taskId, code: f.error.code });
+    text('progress-text', `task failed: ${f.error.code}`);
+  });
+  p.on('local-evaluation', (e) => {
+    state.evaluations.push(e);
+    const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+    text(
+      'accuracy',
+      `before ${pct(e.before.accuracy)} → after ${pct(e.after.accuracy)} (${e.exampleCount} held out)`,
+    );
+  });
+  p.on('policy', (v) => {
+    state.policyReasons = v.reasons;
+    if (!v.allowed) text('status', `paused: ${v.reasons.join('; ')}`);
+    else if (state.status === 'joined') text('status', 'joined');
+  });
+  p.on('stopped', () => setStatus('stopped'));
+  const sentLog = p.log;
+  let shown = 0;
+  const refresh = (): void => {
+    const entries = sentLog.entries();
+    for (const r of entries.slice(shown)) appendSent(r);
+    shown = entries.length;
+    state.sent = entries;
+    state.bytesSent = sentLog.totalBytes;
+    text('bytes', formatBytes(sentLog.totalBytes));
+  };
+  for (const e of ['uploaded', 'task-completed', 'task-failed'] as const)
+    p.on(e, () => setTimeout(refresh, 0));
+  setInterval(refresh, 1000);
+}
+
+async function join(data: ReturnType<typeof decodeShard>): Promise<void> {
+  setStatus('joining');
+  const worker = params.get('worker') !== '0';
+  const p = await createBrowserParticipant({
+    url: location.origin,
+    token: params.get('token') ?? '',
+    train: data.train,
+    test: data.test,
+    policy: { consent: el<HTMLInputElement>('agree').checked, page: 'visible' },
+    backend: checkBackendPreference(params.get('backend') ?? 'auto'),
+    wasmPaths: '/ort/',
+    store: storeName,
+    worker,
+    progressIntervalMs: 500,
+  });
+  state.backend = p.backend;
+  state.backendReason = p.backendReason;
+  state.cachedModels = p.cachedModels;
+  text('backend', `${p.backend}${worker ? ' (Web Worker)' : ' (page thread)'}`);
+  text('backend-reason', p.backendReason);
+  wire(p);
+  setStatus('joined', `client ${p.clientId.slice(0, 8)}`);
+  el('forget').onclick = () => {
+    void p.forget().then(() => setStatus('stopped', 'local state deleted'));
+  };
+}
+
+async function main(): Promise<void> {
+  const data = await loadShard();
+  state.trainExamples = data.train.size;
+  text(
+    'data',
+    `shard ${shard}: ${data.train.size} training + ${data.test.size} held-out images (never sent)`,
+  );
+  setStatus('ready');
+  const agree = el<HTMLInputElement>('agree');
+  const button = el<HTMLButtonElement>('join');
+  agree.onchange = () => {
+    button.disabled = !agree.checked;
+  };
+  el('forget').onclick = () => {
+    void forgetDevice(storeName).then(() => text('status', 'local state deleted'));
+  };
+  button.onclick = () => {
+    button.disabled = true;
+    join(data).catch((e: unknown) => {
+      state.error =
+        e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e);
+      setStatus('failed', state.error);
+    });
+  };
+}
+
+main().catch((e: unknown) => {
+  state.error = String(e);
+  setStatus('failed', state.error);
+});
