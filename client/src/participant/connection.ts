@@ -209,11 +209,11 @@ class ParticipantConnection implements Connection {
       case 'error':
         this.#onServerError(message);
         break;
-      case 'task':
-        this.#emitter.emit('task', message);
+      case 'task': // may arrive with the welcome, before the caller of connect() subscribed
+        this.#emitter.emitOrHold('task', message);
         break;
       case 'cancel':
-        this.#emitter.emit('cancel', message);
+        this.#emitter.emitOrHold('cancel', message);
         break;
       case 'heartbeat':
         this.#emitter.emit('heartbeat', message);

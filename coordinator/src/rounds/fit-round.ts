@@ -9,6 +9,7 @@ import {
   EdgefedError,
   createPrng,
   toEdgefedError,
+  type ErrorCode,
   type FitAggregate,
   type FitPlan,
   type FitResult,
@@ -143,7 +144,9 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
       try {
         update = services.decodeUpdate(o.payload);
       } catch (err) {
-        outcomes.push({ ...outcomeRecord(o), outcome: 'rejected', code: toEdgefedError(err).code });
+        const e = toEdgefedError(err);
+        outcomes.push({ ...outcomeRecord(o), outcome: 'rejected', code: e.code });
+        services.gateway.reportRejected?.(o.task, e);
         continue;
       }
       outcomes.push(outcomeRecord(o));
@@ -161,7 +164,10 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
       results: results(),
       failures: [],
     });
-    markRejected(outcomes, aggregate);
+    for (const f of markRejected(outcomes, aggregate)) {
+      const task = tasks.find((t) => t.clientId === f.clientId);
+      if (task !== undefined) services.gateway.reportRejected?.(task, f);
+    }
     return { aggregate, outcomes, bytesUp, selected: plan.clientIds.length };
   } catch (err) {
     const e = toEdgefedError(err);
@@ -174,11 +180,21 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
   }
 }
 
-/** Marks results the strategy refused (NaN, wrong shapes, ...) as rejected. */
-function markRejected(outcomes: ClientOutcomeFields[], aggregate: FitAggregate): void {
-  const rejected = new Map(aggregate.failures.map((f) => [f.clientId, f.code]));
+/**
+ * Marks results the strategy refused (NaN, wrong shapes, ...) as rejected; returns those
+ * refusals (client, code, message).
+ */
+function markRejected(
+  outcomes: ClientOutcomeFields[],
+  aggregate: FitAggregate,
+): { clientId: string; code: ErrorCode; message: string }[] {
+  const rejected = new Map(aggregate.failures.map((f) => [f.clientId, f]));
+  const marked: { clientId: string; code: ErrorCode; message: string }[] = [];
   outcomes.forEach((o, i) => {
-    const code = rejected.get(o.clientId);
-    if (o.outcome === 'completed' && code !== undefined) outcomes[i] = { ...o, outcome: 'rejected', code };
+    const f = rejected.get(o.clientId);
+    if (o.outcome !== 'completed' || f === undefined) return;
+    outcomes[i] = { ...o, outcome: 'rejected', code: f.code };
+    marked.push({ clientId: o.clientId, code: f.code, message: f.message });
   });
+  return marked;
 }

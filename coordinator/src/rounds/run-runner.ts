@@ -244,6 +244,7 @@ export class RunRunner {
       round: { ...key, startedAt, ...patch },
       outcomes,
     });
+    this.#countOutcomes(outcomes);
   }
 
   async #commit(
@@ -282,6 +283,7 @@ export class RunRunner {
       })),
       checkpoint: { version: round, hash, byteSize: size },
     });
+    this.#countOutcomes(fit.outcomes);
     this.#s.logger.info(
       { runId: this.runId, round, attempt: r.attempt, modelVersion: round, hash },
       'round committed',
@@ -298,6 +300,11 @@ export class RunRunner {
       durationMs: endedAt - r.startedAt,
     });
     return { params, version: round, hash };
+  }
+
+  /** Feeds `edgefed_client_outcomes_total` once the outcomes are committed. */
+  #countOutcomes(outcomes: readonly { readonly outcome: string }[]): void {
+    for (const o of outcomes) this.#s.metrics?.clientOutcomes.inc({ outcome: o.outcome });
   }
 
   /** Central and federated evaluation; true when the target accuracy is reached. */

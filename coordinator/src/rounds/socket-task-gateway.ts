@@ -36,7 +36,11 @@ export interface SocketTaskGatewayOptions<P extends RunScopedPrincipal> {
   readonly maxUpdateBytes: number;
   /** Clock for deadlines (epoch ms). */
   readonly now?: () => number;
-  /** Called for every rejected message (for metrics). */
+  /**
+   * Called for each result rejected after its ack went out ({@link reportRejected}: the
+   * strategy or the decoder refused the update), for metrics. Messages refused in their ack
+   * are counted by the control plane, not here, so nothing is counted twice.
+   */
   readonly onRejected?: (code: ErrorCode) => void;
   /** Called with the byte count of every accepted chunk. */
   readonly onBytesIn?: (bytes: number) => void;
@@ -48,6 +52,20 @@ interface Flight {
   assembler: ChunkAssembler | undefined;
   bytesUp: number;
   done: boolean;
+  progress: { step: number; totalSteps?: number; loss?: number } | undefined;
+}
+
+/** A client's task in flight, as the admin API shows it. */
+export interface TaskInFlight {
+  readonly taskId: string;
+  readonly runId: string;
+  readonly round: number;
+  readonly kind: 'fit' | 'evaluate';
+  readonly deadline: number;
+  readonly bytesUp: number;
+  readonly step?: number;
+  readonly totalSteps?: number;
+  readonly loss?: number;
 }
 
 /** Outcome of a closed task, remembered to answer late or duplicate results precisely. */
@@ -74,6 +92,15 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
       plane.onMessage('result', ({ clientId, message }) => {
         this.#onResult(clientId, message);
       }),
+      plane.onMessage('progress', ({ clientId, message }) => {
+        const flight = this.#flights.get(message.taskId);
+        if (flight?.task.clientId !== clientId) return;
+        flight.progress = {
+          step: message.step,
+          ...(message.totalSteps === undefined ? {} : { totalSteps: message.totalSteps }),
+          ...(message.loss === undefined ? {} : { loss: message.loss }),
+        };
+      }),
       plane.onMessage('error', ({ clientId, message }) => {
         this.#onClientError(clientId, message);
       }),
@@ -85,6 +112,16 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
 
   get bytesDown(): number {
     return this.#bytesDown;
+  }
+
+  /** The task a client is working on, with its last reported progress, if any. */
+  taskOf(clientId: string): TaskInFlight | undefined {
+    for (const f of this.#flights.values()) {
+      if (f.task.clientId !== clientId || f.done) continue;
+      const { taskId, runId, round, kind, deadline } = f.task;
+      return { taskId, runId, round, kind, deadline, bytesUp: f.bytesUp, ...f.progress };
+    }
+    return undefined;
   }
 
   /** Called whenever a client finishes a task and becomes a candidate again. */
@@ -133,7 +170,14 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
     };
     if (open === 0) queue.end();
     for (const task of options.tasks) {
-      const flight: Flight = { task, report, assembler: undefined, bytesUp: 0, done: false };
+      const flight: Flight = {
+        task,
+        report,
+        assembler: undefined,
+        bytesUp: 0,
+        done: false,
+        progress: undefined,
+      };
       flights.push(flight);
       this.#flights.set(task.taskId, flight);
       this.#busy.add(task.clientId);
@@ -145,6 +189,22 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
     if (options.signal.aborted) onAbort();
     else if (open > 0) options.signal.addEventListener('abort', onAbort, { once: true });
     return queue;
+  }
+
+  /**
+   * Tells a client that its accepted result was refused later (the update did not decode,
+   * or the strategy rejected it: NAME_MISMATCH, SHAPE_MISMATCH, NON_FINITE, ...): sends an
+   * `error` with the task id as correlationId (when the client is still connected) and
+   * counts the rejection.
+   */
+  reportRejected(task: TaskSpec, error: { readonly code: ErrorCode; readonly message: string }): void {
+    this.#o.onRejected?.(error.code);
+    this.#o.plane.send(task.clientId, {
+      type: 'error',
+      code: error.code,
+      message: error.message.slice(0, 4000),
+      correlationId: task.taskId,
+    });
   }
 
   /** Stops listening; tasks still open are dropped with `UNAVAILABLE`. */
@@ -179,7 +239,6 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
   }
 
   #reject(code: ErrorCode, message: string, details?: Record<string, unknown>): never {
-    this.#o.onRejected?.(code);
     throw new EdgefedError(code, message, details === undefined ? {} : { details });
   }
 

@@ -67,4 +67,10 @@ export interface TaskGateway {
   runTasks(options: RunTasksOptions): AsyncIterable<TaskOutcome>;
   /** Bytes of models served to clients so far (for round accounting). */
   readonly bytesDown: number;
+  /**
+   * Optional: tells the client of a completed task that its update was refused after all
+   * (undecodable, or rejected by the strategy with `error.code`) and counts it. Gateways
+   * without a way back to the client may leave it out.
+   */
+  reportRejected?(task: TaskSpec, error: { readonly code: ErrorCode; readonly message: string }): void;
 }
