@@ -12,6 +12,8 @@ import type { ClientRecord } from '../registry/client-registry.js';
 export interface ClientsApiOptions {
   readonly clients: () => readonly ClientRecord<{ run: string }>[];
   readonly isConnected: (clientId: string) => boolean;
+  /** The client's task in flight (with progress), if any. */
+  readonly taskOf?: (clientId: string) => object | undefined;
   readonly tokenSecret: string;
 }
 
@@ -38,6 +40,7 @@ export function clientsApi(o: ClientsApiOptions): Router {
       registeredAt: c.registeredAt,
       lastSeen: c.lastSeen,
       resumeCount: c.resumeCount,
+      task: o.taskOf?.(c.clientId) ?? null,
     }));
     res.json({ clients });
   });
