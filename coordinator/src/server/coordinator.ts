@@ -154,6 +154,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     clientsApi({
       clients: () => registry.list(),
       isConnected: (id) => plane.isConnected(id),
+      taskOf: (id) => gateway.taskOf(id),
       tokenSecret: secrets.tokenSecret,
     }),
   );
