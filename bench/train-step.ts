@@ -1,0 +1,230 @@
+/**
+ * One compiled training step, timed directly on onnxruntime-node (no Trainer, no data
+ * pipeline), against the identical PyTorch step in the same run: same architecture, plain
+ * SGD (lr 0.01), softmax cross-entropy, batch B, random MNIST-shaped input, 2 threads each.
+ * ORT and PyTorch are measured alternately for each configuration, `--reps` times, and the
+ * fastest of each is kept, so background load hurts both alike. PyTorch runs in one
+ * persistent Debian `/usr/bin/python3` process (python3-torch + libopenblas0-pthread).
+ *
+ * `npm run bench -- train-step [--models 2nn,cnn] [--batches 10,32,128] [--k 1]
+ * [--seconds 1] [--reps 3] [--threads 2] [--torch-threads 2] [--opt all] [--torch true]`
+ * `--k 1,8` also measures K steps unrolled into one run (per-run overhead amortized).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import * as ort from 'onnxruntime-node';
+import { compileModel, createPrng, initParameters, MODEL_PRESETS } from '@edgefed/shared';
+import type { Benchmark } from './harness.js';
+
+const TORCH_SCRIPT = String.raw`
+import json, sys, time, torch
+from torch import nn
+torch.set_num_threads(int(sys.argv[1]))
+def model(name):
+    if name == "2nn":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 200), nn.ReLU(), nn.Linear(200, 200), nn.ReLU(), nn.Linear(200, 10))
+    return nn.Sequential(nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(3136, 512), nn.ReLU(), nn.Linear(512, 10))
+print(json.dumps({"ready": torch.__version__}), flush=True)
+for line in sys.stdin:
+    name, batch, seconds = line.split()
+    batch, seconds = int(batch), float(seconds)
+    torch.manual_seed(0)
+    net = model(name)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    x = torch.rand(batch, 1, 28, 28)
+    y = torch.randint(0, 10, (batch,))
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss_fn(net(x), y).backward()
+        opt.step()
+    for _ in range(3):
+        step()
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step()
+        steps += 1
+    print(json.dumps({"s_per_step": (time.perf_counter() - start) / steps}), flush=True)
+`;
+
+/** A persistent PyTorch process answering one timing request at a time. */
+class TorchBaseline {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly lines: Interface;
+  private readonly queue: ((line: string) => void)[] = [];
+
+  constructor(python: string, threads: number) {
+    this.proc = spawn(python, ['-c', TORCH_SCRIPT, String(threads)]);
+    this.proc.stderr.pipe(process.stderr);
+    this.lines = createInterface({ input: this.proc.stdout });
+    this.lines.on('line', (line) => this.queue.shift()?.(line));
+  }
+
+  private next(): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => {
+        reject(new Error(`python exited (${String(code)}); is python3-torch installed?`));
+      };
+      this.proc.once('exit', onExit);
+      this.queue.push((line) => {
+        this.proc.off('exit', onExit);
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      });
+    });
+  }
+
+  /** The torch version, once the process has imported torch. */
+  async ready(): Promise<string> {
+    return String((await this.next()).ready);
+  }
+
+  /** Seconds per SGD step of `model` at batch `batch`, timed for about `seconds`. */
+  async time(model: string, batch: number, seconds: number): Promise<number> {
+    const reply = this.next();
+    this.proc.stdin.write(`${model} ${String(batch)} ${String(seconds)}\n`);
+    return Number((await reply).s_per_step);
+  }
+
+  close(): void {
+    this.proc.stdin.end();
+  }
+}
+
+interface StepConfig {
+  readonly model: string;
+  readonly batch: number;
+  readonly k: number;
+  readonly threads: number;
+  readonly opt: ort.InferenceSession.SessionOptions['graphOptimizationLevel'];
+}
+
+function oneHot(rows: number, classes: number, seed: number): Float32Array {
+  const rng = createPrng(seed);
+  const y = new Float32Array(rows * classes);
+  for (let r = 0; r < rows; r++) y[r * classes + rng.nextInt(classes)] = 1;
+  return y;
+}
+
+/** An ORT session of the compiled training step and a function that runs one step (K batches). */
+async function ortStep(c: StepConfig): Promise<{ run: () => Promise<void>; release: () => Promise<void> }> {
+  const spec = MODEL_PRESETS[c.model];
+  if (spec === undefined) throw new Error(`unknown model ${c.model}`);
+  const compiled = compileModel(spec, {
+    loss: 'softmax-cross-entropy',
+    optimizer: { type: 'sgd' },
+    batchSize: c.batch,
+    stepsPerRun: c.k,
+  });
+  const session = await ort.InferenceSession.create(compiled.trainStep.onnx, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: c.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: c.opt ?? 'all',
+    enableMemPattern: true,
+    enableCpuMemArena: true,
+  });
+  const feeds: Record<string, ort.Tensor> = {};
+  const params = initParameters(compiled.parameters, 1);
+  const rng = createPrng(2);
+  for (const e of compiled.trainStep.manifest.inputs) {
+    const shape = e.shape.map(Number);
+    const size = shape.reduce((a, b) => a * b, 1);
+    let data: Float32Array;
+    if (e.role === 'parameter') data = Float32Array.from(params.get(e.name)?.data ?? []);
+    else if (e.role === 'batch') data = Float32Array.from({ length: size }, () => rng.nextFloat());
+    else if (e.role === 'label') data = oneHot(shape[0] ?? 1, shape[1] ?? 1, 3);
+    else if (e.role === 'mask') data = new Float32Array(size).fill(1);
+    else if (e.role === 'hyper-parameter') data = Float32Array.of(e.name === 'lr' ? 0.01 : (e.default ?? 0));
+    else data = new Float32Array(size);
+    feeds[e.name] = new ort.Tensor('float32', data, shape);
+  }
+  const carried = compiled.trainStep.manifest.outputs
+    .filter((o) => o.role === 'output-parameter' || o.role === 'output-state')
+    .map((o) => [o.name, o.name.slice(0, -'.new'.length)] as const);
+  return {
+    run: async () => {
+      const out = await session.run(feeds);
+      for (const [from, to] of carried) {
+        const t = out[from];
+        if (t !== undefined) feeds[to] = t;
+      }
+    },
+    release: () => session.release(),
+  };
+}
+
+async function ortSecondsPerRun(run: () => Promise<void>, seconds: number): Promise<number> {
+  await run();
+  let runs = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    await run();
+    runs++;
+  }
+  return (performance.now() - start) / 1000 / runs;
+}
+
+const list = (v: string | undefined, d: string): string[] => (v ?? d).split(',').filter((s) => s !== '');
+
+const bench: Benchmark = {
+  description: 'one compiled training step on onnxruntime-node vs the identical PyTorch step',
+  async run(ctx) {
+    const { args } = ctx;
+    const seconds = Number(args.seconds ?? 1);
+    const reps = Number(args.reps ?? 3);
+    const threads = Number(args.threads ?? 2);
+    const opt = (args.opt ?? 'all') as StepConfig['opt'];
+    const torchThreads = Number(args['torch-threads'] ?? threads);
+    const torch =
+      args.torch === 'false' ? undefined : new TorchBaseline(args.python ?? '/usr/bin/python3', torchThreads);
+    const torchVersion = await torch?.ready();
+    try {
+      for (const model of list(args.models, '2nn,cnn')) {
+        for (const batch of list(args.batches, '10,32,128').map(Number)) {
+          const ks = list(args.k, '1').map(Number);
+          const steps = await Promise.all(ks.map((k) => ortStep({ model, batch, k, threads, opt })));
+          const best = ks.map(() => Infinity);
+          let torchBest = Infinity;
+          for (let r = 0; r < reps; r++) {
+            for (const [i, s] of steps.entries()) {
+              const perRun = await ortSecondsPerRun(s.run, seconds);
+              best[i] = Math.min(best[i] ?? Infinity, perRun / (ks[i] ?? 1));
+            }
+            if (torch !== undefined) torchBest = Math.min(torchBest, await torch.time(model, batch, seconds));
+          }
+          await Promise.all(steps.map((s) => s.release()));
+          const base = { model, batch, threads, reps };
+          if (torch !== undefined) {
+            ctx.report({
+              name: 'pytorch',
+              value: batch / torchBest,
+              unit: 'samples/s',
+              ...base,
+              threads: torchThreads,
+              torch: torchVersion,
+            });
+          }
+          for (const [i, k] of ks.entries()) {
+            const value = batch / (best[i] ?? Infinity);
+            ctx.report({
+              name: 'ort-node',
+              value,
+              unit: 'samples/s',
+              ...base,
+              k,
+              opt,
+              ...(torch === undefined ? {} : { baseline: 'pytorch', ratio: (value * torchBest) / batch }),
+            });
+          }
+        }
+      }
+    } finally {
+      torch?.close();
+    }
+  },
+};
+
+export default bench;
