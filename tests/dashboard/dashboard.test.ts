@@ -77,15 +77,21 @@ describe('admin dashboard', () => {
     await page.getByRole('alert').filter({ hasText: 'UNAUTHORIZED' }).waitFor();
   });
 
-  it('signs in with the admin token (HttpOnly cookie) and lists no runs', async () => {
-    await page.getByLabel('Admin token').fill(ADMIN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+  it('signs in with the keyboard and the admin token (HttpOnly cookie) and lists no runs', async () => {
+    await page.getByLabel('Admin token').fill('');
+    await page.getByLabel('Admin token').focus();
+    await page.keyboard.type(ADMIN);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Runs' }).waitFor();
     await page.getByText('No runs yet').waitFor();
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'edgefed_session', httpOnly: true, sameSite: 'Strict' });
     expect(await page.evaluate(() => document.cookie)).toBe('');
     await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
+    // Keyboard: Tab reaches the main navigation first, Enter follows a link.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Runs');
   });
 
   it('shows the API validation error for a bad run, then creates a good one', async () => {
@@ -97,6 +103,7 @@ describe('admin dashboard', () => {
     const error = page.getByTestId('form-error');
     await error.waitFor();
     expect(await error.textContent()).toMatch(/INVALID_CONFIG.*rounds/s);
+    await page.screenshot({ path: `${ARTIFACTS_DIR}new-run-refused.png`, fullPage: true });
     await page.getByLabel('Rounds', { exact: true }).fill('500');
     await page.getByLabel('Evaluate every N rounds').fill('0');
     await page.getByLabel('Learning rate').fill('0.1');

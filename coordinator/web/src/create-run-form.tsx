@@ -146,7 +146,7 @@ export function CreateRunForm() {
             id="evaluateEvery"
             label="Evaluate every N rounds"
             type="number"
-            hint="0 = only after the last round."
+            hint="Federated evaluation; 0 = never."
             {...common}
           />
           <Field id="deadlineSeconds" label="Round deadline (s)" type="number" {...common} />

@@ -26,8 +26,16 @@ export interface MetricChartProps {
 /** Whole-round tick spacings for the x axis. */
 const ROUND_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 100_000, 1_000_000];
 
+/** A colour from the page's CSS variables (so the chart follows the light or dark scheme). */
+function cssColor(name: string, fallback: string): string {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v === '' ? fallback : v;
+}
+
 function options(p: MetricChartProps, width: number): uPlot.Options {
   const fmt = p.format ?? ((v: number) => v.toPrecision(3));
+  const text = cssColor('--muted', '#566070');
+  const grid = cssColor('--border', '#d9dee6');
   return {
     width,
     height: 220,
@@ -39,14 +47,14 @@ function options(p: MetricChartProps, width: number): uPlot.Options {
         label: 'round',
         incrs: ROUND_INCREMENTS,
         values: (_u, vals) => vals.map((v) => String(v)),
-        stroke: '#5b6472',
-        grid: { stroke: '#e3e7ee' },
-        ticks: { stroke: '#e3e7ee' },
+        stroke: text,
+        grid: { stroke: grid },
+        ticks: { stroke: grid },
       },
       {
-        stroke: '#5b6472',
-        grid: { stroke: '#e3e7ee' },
-        ticks: { stroke: '#e3e7ee' },
+        stroke: text,
+        grid: { stroke: grid },
+        ticks: { stroke: grid },
         values: (_u, vals) => vals.map((v) => fmt(v)),
         size: 56,
       },
