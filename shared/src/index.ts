@@ -287,3 +287,6 @@ export type {
   ValueInfo,
 } from './model/ir/types.js';
 // --- end model compiler ---
+// --- aggregation performance ---
+export type { WeightedMeanOptions } from './aggregation/weighted-mean.js';
+// --- end aggregation performance ---
