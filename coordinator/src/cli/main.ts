@@ -38,6 +38,8 @@ async function dispatch(argv: string[]): Promise<number> {
         return (await import('./model-export.js')).runModelExportCommand(rest.slice(1));
       console.error('Usage: edgefed model export --model NAME --out DIR');
       return 2;
+    case 'simulate':
+      return (await import('./simulate.js')).runSimulateCommand(rest);
     case undefined:
     case 'help':
     case '--help':
