@@ -177,4 +177,52 @@ describe('browser participants (headless Chromium)', () => {
       expect(u.requests.every((r) => r.method === 'GET')).toBe(true);
     }
   }, 240_000);
+
+  it('a page hidden mid-task fails its task cleanly and the round completes with the others', async () => {
+    if (stack === undefined) throw new Error('no stack');
+    const hidden = users[1]!;
+    const before = await pageState(hidden.page);
+    const run = await stack.coordinator.runs.create({
+      name: 'browser-hidden',
+      config: {
+        model: 'tiny-cnn',
+        rounds: 1,
+        strategy: { name: 'fedavg', minFitClients: 3, minAvailableClients: 3, minFitResults: 2 },
+        training: { epochs: 1, batchSize: 16, learningRate: 0.1, maxSteps: 40 },
+        roundDeadlineMs: 90_000,
+      },
+    });
+    // Wait until the page is training this run's task (a step reported), then hide it.
+    await hidden.page.waitForFunction(
+      (done) => {
+        const s = window.edgefedExample;
+        return s?.currentTask !== undefined && s.tasksCompleted === done && s.currentTask.step > 0;
+      },
+      before.tasksCompleted,
+      { timeout: 60_000 },
+    );
+    await hidePage(hidden.page);
+    await stack.coordinator.runs.settled(run.id);
+
+    const record = await api<{ status: string; currentRound: number }>(`/api/runs/${run.id}`);
+    expect(record).toMatchObject({ status: 'completed', currentRound: 1 });
+    const rounds = await api<{ rounds: { state: string; completedCount: number }[] }>(
+      `/api/runs/${run.id}/rounds`,
+    );
+    expect(rounds.rounds).toHaveLength(1);
+    expect(rounds.rounds[0]).toMatchObject({ state: 'completed', completedCount: 2 });
+
+    const s = await pageState(hidden.page);
+    const failed = s.tasksFailed.find((f) => f.taskId === s.currentTask?.taskId);
+    expect(failed?.code).toBe('NOT_ELIGIBLE');
+    expect(s.tasksCompleted).toBe(before.tasksCompleted);
+    // The coordinator was told (an `error` for the task), and the page's log says so.
+    await hidden.page.waitForFunction(
+      (id) => window.edgefedExample?.sent.some((r) => r.type === 'error' && r.taskId === id) === true,
+      s.currentTask?.taskId,
+      { timeout: 10_000 },
+    );
+    const errorFrames = hidden.frames.filter((f) => f.text?.includes('"NOT_ELIGIBLE"') === true);
+    expect(errorFrames.length).toBe(1);
+  }, 150_000);
 });
