@@ -79,6 +79,8 @@ describe('federated training over socket.io', () => {
     for (const r of rounds.body.rounds) {
       expect(r.completedCount).toBe(3);
       expect(r.bytesUp).toBeGreaterThan(3 * 199_210 * 4);
+      // each participant downloads each new model version once (then it is cached)
+      expect(r.bytesDown).toBeGreaterThanOrEqual(3 * 199_210 * 4);
     }
 
     const model = await fetch(`${coordinator.url}/api/runs/${runId}/model?version=3`, {

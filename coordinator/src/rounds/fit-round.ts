@@ -37,6 +37,8 @@ export interface FitRoundResult {
   readonly aggregate: FitAggregate;
   readonly outcomes: ClientOutcomeFields[];
   readonly bytesUp: number;
+  /** Model bytes served while the round ran (downloads by the selected clients). */
+  readonly bytesDown: number;
   readonly selected: number;
 }
 
@@ -113,6 +115,7 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
     rng,
   });
   await input.onPlanned(plan.clientIds.length);
+  const bytesDownAtStart = services.gateway.bytesDown;
   const tasks = buildTasks(ctx, input, plan);
   const close = new AbortController();
   const timer = setTimeout(() => {
@@ -168,7 +171,8 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
       const task = tasks.find((t) => t.clientId === f.clientId);
       if (task !== undefined) services.gateway.reportRejected?.(task, f);
     }
-    return { aggregate, outcomes, bytesUp, selected: plan.clientIds.length };
+    const bytesDown = services.gateway.bytesDown - bytesDownAtStart;
+    return { aggregate, outcomes, bytesUp, bytesDown, selected: plan.clientIds.length };
   } catch (err) {
     const e = toEdgefedError(err);
     const details: FitRoundFailureDetails = { outcomes, selected: plan.clientIds.length, bytesUp };

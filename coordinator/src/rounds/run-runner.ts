@@ -272,7 +272,7 @@ export class RunRunner {
         failedCount: count('failed') + count('rejected'),
         droppedCount: count('dropped'),
         bytesUp: fit.bytesUp,
-        bytesDown: 0,
+        bytesDown: fit.bytesDown,
         trainMetrics,
       },
       outcomes: fit.outcomes,
@@ -319,6 +319,7 @@ export class RunRunner {
     const due = round === config.rounds || (every > 0 && round % every === 0);
     if (!due && this.#s.centralEvaluator === undefined) return false;
     this.#setPhase('evaluating');
+    const bytesDownBefore = this.#s.gateway.bytesDown;
     const metrics: Record<string, number> = {};
     const points: { name: string; value: number; scope: 'eval' | 'central' }[] = [];
     if (this.#s.centralEvaluator !== undefined) {
@@ -341,7 +342,7 @@ export class RunRunner {
       }
     }
     if (points.length === 0) return false;
-    await this.#recordEvaluation(round, metrics, points);
+    await this.#recordEvaluation(round, metrics, points, this.#s.gateway.bytesDown - bytesDownBefore);
     this.#s.emit({ type: 'evaluated', runId: this.runId, round, metrics });
     const accuracy = metrics.accuracy ?? metrics.eval_accuracy;
     return config.targetAccuracy !== undefined && accuracy !== undefined && accuracy >= config.targetAccuracy;
@@ -351,6 +352,7 @@ export class RunRunner {
     round: number,
     metrics: Metrics,
     points: { name: string; value: number; scope: 'eval' | 'central' }[],
+    evalBytesDown: number,
   ): Promise<void> {
     const store = this.#s.store;
     await store.appendMetrics(points.map((p) => ({ runId: this.runId, round, ...p })));
@@ -358,7 +360,12 @@ export class RunRunner {
       (x) => x.round === round && x.state === 'completed',
     );
     const last = rounds[rounds.length - 1];
-    if (last !== undefined) await store.updateRound(last, { evalMetrics: { ...metrics } });
+    if (last !== undefined) {
+      await store.updateRound(last, {
+        evalMetrics: { ...metrics },
+        bytesDown: last.bytesDown + evalBytesDown,
+      });
+    }
     const run = await store.getRun(this.runId);
     const best = { ...run.bestMetrics };
     for (const [k, v] of Object.entries(metrics)) {
