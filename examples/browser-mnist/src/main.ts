@@ -70,7 +70,7 @@ function wire(p: BrowserParticipant): void {
   });
   p.on('progress', (g) => {
     if (state.currentTask?.taskId === g.taskId) state.currentTask.step = g.step;
-    const bar = el<HTMLProgressElement>('progress');
+    const bar = el('progress', HTMLProgressElement);
     bar.max = g.totalSteps ?? Math.max(bar.max, g.step);
     bar.value = g.step;
     text('progress-text', `step ${g.step}${g.loss === undefined ? '' : `, loss ${g.loss.toFixed(3)}`}`);
@@ -120,7 +120,7 @@ async function join(data: ReturnType<typeof decodeShard>): Promise<void> {
     token: params.get('token') ?? '',
     train: data.train,
     test: data.test,
-    policy: { consent: el<HTMLInputElement>('agree').checked, page: 'visible' },
+    policy: { consent: el('agree', HTMLInputElement).checked, page: 'visible' },
     backend: checkBackendPreference(params.get('backend') ?? 'auto'),
     wasmPaths: '/ort/',
     store: storeName,
@@ -147,8 +147,8 @@ async function main(): Promise<void> {
     `shard ${shard}: ${data.train.size} training + ${data.test.size} held-out images (never sent)`,
   );
   setStatus('ready');
-  const agree = el<HTMLInputElement>('agree');
-  const button = el<HTMLButtonElement>('join');
+  const agree = el('agree', HTMLInputElement);
+  const button = el('join', HTMLButtonElement);
   agree.onchange = () => {
     button.disabled = !agree.checked;
   };

@@ -4,11 +4,13 @@
  */
 import type { SentRecord } from '@edgefed/client/browser';
 
-/** The element with `id`; throws when the page lacks it (a broken index.html). */
-export function el<T extends HTMLElement = HTMLElement>(id: string): T {
+/** The element with `id` that is an instance of `type`; throws when the page lacks it. */
+export function el<T extends HTMLElement>(id: string, type: new () => T): T;
+export function el(id: string): HTMLElement;
+export function el(id: string, type: new () => HTMLElement = HTMLElement): HTMLElement {
   const e = document.getElementById(id);
-  if (e === null) throw new Error(`#${id} is missing from the page`);
-  return e as T;
+  if (!(e instanceof type)) throw new Error(`#${id} is missing from the page (or has the wrong type)`);
+  return e;
 }
 
 /** Sets the text of `#id`. */
@@ -29,7 +31,7 @@ function cell(row: HTMLTableRowElement, value: string): void {
 
 /** Appends one transparency record to the table. */
 export function appendSent(record: SentRecord): void {
-  const body = el<HTMLTableElement>('sent').tBodies[0];
+  const body = el('sent', HTMLTableElement).tBodies[0];
   if (body === undefined) return;
   const row = body.insertRow();
   cell(row, new Date(record.at).toLocaleTimeString());
