@@ -79,16 +79,3 @@ export type { DataSourceOptions } from './data/in-memory-data-source.js';
 export type { Batch, BatchOptions, DataSource, DataSplit } from './data/data-source.js';
 export { writeOneHot } from './data/one-hot.js';
 // --- end runtime ---
-// --- fleet (Node only: simulations) ---
-export { startFleet } from './fleet/fleet.js';
-export type { Fleet, FleetOptions, FleetStats } from './fleet/fleet.js';
-export type { WorkerStats } from './fleet/fleet-messages.js';
-export { datasetFromShared, shareDataset, sharePartition } from './fleet/shared-dataset.js';
-export type { SharedDataset, SharedPartition } from './fleet/shared-dataset.js';
-export { createVirtualEngine, fitSettings } from './fleet/virtual-engine.js';
-export type { VirtualEngineOptions, VirtualSlot } from './fleet/virtual-engine.js';
-export { TrainerPool, compileOptionsFor } from './fleet/trainer-pool.js';
-export { SharedModelCache } from './fleet/shared-model-cache.js';
-export { spawnModuleWorker } from './fleet/spawn-worker.js';
-export type { SpawnWorkerOptions } from './fleet/spawn-worker.js';
-// --- end fleet ---

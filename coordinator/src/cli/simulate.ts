@@ -3,7 +3,7 @@
  * SIMULATE_HELP), or, with `--url` and `--token`, only the virtual clients joining a
  * running coordinator until interrupted.
  */
-import { startFleet } from '@edgefed/client';
+import { startFleet } from '@edgefed/client/node';
 import { EdgefedError } from '@edgefed/shared';
 import { runSimulation } from '../simulation/run-simulation.js';
 import { parseSimulationConfig } from '../simulation/simulation-config.js';

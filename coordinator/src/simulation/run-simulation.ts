@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resourceUsage } from 'node:process';
-import { startFleet, type Fleet } from '@edgefed/client';
+import { startFleet, type Fleet } from '@edgefed/client/node';
 import { EdgefedError } from '@edgefed/shared';
 import { createJoinToken } from '../auth/join-token.js';
 import { coordinatorConfigSchema } from '../config/schema.js';

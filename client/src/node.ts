@@ -1,0 +1,16 @@
+/**
+ * @edgefed/client/node — Node-only parts of the client (worker-thread fleets of virtual
+ * participants for simulations). Kept out of the main entry so browser bundles of
+ * `@edgefed/client` never see `node:worker_threads` or `node:os`.
+ */
+export { startFleet } from './fleet/fleet.js';
+export type { Fleet, FleetOptions, FleetStats } from './fleet/fleet.js';
+export type { WorkerStats } from './fleet/fleet-messages.js';
+export { datasetFromShared, shareDataset, sharePartition } from './fleet/shared-dataset.js';
+export type { SharedDataset, SharedPartition } from './fleet/shared-dataset.js';
+export { createVirtualEngine, fitSettings } from './fleet/virtual-engine.js';
+export type { VirtualEngineOptions, VirtualSlot } from './fleet/virtual-engine.js';
+export { TrainerPool, compileOptionsFor } from './fleet/trainer-pool.js';
+export { SharedModelCache } from './fleet/shared-model-cache.js';
+export { spawnModuleWorker } from './fleet/spawn-worker.js';
+export type { SpawnWorkerOptions } from './fleet/spawn-worker.js';
