@@ -151,7 +151,10 @@ describe('dropouts mid-round', () => {
     const global = await raw.fetchModel(task);
     await raw.cancelled(task.taskId); // the deadline passed and the coordinator said so
     const zeros: TensorMap = new Map(
-      [...global].map(([name, t]) => [name, { ...t, data: new Float32Array(t.data.length) }]),
+      [...global].map(([name, t]) => [
+        name,
+        { dtype: 'float32' as const, shape: t.shape, data: new Float32Array(t.data.length) },
+      ]),
     );
     expect(await rejection(raw.submit(task, zeros))).toBe('DEADLINE_EXCEEDED');
     const late = raw.conn.send({

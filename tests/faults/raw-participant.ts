@@ -5,11 +5,13 @@
 import { connect, formatCrc32c, uploadPayload, type Connection } from '@edgefed/client';
 import {
   PROTOCOL_VERSION,
+  compressUpdate,
   crc32c,
   decodeTensorMap,
   encodeTensorMap,
   type Capabilities,
   type TaskMessage,
+  type Tensor,
   type TensorMap,
 } from '@edgefed/shared';
 
@@ -80,7 +82,7 @@ export async function rawParticipant(url: string, token: string): Promise<RawPar
       return decodeTensorMap(new Uint8Array(await res.arrayBuffer()));
     },
     async submit(task, update, extra = {}) {
-      const payload = update instanceof Uint8Array ? update : encodeTensorMap(update);
+      const payload = update instanceof Uint8Array ? update : encodeUpdate(update);
       const payloadId = `${task.taskId}.u`;
       const summary = await uploadPayload({
         connection: conn,
@@ -107,6 +109,16 @@ export async function rawParticipant(url: string, token: string): Promise<RawPar
     },
     close: () => conn.close(),
   };
+}
+
+/**
+ * Encodes an update as participants do (compression `none`); `tamper` may then change the
+ * encoded tensors — e.g. plant a NaN, which the compressor itself would refuse.
+ */
+export function encodeUpdate(update: TensorMap, tamper?: (encoded: Map<string, Tensor>) => void): Uint8Array {
+  const compressed = compressUpdate(update, { method: 'none' });
+  tamper?.(compressed);
+  return encodeTensorMap(compressed);
 }
 
 /** A checksum string for `data` as the wire wants it. */

@@ -22,7 +22,7 @@ import type { FitProgress, LocalTrainingEngine } from './engine.js';
 import { ModelFetcher, type ModelCache } from './model-fetcher.js';
 import { ParticipantEvents, type ParticipantEventMap } from './participant-events.js';
 import { TransparencyLog } from './transparency-log.js';
-import { uploadPayload } from './uploader.js';
+import { sendRespectingRateLimit, uploadPayload } from './uploader.js';
 
 /** Options of {@link createParticipant}. */
 export interface ParticipantOptions {
@@ -250,15 +250,16 @@ class TaskWorker {
       chunkCount: summary.chunkCount,
       checksum: summary.checksum,
     };
-    await this.#conn.send({
-      type: 'result',
+    const result = {
+      type: 'result' as const,
       taskId: task.taskId,
       runId: task.runId,
       round: task.round,
       exampleCount: out.exampleCount,
       metrics: out.metrics,
       update,
-    });
+    };
+    await sendRespectingRateLimit(this.#conn, result, signal);
     this.#log.add({
       at: Date.now(),
       type: 'upload-chunk+result',

@@ -2,10 +2,50 @@
  * Uploads an encoded update as acknowledged `upload-chunk` messages. Survives disconnects:
  * when the connection drops mid-upload it waits for the connection to come back (resumed
  * identity) and sends only the chunks that were not acknowledged; a chunk the coordinator
- * already holds (`DUPLICATE_CHUNK`) counts as delivered.
+ * already holds (`DUPLICATE_CHUNK`) counts as delivered. A message refused with
+ * `RATE_LIMITED` is sent again after the coordinator's `retryAfterMs`.
  */
 import { EdgefedError, isEdgefedError, splitIntoChunks, type PayloadChunk } from '@edgefed/shared';
-import type { Connection } from './connection-types.js';
+import type { Connection, SendableMessage } from './connection-types.js';
+
+/** Longest wait honoured from a RATE_LIMITED `retryAfterMs`. */
+const MAX_RETRY_AFTER_MS = 5_000;
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new EdgefedError('CANCELLED', 'Aborted while rate limited'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Sends `message`; when the coordinator answers `RATE_LIMITED`, waits its `retryAfterMs`
+ * (1 ms to 5 s) and sends again, until accepted, refused otherwise, or `signal` aborts
+ * (`CANCELLED`). Other errors are thrown as they come.
+ */
+export async function sendRespectingRateLimit(
+  connection: Connection,
+  message: SendableMessage,
+  signal: AbortSignal,
+): Promise<void> {
+  for (;;) {
+    try {
+      await connection.send(message);
+      return;
+    } catch (err) {
+      if (!isEdgefedError(err, 'RATE_LIMITED')) throw err;
+      const after = Number(err.details?.retryAfterMs ?? 100);
+      await pause(Math.min(MAX_RETRY_AFTER_MS, Math.max(1, Number.isFinite(after) ? after : 100)), signal);
+    }
+  }
+}
 
 /** Formats a CRC32C value as `crc32c:xxxxxxxx`. */
 export function formatCrc32c(value: number): string {
@@ -62,18 +102,22 @@ function waitForReconnect(connection: Connection, signal: AbortSignal): Promise<
 
 async function sendChunk(o: UploadOptions, chunk: PayloadChunk): Promise<void> {
   try {
-    await o.connection.send({
-      type: 'upload-chunk',
-      taskId: o.taskId,
-      payloadId: chunk.payloadId,
-      index: chunk.index,
-      count: chunk.count,
-      chunkBytes: chunk.chunkBytes,
-      totalBytes: chunk.totalBytes,
-      checksum: formatCrc32c(chunk.crc32c),
-      payloadChecksum: formatCrc32c(chunk.payloadCrc32c),
-      data: chunk.data,
-    });
+    await sendRespectingRateLimit(
+      o.connection,
+      {
+        type: 'upload-chunk',
+        taskId: o.taskId,
+        payloadId: chunk.payloadId,
+        index: chunk.index,
+        count: chunk.count,
+        chunkBytes: chunk.chunkBytes,
+        totalBytes: chunk.totalBytes,
+        checksum: formatCrc32c(chunk.crc32c),
+        payloadChecksum: formatCrc32c(chunk.payloadCrc32c),
+        data: chunk.data,
+      },
+      o.signal,
+    );
   } catch (err) {
     if (isEdgefedError(err, 'DUPLICATE_CHUNK')) return;
     throw err;

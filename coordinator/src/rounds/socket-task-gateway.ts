@@ -50,6 +50,8 @@ interface Flight {
   readonly task: TaskSpec;
   readonly report: (outcome: TaskOutcome) => void;
   assembler: ChunkAssembler | undefined;
+  /** The payload id `assembler` collects; a chunk of another payload starts over. */
+  payloadId: string | undefined;
   bytesUp: number;
   done: boolean;
   progress: { step: number; totalSteps?: number; loss?: number } | undefined;
@@ -174,6 +176,7 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
         task,
         report,
         assembler: undefined,
+        payloadId: undefined,
         bytesUp: 0,
         done: false,
         progress: undefined,
@@ -277,12 +280,16 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
   #onChunk(clientId: string, m: ClientMessageOf<'upload-chunk'>): void {
     const flight = this.#flightFor(clientId, m.taskId);
     if (flight.task.kind !== 'fit') this.#reject('INVALID_MESSAGE', 'Evaluate tasks take no upload');
-    flight.assembler ??= new ChunkAssembler({
-      maxPayloadBytes: this.#o.maxUpdateBytes,
-      payloadId: m.payloadId,
-    });
+    // A new payload id replaces an earlier, unfinished upload (e.g. one whose first chunk was
+    // refused); resuming the same payload keeps every chunk already received.
+    let assembler = flight.assembler;
+    if (assembler === undefined || flight.payloadId !== m.payloadId) {
+      assembler = new ChunkAssembler({ maxPayloadBytes: this.#o.maxUpdateBytes, payloadId: m.payloadId });
+      flight.assembler = assembler;
+      flight.payloadId = m.payloadId;
+    }
     try {
-      flight.assembler.add({
+      assembler.add({
         payloadId: m.payloadId,
         index: m.index,
         count: m.count,

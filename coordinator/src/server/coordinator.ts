@@ -33,6 +33,7 @@ import type { ControlPlane, ControlPlaneServer } from '../transport/control-plan
 import { openStores, type Stores } from './open-stores.js';
 import { exportModel, initialParameters, modelSpecJson, validateModel } from './model-support.js';
 import { waitForCandidates } from './wait-for-clients.js';
+import { persistClientSessions } from './persist-sessions.js';
 
 /** Options of {@link createCoordinator}. */
 export interface CoordinatorOptions {
@@ -85,6 +86,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       maxChunkBytes: config.limits.maxChunkBytes,
       heartbeatIntervalMs: config.clients.heartbeatIntervalMs,
       helloTimeoutMs: config.clients.helloTimeoutMs,
+      messagesPerSecond: config.limits.messagesPerSecond,
     },
     logger: logger.child({ component: 'control-plane' }),
     rejectionCounter: { increment: (code: string) => metrics.rejectedMessages.inc({ code }) },
@@ -93,6 +95,11 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   plane.onClientJoined(updateConnected);
   plane.onClientResumed(updateConnected);
   plane.onClientLeft(updateConnected);
+  persistClientSessions({
+    plane,
+    store: stores.runs,
+    onError: (err, clientId) => logger.warn({ err, clientId }, 'could not persist the client session'),
+  });
   const gateway = new SocketTaskGateway<JoinClaims>({
     plane,
     clients: () => registry.list(),

@@ -30,6 +30,12 @@ export interface ControlPlaneLimits {
   readonly heartbeatIntervalMs: number;
   /** How long a new connection may take to send a valid `hello`. */
   readonly helloTimeoutMs: number;
+  /**
+   * Per-client message rate after `hello` (token bucket: this many per second sustained,
+   * bursts up to one second's worth, at least 1). Messages over it are refused with
+   * `RATE_LIMITED` (`details.retryAfterMs`) before they are parsed. Absent: no limit.
+   */
+  readonly messagesPerSecond?: number;
 }
 
 /** Minimal structured logger (pino's `Logger` fits). */
@@ -73,12 +79,16 @@ export interface InboundMessageEvent<T extends InboundMessageType> {
 export interface ClientJoinedEvent<P> {
   readonly clientId: string;
   readonly record: ClientRecord<P>;
+  /** Hex SHA-256 of the resume token just issued (for persisting the session; never the token). */
+  readonly resumeTokenHash: string;
 }
 
 /** A client came back within grace and kept its identity (in-flight tasks may continue). */
 export interface ClientResumedEvent<P> {
   readonly clientId: string;
   readonly record: ClientRecord<P>;
+  /** Hex SHA-256 of the rotated resume token. */
+  readonly resumeTokenHash: string;
   /** True when the previous connection was still open and has been closed (CONFLICT). */
   readonly replacedConnection: boolean;
 }

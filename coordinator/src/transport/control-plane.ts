@@ -7,6 +7,7 @@ import { EdgefedError, parseMessage, type Limits } from '@edgefed/shared';
 import type { Socket } from 'socket.io';
 import type { ClientExpiredEvent } from '../registry/client-registry.js';
 import { systemClock } from '../registry/clock.js';
+import { hashResumeToken } from '../registry/resume-token.js';
 import type {
   ClientJoinedEvent,
   ClientLeftEvent,
@@ -38,10 +39,16 @@ const silent: ControlPlaneLogger = { debug() {}, info() {}, warn() {}, error() {
 
 /** @throws EdgefedError `INVALID_ARGUMENT` for non-positive or inconsistent limits. */
 function checkLimits(limits: ControlPlaneLimits): void {
-  for (const [key, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || (value as number) <= 0) {
+  const { messagesPerSecond, ...integers } = limits;
+  if (messagesPerSecond !== undefined && !(messagesPerSecond > 0 && Number.isFinite(messagesPerSecond))) {
+    throw new EdgefedError('INVALID_ARGUMENT', 'limits.messagesPerSecond must be a positive number', {
+      details: { messagesPerSecond },
+    });
+  }
+  for (const [key, value] of Object.entries(integers)) {
+    if (!Number.isSafeInteger(value) || value <= 0) {
       throw new EdgefedError('INVALID_ARGUMENT', `limits.${key} must be a positive integer`, {
-        details: { [key]: value as unknown },
+        details: { [key]: value },
       });
     }
   }
@@ -126,12 +133,13 @@ export function createControlPlane<P>(options: ControlPlaneOptions<P>): ControlP
     },
     announce(admission) {
       const clientId = admission.record.clientId;
+      const resumeTokenHash = hashResumeToken(admission.resumeToken);
       logger.info({ clientId, resumed: admission.resumed }, 'client admitted');
       if (admission.resumed) {
         const replacedConnection = admission.replacedConnectionId !== undefined;
-        void resumed.emit({ clientId, record: admission.record, replacedConnection });
+        void resumed.emit({ clientId, record: admission.record, replacedConnection, resumeTokenHash });
       } else {
-        void joined.emit({ clientId, record: admission.record });
+        void joined.emit({ clientId, record: admission.record, resumeTokenHash });
       }
     },
     dispatch(clientId, message, needsHandler) {

@@ -22,6 +22,7 @@ import {
 } from '@edgefed/shared';
 import type { Socket } from 'socket.io';
 import type { SessionContext } from './session-context.js';
+import { TokenBucket } from './token-bucket.js';
 
 type Phase = 'awaiting-hello' | 'authenticating' | 'ready' | 'closed';
 type Ack = (response: AckResponse) => void;
@@ -47,6 +48,7 @@ export class SocketSession<P> {
   #phase: Phase = 'awaiting-hello';
   #clientId: string | undefined;
   #cancelHelloTimer: (() => void) | undefined;
+  #bucket: TokenBucket | undefined;
 
   constructor(socket: Socket, ctx: SessionContext<P>) {
     this.socket = socket;
@@ -130,6 +132,7 @@ export class SocketSession<P> {
         void this.#hello(checkArity(event, payloads));
         return;
       }
+      this.#checkRate();
       if (event === 'hello')
         throw new EdgefedError('FAILED_PRECONDITION', 'Already greeted: hello is sent once');
       void this.#message(event, checkArity(event, payloads), ack, correlationId);
@@ -148,6 +151,15 @@ export class SocketSession<P> {
       this.#cancelHelloTimer?.();
       const admitted = this.#ctx.admit({ session: this, hello, principal });
       this.#clientId = admitted.record.clientId;
+      const rate = this.#ctx.limits.messagesPerSecond;
+      if (rate !== undefined) {
+        const clock = this.#ctx.clock;
+        this.#bucket = new TokenBucket({
+          ratePerSecond: rate,
+          burst: Math.max(1, rate),
+          now: () => clock.now(),
+        });
+      }
       this.#phase = 'ready';
       this.emit({
         type: 'welcome',
@@ -206,6 +218,16 @@ export class SocketSession<P> {
       ack?.({ ok: true });
     } catch (error) {
       this.reject(toEdgefedError(error), { ack, fatal: false, correlationId });
+    }
+  }
+
+  /** Refuses the message with RATE_LIMITED when the client's token bucket is empty. */
+  #checkRate(): void {
+    const waitMs = this.#bucket?.take() ?? 0;
+    if (waitMs > 0) {
+      throw new EdgefedError('RATE_LIMITED', `Too many messages: retry in ${waitMs} ms`, {
+        details: { retryAfterMs: waitMs, messagesPerSecond: this.#ctx.limits.messagesPerSecond },
+      });
     }
   }
 
