@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { EdgefedError } from '../errors.js';
+import { privacyConfigSchema } from '../privacy/privacy-config.js';
 import { toWireIssues } from '../protocol/parse-message.js';
 
 const fraction = z.number().gt(0).lte(1);
@@ -30,6 +31,8 @@ const common = {
   fitHyperParameters: scalarRecord.default({}),
   fitConfig: scalarRecord.default({}),
   evaluateConfig: scalarRecord.default({}),
+  /** Central differential privacy (DP-FedAvg); averaging strategies only. See docs/privacy.md. */
+  privacy: privacyConfigSchema.optional(),
 };
 
 const buffered = {
@@ -119,11 +122,19 @@ export const STRATEGY_NAMES: readonly StrategyName[] = [
   'krum',
 ];
 
+/** Strategies whose aggregate is not a mean: the privacy block is refused for them. */
+const ROBUST_STRATEGIES: ReadonlySet<StrategyName> = new Set<StrategyName>([
+  'fedmedian',
+  'fedtrimmedavg',
+  'krum',
+]);
+
 /**
  * Validates a strategy config (e.g. parsed JSON) and fills in defaults. Throws
  * `INVALID_CONFIG` with `details.issues` (path, code, message) for an unknown name, an unknown
  * or out-of-range parameter, a missing required one (FedProx's `proximalMu`), or a quorum
- * larger than the selection minimum (`minFitResults > minFitClients`, same for evaluation).
+ * larger than the selection minimum (`minFitResults > minFitClients`, same for evaluation), or a
+ * `privacy` block (bad values, unknown keys, or on a robust strategy: fedmedian, fedtrimmedavg, krum).
  */
 export function parseStrategyConfig(input: unknown): StrategyConfig {
   const result = strategyConfigSchema.safeParse(input);
@@ -146,6 +157,13 @@ export function parseStrategyConfig(input: unknown): StrategyConfig {
       path: 'minEvaluateResults',
       code: 'too_big',
       message: 'minEvaluateResults must be <= minEvaluateClients',
+    });
+  }
+  if (c.privacy !== undefined && ROBUST_STRATEGIES.has(c.name)) {
+    issues.push({
+      path: 'privacy',
+      code: 'custom',
+      message: `privacy needs an averaging strategy; ${c.name} is robust (its output is not a mean)`,
     });
   }
   if (issues.length > 0) {

@@ -2,8 +2,9 @@
  * createStrategy: builds a strategy from a JSON-style config, so the coordinator and the CLI
  * can take `{ "name": "fedadam", ... }` from a file or the command line.
  */
+import { withDifferentialPrivacy } from '../privacy/dp-strategy.js';
 import { FedAdagrad, FedAdam, FedYogi } from './adaptive.js';
-import { parseStrategyConfig } from './config.js';
+import { parseStrategyConfig, type StrategyConfig } from './config.js';
 import { FedAvgM } from './fed-avg-m.js';
 import { FedAvg } from './fed-avg.js';
 import { FedProx } from './fed-prox.js';
@@ -13,10 +14,17 @@ import type { Strategy } from './types.js';
 
 /**
  * Validates `config` ({@link parseStrategyConfig}: `INVALID_CONFIG` with the issues for an
- * unknown name or a bad parameter) and returns a fresh strategy with empty server state.
+ * unknown name or a bad parameter) and returns a fresh strategy with empty server state. A
+ * `privacy` block wraps the strategy with {@link withDifferentialPrivacy} (its name becomes
+ * e.g. `fedavg+dp`).
  */
 export function createStrategy(config: unknown): Strategy {
   const c = parseStrategyConfig(config);
+  const strategy = createInner(c);
+  return c.privacy === undefined ? strategy : withDifferentialPrivacy(strategy, c.privacy);
+}
+
+function createInner(c: StrategyConfig): Strategy {
   switch (c.name) {
     case 'fedavg':
       return new FedAvg(c);
