@@ -290,3 +290,21 @@ export type {
 // --- aggregation performance ---
 export type { WeightedMeanOptions } from './aggregation/weighted-mean.js';
 // --- end aggregation performance ---
+// --- differential privacy (shared/src/privacy) ---
+export { clipByGlobalNorm, globalL2Norm } from './privacy/clip.js';
+export type { ClipResult } from './privacy/clip.js';
+export { addGaussianNoise, secureNormalSource, seededNormalSource } from './privacy/gaussian-noise.js';
+export type { NormalSource } from './privacy/gaussian-noise.js';
+export { DEFAULT_RDP_ORDERS, epsilonFromRdp, RdpAccountant, sampledGaussianRdp } from './privacy/rdp-accountant.js';
+export type {
+  EpsilonOptions,
+  PrivacySpent,
+  RdpConversion,
+  SampledGaussianStep,
+} from './privacy/rdp-accountant.js';
+export { privacyConfigSchema } from './privacy/privacy-config.js';
+export type { PrivacyConfig, PrivacyConfigInput } from './privacy/privacy-config.js';
+export { withDifferentialPrivacy } from './privacy/dp-strategy.js';
+export type { DifferentialPrivacyOptions } from './privacy/dp-strategy.js';
+export { clipUpdateForTask } from './privacy/task-clipping.js';
+// --- end differential privacy ---
