@@ -295,7 +295,12 @@ export { clipByGlobalNorm, globalL2Norm } from './privacy/clip.js';
 export type { ClipResult } from './privacy/clip.js';
 export { addGaussianNoise, secureNormalSource, seededNormalSource } from './privacy/gaussian-noise.js';
 export type { NormalSource } from './privacy/gaussian-noise.js';
-export { DEFAULT_RDP_ORDERS, epsilonFromRdp, RdpAccountant, sampledGaussianRdp } from './privacy/rdp-accountant.js';
+export {
+  DEFAULT_RDP_ORDERS,
+  epsilonFromRdp,
+  RdpAccountant,
+  sampledGaussianRdp,
+} from './privacy/rdp-accountant.js';
 export type {
   EpsilonOptions,
   PrivacySpent,
