@@ -8,6 +8,7 @@
 import {
   EdgefedError,
   PROTOCOL_VERSION,
+  clipUpdateForTask,
   compressUpdate,
   encodeTensorMap,
   parseCompressionSpec,
@@ -229,7 +230,8 @@ class TaskWorker {
       signal,
       onProgress,
     });
-    const delta = subtractMaps(out.parameters, global);
+    // A private run's strategy sends clipNorm: clip before compressing (the server clips again).
+    const delta = clipUpdateForTask(subtractMaps(out.parameters, global), task.hyperParameters);
     const compression = parseCompressionSpec(
       JSON.parse(String(task.config.compression ?? '{"method":"none"}')),
     );
