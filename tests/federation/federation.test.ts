@@ -73,7 +73,7 @@ describe('federated training over socket.io', () => {
     expect(fedEval).toHaveLength(3);
 
     const rounds = await api<{
-      rounds: { round: number; state: string; completedCount: number; bytesUp: number }[];
+      rounds: { round: number; state: string; completedCount: number; bytesUp: number; bytesDown: number }[];
     }>(coordinator, `/api/runs/${runId}/rounds`);
     expect(rounds.body.rounds.filter((r) => r.state === 'completed')).toHaveLength(3);
     for (const r of rounds.body.rounds) {
