@@ -251,7 +251,13 @@ export type { CompileOptions, ModelPlan } from './model/compile/plan.js';
 export type { LossKind } from './model/compile/losses.js';
 export { optimizerHyperParameters, optimizerStateKinds } from './model/compile/optimizers.js';
 export type { HyperParameter, OptimizerSpec } from './model/compile/optimizers.js';
-export type { EmittedGraph, GraphKind, GraphManifest, ManifestEntry, TensorRole } from './model/compile/manifest.js';
+export type {
+  EmittedGraph,
+  GraphKind,
+  GraphManifest,
+  ManifestEntry,
+  TensorRole,
+} from './model/compile/manifest.js';
 export { findWebGpuIssues, WEBGPU_FORBIDDEN_OPS } from './model/compile/webgpu-check.js';
 export { modelSpecSchema, parseModelSpec } from './model/spec/model-spec.js';
 export type { LayerSpec, ModelSpec } from './model/spec/model-spec.js';
@@ -266,14 +272,7 @@ export { inferNode } from './model/ir/shape-infer.js';
 export type { InferContext } from './model/ir/shape-infer.js';
 export { addGradients, differentiableOps } from './model/autodiff/autodiff.js';
 export type { GradientOptions } from './model/autodiff/autodiff.js';
-export {
-  attrFloat,
-  attrFloats,
-  attrInt,
-  attrInts,
-  attrString,
-  DEFAULT_OPSET,
-} from './model/ir/types.js';
+export { attrFloat, attrFloats, attrInt, attrInts, attrString, DEFAULT_OPSET } from './model/ir/types.js';
 export type {
   AttrValue,
   Attributes,
