@@ -2,13 +2,17 @@
  * Messages between a fleet's main thread and its worker threads (structured-cloned; the
  * dataset and partition arrays are SharedArrayBuffer views, so they are shared, not copied).
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { SharedDataset, SharedPartition } from './shared-dataset.js';
 
 /** First message to a worker: what to connect and with which data. */
 export interface WorkerInitMessage {
   readonly type: 'init';
   readonly workerIndex: number;
+  /** Coordinator base URL (socket.io, and the HTTP model data plane in both transports). */
   readonly url: string;
+  /** In-process transport: this worker's end of its link (transferred); absent: socket.io. */
+  readonly port?: MessagePort;
   readonly token: string;
   readonly dataset: SharedDataset;
   readonly partition: SharedPartition;
@@ -18,6 +22,8 @@ export interface WorkerInitMessage {
   readonly connectConcurrency: number;
   /** onnxruntime-node intra-op threads per worker. */
   readonly intraOpThreads: number;
+  /** Optimizer steps per graph run (see `compileOptionsFor`). */
+  readonly stepsPerRun: number;
 }
 
 /** Binds slot `i` to partition client `clients[i]`. */
@@ -36,6 +42,8 @@ export interface WorkerStats {
   readonly fits: number;
   readonly fitFailures: number;
   readonly trainSeconds: number;
+  /** Optimizer steps of all fits. */
+  readonly steps: number;
   /** V8 heap used by the worker isolate. */
   readonly heapUsedBytes: number;
 }

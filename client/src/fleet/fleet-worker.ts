@@ -8,6 +8,7 @@ import { toEdgefedError } from '@edgefed/shared';
 import { createParticipant, type Participant } from '../participant/participant.js';
 import { createNodeBackend } from '../runtime/node-backend.js';
 import type { FromWorkerMessage, ToWorkerMessage, WorkerInitMessage } from './fleet-messages.js';
+import { InProcessLink } from './in-process-link.js';
 import { datasetFromShared } from './shared-dataset.js';
 import { SharedModelCache } from './shared-model-cache.js';
 import { TrainerPool } from './trainer-pool.js';
@@ -24,9 +25,11 @@ interface State {
   readonly participants: Participant[];
   readonly slots: VirtualSlot[];
   readonly pool: TrainerPool;
+  readonly link: InProcessLink | undefined;
   fits: number;
   fitFailures: number;
   trainSeconds: number;
+  steps: number;
 }
 
 let state: State | undefined;
@@ -37,17 +40,30 @@ async function init(m: WorkerInitMessage): Promise<void> {
   const backend = await createNodeBackend({ intraOpNumThreads: m.intraOpThreads });
   const pool = new TrainerPool(backend);
   const cache = new SharedModelCache();
-  const s: State = { participants: [], slots: [], pool, fits: 0, fitFailures: 0, trainSeconds: 0 };
+  const link = m.port === undefined ? undefined : new InProcessLink(m.port);
+  const s: State = {
+    participants: [],
+    slots: [],
+    pool,
+    link,
+    fits: 0,
+    fitFailures: 0,
+    trainSeconds: 0,
+    steps: 0,
+  };
   state = s;
-  const onFit = (seconds: number): void => {
+  const onFit = (seconds: number, steps: number): void => {
     s.fits++;
     s.trainSeconds += seconds;
+    s.steps += steps;
   };
+  const socketFactory = link === undefined ? undefined : () => link.socket();
   const connectOne = async (i: number): Promise<void> => {
     const slot: VirtualSlot = { client: undefined };
     s.slots[i] = slot;
-    const engine = createVirtualEngine({ pool, dataset, partition, slot, onFit });
+    const engine = createVirtualEngine({ pool, dataset, partition, slot, onFit, stepsPerRun: m.stepsPerRun });
     const p = await createParticipant({
+      ...(socketFactory === undefined ? {} : { socketFactory }),
       url: m.url,
       token: m.token,
       engine,
@@ -73,6 +89,7 @@ async function close(): Promise<void> {
   const s = state;
   if (s !== undefined) {
     await Promise.all(s.participants.map((p) => p.stop()));
+    s.link?.close();
     s.pool.dispose();
   }
   post({ type: 'closed' });
@@ -99,6 +116,7 @@ async function handle(m: ToWorkerMessage): Promise<void> {
           fits: state?.fits ?? 0,
           fitFailures: state?.fitFailures ?? 0,
           trainSeconds: state?.trainSeconds ?? 0,
+          steps: state?.steps ?? 0,
           heapUsedBytes: process.memoryUsage().heapUsed,
         },
       });

@@ -9,16 +9,31 @@
  * fleet binds partition client k to the participant with the k-th smallest id once all have
  * connected; with the same seed the same partition clients are selected in the same rounds.
  */
+import type { MessagePort } from 'node:worker_threads';
 import { EdgefedError, type Dataset, type Partition } from '@edgefed/shared';
 import { shareDataset, sharePartition } from './shared-dataset.js';
 import type { WorkerStats } from './fleet-messages.js';
 import { spawnModuleWorker } from './spawn-worker.js';
 import { WorkerHandle } from './worker-handle.js';
 
+/**
+ * How virtual clients reach the coordinator's control plane: `socketio` (a real socket.io
+ * connection each, 2 file descriptors per client in one process) or `in-process` (the
+ * coordinator runs in this process; each worker gets one MessagePort, handed to `attach`,
+ * over which all its clients' messages travel to the same control plane).
+ */
+export type FleetTransport =
+  | { readonly kind: 'socketio' }
+  | { readonly kind: 'in-process'; readonly attach: (port: MessagePort) => void };
+
 /** Options of {@link startFleet}. */
 export interface FleetOptions {
-  /** Coordinator base URL. */
+  /** Coordinator base URL (the model data plane, and the control plane over socket.io). */
   readonly url: string;
+  /** Control-plane transport (default socket.io). */
+  readonly transport?: FleetTransport;
+  /** Optimizer steps per graph run in local training (default 8; 1 = one step per run). */
+  readonly stepsPerRun?: number;
   /** A join token valid for the run(s) the fleet should serve. */
   readonly token: string;
   readonly dataset: Dataset;
@@ -51,6 +66,18 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
+/** Default optimizer steps per graph run: 2nn at B=10 trains ~2x faster than with 1. */
+export const DEFAULT_STEPS_PER_RUN = 8;
+
+/** This worker's end of an in-process link (the other end goes to `transport.attach`). */
+async function linkPort(t: FleetTransport | undefined): Promise<MessagePort | undefined> {
+  if (t?.kind !== 'in-process') return undefined;
+  const { MessageChannel } = await import('node:worker_threads');
+  const channel = new MessageChannel();
+  t.attach(channel.port1);
+  return channel.port2;
+}
+
 function defaultWorkerUrl(): URL {
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   return new URL(`./fleet-worker.${ext}`, import.meta.url);
@@ -63,6 +90,9 @@ async function checkOptions(o: FleetOptions): Promise<number> {
   const workers = o.workers ?? (await import('node:os')).availableParallelism();
   if (!Number.isInteger(workers) || workers < 1)
     throw new EdgefedError('INVALID_ARGUMENT', `workers must be a positive integer, got ${workers}`);
+  const k = o.stepsPerRun ?? DEFAULT_STEPS_PER_RUN;
+  if (!Number.isInteger(k) || k < 1)
+    throw new EdgefedError('INVALID_ARGUMENT', `stepsPerRun must be a positive integer, got ${k}`);
   return Math.min(workers, clients);
 }
 
@@ -75,8 +105,9 @@ function shares(clients: number, workers: number): number[] {
 }
 
 /**
- * Starts the workers, connects every virtual client and binds them to partition clients.
- * Resolves once all are connected and bound. Throws `INVALID_ARGUMENT` for bad options;
+ * Starts the workers, connects every virtual client (over `transport`) and binds them to
+ * partition clients. Resolves once all are connected and bound. Throws `INVALID_ARGUMENT`
+ * for bad options (workers, stepsPerRun);
  * a worker's failure (e.g. `UNAUTHORIZED` for a bad token) or `DEADLINE_EXCEEDED` when
  * connecting takes longer than `connectTimeoutMs`; workers started so far are stopped.
  */
@@ -94,6 +125,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const timeout = options.connectTimeoutMs ?? 600_000;
   try {
     const counts = shares(partition.numClients, workers);
+    const ports = await Promise.all(handles.map(() => linkPort(options.transport)));
     const connected = await Promise.all(
       handles.map((h, w) =>
         h.request(
@@ -101,6 +133,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             type: 'init',
             workerIndex: w,
             url: options.url,
+            ...(ports[w] === undefined ? {} : { port: ports[w] }),
+            stepsPerRun: options.stepsPerRun ?? DEFAULT_STEPS_PER_RUN,
             token: options.token,
             dataset,
             partition,
@@ -145,6 +179,7 @@ function fleetOf(handles: WorkerHandle[], clientIds: string[], terminateAll: () 
         fits: sum((s) => s.fits),
         fitFailures: sum((s) => s.fitFailures),
         trainSeconds: sum((s) => s.trainSeconds),
+        steps: sum((s) => s.steps),
         heapUsedBytes: sum((s) => s.heapUsedBytes),
       };
     },

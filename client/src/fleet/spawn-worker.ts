@@ -37,6 +37,8 @@ export async function spawnModuleWorker(moduleUrl: URL, options: SpawnWorkerOpti
     '.catch((e) => { setImmediate(() => { throw e; }); });',
   ].join('');
   // The parent's execArgv is not reused: under vitest or tsx it names loaders that do not
-  // apply to an eval worker. Sources resolve through the `@edgefed/source` condition.
-  return new Worker(code, { eval: true, execArgv: [SOURCE_CONDITION], ...limits });
+  // apply to an eval worker. Sources resolve through the `@edgefed/source` condition; the
+  // parent's `--cpu-prof*` flags are passed on so `node --cpu-prof` profiles workers too.
+  const profiling = process.execArgv.filter((a) => a.startsWith('--cpu-prof'));
+  return new Worker(code, { eval: true, execArgv: [SOURCE_CONDITION, ...profiling], ...limits });
 }

@@ -31,8 +31,10 @@ export interface VirtualEngineOptions {
   readonly dataset: Dataset;
   readonly partition: Partition;
   readonly slot: VirtualSlot;
-  /** Called after every finished fit with its training seconds. */
-  readonly onFit?: (seconds: number) => void;
+  /** Called after every finished fit with its training seconds and optimizer steps. */
+  readonly onFit?: (seconds: number, steps: number) => void;
+  /** Optimizer steps per graph run for fits (default 1; see `compileOptionsFor`). */
+  readonly stepsPerRun?: number;
 }
 
 function num(h: ScalarRecord, key: string, fallback: number): number {
@@ -44,8 +46,12 @@ function num(h: ScalarRecord, key: string, fallback: number): number {
   return v;
 }
 
-/** The Trainer's fit options and compile options for a task's hyper-parameters. */
-export function fitSettings(h: ScalarRecord, seed: number) {
+/**
+ * The Trainer's fit options and compile options for a task's hyper-parameters (`stepsPerRun`
+ * unrolls optimizer steps per graph run, default 1). Throws `INVALID_ARGUMENT` for a
+ * non-numeric hyper-parameter or an unknown optimizer.
+ */
+export function fitSettings(h: ScalarRecord, seed: number, stepsPerRun = 1) {
   const optimizer = typeof h.optimizer === 'string' ? h.optimizer : 'sgd';
   const momentum = num(h, 'momentum', 0);
   const weightDecay = num(h, 'weightDecay', 0);
@@ -61,7 +67,10 @@ export function fitSettings(h: ScalarRecord, seed: number) {
     ...(maxSteps > 0 ? { maxSteps } : {}),
     ...(proximalMu > 0 ? { proximalMu } : {}),
   };
-  return { options, compile: compileOptionsFor({ optimizer, momentum, weightDecay, proximalMu }) };
+  return {
+    options,
+    compile: compileOptionsFor({ optimizer, momentum, weightDecay, proximalMu, stepsPerRun }),
+  };
 }
 
 class VirtualEngine implements LocalTrainingEngine {
@@ -93,7 +102,7 @@ class VirtualEngine implements LocalTrainingEngine {
       // Mix the client's partition index into the task seed: different shuffles per client,
       // identical for the same seed on every run.
       const seed = (input.seed * 1_000_003 + client) % Number.MAX_SAFE_INTEGER;
-      const { options, compile } = fitSettings(input.hyperParameters, seed);
+      const { options, compile } = fitSettings(input.hyperParameters, seed, this.#o.stepsPerRun);
       const trainer = await this.#o.pool.trainer(input.spec, compile);
       trainer.setParameters(input.global);
       const start = performance.now();
@@ -109,7 +118,7 @@ class VirtualEngine implements LocalTrainingEngine {
         input.onProgress?.({ step: p.step, loss: p.loss });
       }
       const seconds = (performance.now() - start) / 1000;
-      this.#o.onFit?.(seconds);
+      this.#o.onFit?.(seconds, steps);
       const metrics: Record<string, number> = { steps, trainSeconds: seconds };
       if (Number.isFinite(loss)) metrics.loss = loss;
       if (Number.isFinite(accuracy)) metrics.accuracy = accuracy;

@@ -71,7 +71,9 @@ export class WorkerHandle {
         },
       };
       this.#waiters.push(waiter);
-      this.#worker.postMessage(message);
+      // An init message's port moves to the worker (transferred, not cloned).
+      const port = message.type === 'init' ? message.port : undefined;
+      this.#worker.postMessage(message, port === undefined ? [] : [port]);
     });
   }
 

@@ -41,6 +41,15 @@ export interface ConnectOptions {
   readonly protocolVersion?: string;
   /** Sees errors thrown by event handlers (default: console.error). */
   readonly onListenerError?: (error: unknown) => void;
+  /**
+   * Creates the socket instead of socket.io-client's `io(url, ...)` (in-process transports
+   * of simulations). The result must behave like a socket.io-client `Socket` created with
+   * `autoConnect: false, reconnection: false` for the parts the connection uses: `connect()`,
+   * `disconnect()`, `connected`, `on('connect' | 'connect_error' | 'disconnect')`, `onAny`,
+   * `emit(event, message)` and `timeout(ms).emit(event, message, callback)`. `url`,
+   * `path` and `transports` are then ignored for the control plane.
+   */
+  readonly socketFactory?: () => unknown;
 }
 
 /** Events a {@link Connection} emits, by name. */

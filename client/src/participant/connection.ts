@@ -73,13 +73,15 @@ class ParticipantConnection implements Connection {
           console.error(e);
         }),
     );
-    this.#socket = io(options.url, {
-      autoConnect: false,
-      reconnection: false,
-      forceNew: true,
-      transports: [...(options.transports ?? ['websocket'])],
-      ...(options.path === undefined ? {} : { path: options.path }),
-    });
+    this.#socket =
+      (options.socketFactory?.() as ClientSocket | undefined) ??
+      io(options.url, {
+        autoConnect: false,
+        reconnection: false,
+        forceNew: true,
+        transports: [...(options.transports ?? ['websocket'])],
+        ...(options.path === undefined ? {} : { path: options.path }),
+      });
     this.#socket.on('connect', () => {
       this.#sendHello();
     });

@@ -43,6 +43,8 @@ export interface ParticipantOptions {
   readonly transports?: ConnectOptions['transports'];
   /** Minimum ms between `progress` messages (default 1000). */
   readonly progressIntervalMs?: number;
+  /** Socket for the control plane instead of socket.io-client (see `ConnectOptions`). */
+  readonly socketFactory?: ConnectOptions['socketFactory'];
 }
 
 /** A connected participant. */
@@ -78,6 +80,7 @@ export async function createParticipant(options: ParticipantOptions): Promise<Pa
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
     ...(options.transports === undefined ? {} : { transports: options.transports }),
+    ...(options.socketFactory === undefined ? {} : { socketFactory: options.socketFactory }),
   });
   const worker = new TaskWorker(options, connection, events);
   return worker.participant();

@@ -10,7 +10,7 @@ import type { SimulationConfigInput } from '../simulation/simulation-config.js';
 export const SIMULATE_HELP = `Usage: edgefed simulate [options]
 
 Runs a federated simulation: the real coordinator in this process and many virtual
-clients (the real participant code over socket.io) on worker threads.
+clients (the real participant code and protocol) on worker threads.
 
 Data and model
   --dataset mnist|fashion-mnist     dataset (default mnist)
@@ -41,6 +41,11 @@ Federation
   --round-deadline-ms MS            time the selected clients have per round (default 3600000)
 Running
   --workers N                       worker threads (default: one per core)
+  --transport in-process|socketio   how virtual clients reach the control plane (default
+                                    in-process: same messages and validation over worker
+                                    MessagePorts; socketio: a real connection per client,
+                                    2 file descriptors each)
+  --steps-per-run K                 optimizer steps per ONNX graph run (default 8; same updates)
   --out FILE.json                   write the result; FILE.csv and FILE.svg go beside it
   --url URL --token TOKEN           only join a running coordinator with the virtual clients
                                     (runs until interrupted; the coordinator runs the rounds)
@@ -80,6 +85,8 @@ export const SIMULATE_OPTIONS = {
   'eval-every': { type: 'string' },
   'round-deadline-ms': { type: 'string' },
   workers: { type: 'string' },
+  transport: { type: 'string' },
+  'steps-per-run': { type: 'string' },
   out: { type: 'string' },
   url: { type: 'string' },
   token: { type: 'string' },
@@ -154,6 +161,8 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     evalEvery: number(values, 'eval-every'),
     roundDeadlineMs: number(values, 'round-deadline-ms'),
     workers: number(values, 'workers'),
+    transport: text(values, 'transport'),
+    stepsPerRun: number(values, 'steps-per-run'),
     strategy,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));

@@ -41,6 +41,11 @@ function interrupted(): { promise: Promise<void>; controller: AbortController } 
 }
 
 async function joinOnly(config: Record<string, unknown>, url: string, token: string): Promise<number> {
+  if (config.transport === 'in-process')
+    throw new EdgefedError(
+      'INVALID_ARGUMENT',
+      '--url joins over socket.io; --transport in-process needs no --url',
+    );
   const c = parseSimulationConfig(config);
   const data = await loadSimulationData(c);
   const fleet = await startFleet({
@@ -48,6 +53,8 @@ async function joinOnly(config: Record<string, unknown>, url: string, token: str
     token,
     dataset: data.train,
     partition: data.partition,
+    stepsPerRun: c.stepsPerRun,
+    transport: { kind: 'socketio' },
     ...(c.workers === undefined ? {} : { workers: c.workers }),
   });
   console.error(
@@ -104,6 +111,8 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     wall: formatDuration(t.wallSeconds),
     secondsPerRound: t.rounds > 0 ? t.wallSeconds / t.rounds : null,
     clientUpdatesPerSecond: t.clientUpdatesPerSecond,
+    trainStepsPerSecond: t.trainStepsPerSecond,
+    transport: result.transport,
     peakRssMiB: Math.round(t.peakRssBytes / 2 ** 20),
   };
   if (out !== undefined) {

@@ -54,6 +54,11 @@ export interface Coordinator {
   readonly metrics: CoordinatorMetrics;
   readonly plane: ControlPlane<JoinClaims>;
   readonly http: HttpServer;
+  /**
+   * The socket.io server the control plane serves (its main namespace). The simulation's
+   * in-process transport (`createInProcessHub`) hands its sockets to its `connection` listeners.
+   */
+  readonly io: ControlPlaneServer;
   /** Subscribes to run events (round completed, phase changes, ...). */
   onRunEvent(listener: Listener<RunEvent>): Unsubscribe;
   /** Listens, then resumes runs left `running` by a previous process. */
@@ -193,6 +198,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     metrics,
     plane,
     http,
+    io,
     onRunEvent: (l) => events.add(l),
     async listen() {
       await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 /**
  * runSimulation: the programmatic `edgefed simulate`. Starts the real coordinator in this
  * process (SQLite store in a temporary directory, port 0), connects a fleet of virtual
- * participants on worker threads over socket.io, runs one run to completion (or to the
+ * participants on worker threads (in-process transport or socket.io), runs one run to completion (or to the
  * target accuracy) with central evaluation on the test set, and returns the result.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { createLogger } from '../observability/logger.js';
 import { createCoordinator, type Coordinator } from '../server/coordinator.js';
 import { resolveModelSpec } from '../server/model-support.js';
 import { createCentralEvaluator } from './central-evaluator.js';
+import { createInProcessHub, type InProcessHub } from './in-process-hub.js';
 import { RoundCollector } from './round-collector.js';
 import { parseSimulationConfig, toRunConfig, type SimulationConfig } from './simulation-config.js';
 import { loadSimulationData, type SimulationData } from './simulation-data.js';
@@ -66,7 +67,7 @@ async function startCoordinator(dataDir: string, c: SimulationConfig, level: str
     centralEvaluator,
   });
   await coordinator.listen();
-  return coordinator;
+  return { coordinator, maxMessageBytes: config.limits.maxMessageBytes };
 }
 
 async function runOne(
@@ -121,14 +122,22 @@ export async function runSimulation(
   const dir = await mkdtemp(join(tmpdir(), 'edgefed-sim-'));
   let coordinator: Coordinator | undefined;
   let fleet: Fleet | undefined;
+  let hub: InProcessHub | undefined;
   try {
-    coordinator = await startCoordinator(dir, c, options.logLevel ?? 'warn', data);
+    const started = await startCoordinator(dir, c, options.logLevel ?? 'warn', data);
+    coordinator = started.coordinator;
     const token = createJoinToken({ secret: coordinator.tokenSecret, run: '*' });
+    hub =
+      c.transport === 'in-process'
+        ? createInProcessHub({ io: coordinator.io, maxMessageBytes: started.maxMessageBytes })
+        : undefined;
     fleet = await startFleet({
       url: coordinator.url,
       token,
       dataset: data.train,
       partition: data.partition,
+      stepsPerRun: c.stepsPerRun,
+      transport: hub === undefined ? { kind: 'socketio' } : { kind: 'in-process', attach: hub.attach },
       ...(c.workers === undefined ? {} : { workers: c.workers }),
     });
     if (fleet.clientIds.length !== c.clients)
@@ -141,7 +150,7 @@ export async function runSimulation(
     const updates = records.reduce((a, r) => a + r.completed, 0);
     return {
       config: c,
-      transport: 'socket.io',
+      transport: c.transport,
       workers: fleet.workers,
       status,
       rounds: records,
@@ -152,6 +161,8 @@ export async function runSimulation(
         bytesUp: records.reduce((a, r) => a + r.bytesUp, 0),
         bytesDown: records.reduce((a, r) => a + r.bytesDown, 0),
         trainSeconds: stats.trainSeconds,
+        trainSteps: stats.steps,
+        trainStepsPerSecond: stats.trainSeconds > 0 ? stats.steps / stats.trainSeconds : 0,
         wallSeconds,
         setupSeconds,
         peakRssBytes: resourceUsage().maxRSS * 1024,
@@ -163,6 +174,7 @@ export async function runSimulation(
     };
   } finally {
     await fleet?.close();
+    hub?.close();
     await coordinator?.close();
     await rm(dir, { recursive: true, force: true });
   }

@@ -39,6 +39,14 @@ export const simulationConfigSchema = z.strictObject({
   evalEvery: z.number().int().min(1).default(1),
   /** Worker threads (default: one per core). */
   workers: z.number().int().min(1).max(256).optional(),
+  /**
+   * How virtual clients reach the control plane: `in-process` (MessagePorts into the same
+   * control plane and validation; no file descriptor per client) or `socketio` (a real
+   * socket.io connection each; needs 2 file descriptors per client).
+   */
+  transport: z.enum(['in-process', 'socketio']).default('in-process'),
+  /** Optimizer steps per graph run in local training (same updates; 8 is ~2x faster than 1). */
+  stepsPerRun: z.number().int().min(1).max(256).default(8),
   /** Use only the first N training / test examples (quick runs and CI). */
   trainLimit: z.number().int().min(1).optional(),
   testLimit: z.number().int().min(1).optional(),

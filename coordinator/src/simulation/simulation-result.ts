@@ -35,8 +35,12 @@ export interface SimulationTotals {
   readonly clientUpdates: number;
   readonly bytesUp: number;
   readonly bytesDown: number;
-  /** Seconds of training summed over workers. */
+  /** Seconds of training summed over workers (a fit's time includes work interleaved on its worker). */
   readonly trainSeconds: number;
+  /** Optimizer steps summed over workers. */
+  readonly trainSteps: number;
+  /** `trainSteps / trainSeconds` (0 without training). */
+  readonly trainStepsPerSecond: number;
   /** Seconds from starting the run to its end (rounds only). */
   readonly wallSeconds: number;
   /** Seconds spent loading data, starting the coordinator and connecting the fleet. */
@@ -57,8 +61,8 @@ export interface PartitionReportJson {
 /** Everything a simulation produced. */
 export interface SimulationResult {
   readonly config: SimulationConfig;
-  /** How virtual clients reach the coordinator. */
-  readonly transport: 'socket.io';
+  /** How virtual clients reached the coordinator's control plane. */
+  readonly transport: SimulationConfig['transport'];
   readonly workers: number;
   /** `completed`, `failed` or `stopped` (the run's final status). */
   readonly status: string;
