@@ -72,8 +72,10 @@ function buildTasks(ctx: RoundContext, input: FitRoundInput, plan: FitPlan): Tas
     modelVersion: input.modelVersion,
     modelHash: `sha256:${input.modelHash}`,
     modelUrl: services.modelUrl(input.modelHash),
-    hyperParameters,
+    // the strategy's own hyper-parameters (FedProx's proximalMu, DP's clipNorm, fitHyperParameters) win
+    hyperParameters: { ...hyperParameters, ...plan.hyperParameters },
     config: {
+      ...plan.config,
       ...config.taskConfig,
       modelSpec: services.modelSpecJson(config),
       compression,
