@@ -1,7 +1,8 @@
 /**
  * A short simulation in CI: 20 virtual clients on 2 worker threads, the real coordinator
- * over socket.io, 2nn on an MNIST subset. It must learn (stated accuracy), write valid
- * JSON/CSV/SVG, and give the same rounds again with the same seed (CPU backend).
+ * over the in-process transport, 2nn on an MNIST subset. It must learn (stated accuracy),
+ * write valid JSON/CSV/SVG, and give the same rounds again with the same seed (CPU
+ * backend) — also over socket.io, which checks that both transports carry the same run.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,8 +64,10 @@ describe('simulation', () => {
     expect(first.partition.clients).toHaveLength(20);
   });
 
-  it('gives the same rounds with the same seed', async () => {
-    const again = await runSimulation(config);
+  it('gives the same rounds with the same seed, over socket.io too', async () => {
+    expect(first.transport).toBe('in-process');
+    const again = await runSimulation({ ...config, transport: 'socketio' });
+    expect(again.transport).toBe('socketio');
     const strip = (r: SimulationResult) =>
       r.rounds.map(({ wallSeconds: _w, bytesDown: _d, ...rest }) => rest);
     expect(strip(again)).toEqual(strip(first));
