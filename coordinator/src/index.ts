@@ -132,3 +132,24 @@ export type { CoordinatorMetrics } from './observability/metrics.js';
 export { createLogger, silentLogger } from './observability/logger.js';
 export type { Logger } from './observability/logger.js';
 // --- end coordinator server ---
+// --- simulation (Node only: runs @edgefed/client fleets) ---
+export { runSimulation } from './simulation/run-simulation.js';
+export type { RunSimulationOptions, SimulationProgress } from './simulation/run-simulation.js';
+export {
+  parseSimulationConfig,
+  simulationConfigSchema,
+  toRunConfig,
+} from './simulation/simulation-config.js';
+export type { SimulationConfig, SimulationConfigInput } from './simulation/simulation-config.js';
+export type {
+  PartitionReportJson,
+  RoundRecord as SimulationRoundRecord,
+  SimulationResult,
+  SimulationTotals,
+} from './simulation/simulation-result.js';
+export { CSV_COLUMNS, writeSimulationOutputs } from './simulation/write-outputs.js';
+export { createInProcessHub } from './simulation/in-process-hub.js';
+export type { HubServer, InProcessHub, InProcessHubOptions } from './simulation/in-process-hub.js';
+export { InProcessServerSocket } from './transport/in-process-socket.js';
+export type { InProcessSocketSink } from './transport/in-process-socket.js';
+// --- end simulation ---
