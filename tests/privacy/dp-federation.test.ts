@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Participant } from '@edgefed/client';
 import type { Coordinator } from '@edgefed/coordinator';
 import { RdpAccountant } from '@edgefed/shared';
-import { mnistSubset, startCoordinator, startParticipants } from '../federation/helpers.js';
+import { adminApi, mnistSubset, startCoordinator, startParticipants } from '../federation/helpers.js';
 
 let coordinator: Coordinator | undefined;
 let participants: Participant[] = [];
@@ -24,12 +24,9 @@ async function api<T>(
   path: string,
   init: { method?: string; body?: string } = {},
 ): Promise<T> {
-  const res = await fetch(`${c.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${c.adminToken}`, 'content-type': 'application/json' },
-  });
-  expect(res.ok, `${path}: HTTP ${res.status}`).toBe(true);
-  return (await res.json()) as T;
+  const res = await adminApi<T>(c, path, init);
+  expect(res.status < 300, `${path}: HTTP ${res.status}`).toBe(true);
+  return res.body;
 }
 
 describe('federated training with differential privacy', () => {
