@@ -3,12 +3,18 @@
  * data dir; participants in this process train a run; the child is SIGKILLed in the middle
  * of round 2 (one participant is held inside its fit so the round cannot finish first);
  * a new child on the same port and data dir resumes the run from its last checkpoint, the
- * participants reconnect by themselves, and training runs to completion with no committed
- * round lost.
+ * participants reconnect by themselves under their old client ids (their resume tokens are
+ * found in the store by hash), and training runs to completion with no committed round lost
+ * and each participant's contributions accumulating on one identity.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LocalTrainingEngine, Participant } from '@edgefed/client';
-import { createJoinToken, openSqliteRunStore, type RoundRecord } from '@edgefed/coordinator';
+import {
+  createJoinToken,
+  openSqliteRunStore,
+  type ClientSessionRecord,
+  type RoundRecord,
+} from '@edgefed/coordinator';
 import {
   TOKEN_SECRET,
   api,
@@ -57,9 +63,15 @@ afterAll(async () => {
   for (const c of children) await c.kill('SIGKILL');
 });
 
-async function readStore(
-  dataDir: string,
-): Promise<{ rounds: RoundRecord[]; versions: number[]; hashes: string[] }> {
+interface StoreView {
+  rounds: RoundRecord[];
+  versions: number[];
+  hashes: string[];
+  /** The sessions of `clientIds`, in that order. */
+  sessions: (ClientSessionRecord | undefined)[];
+}
+
+async function readStore(dataDir: string, clientIds: readonly string[] = []): Promise<StoreView> {
   const store = openSqliteRunStore({ path: `${dataDir}/edgefed.db` });
   try {
     const [run] = await store.listRuns();
@@ -69,6 +81,7 @@ async function readStore(
       rounds: await store.listRounds(run.id),
       versions: checkpoints.map((c) => c.version),
       hashes: checkpoints.map((c) => c.hash),
+      sessions: await Promise.all(clientIds.map((id) => store.getClientSession(id))),
     };
   } finally {
     await store.close();
@@ -121,8 +134,10 @@ describe('coordinator crash recovery (SIGKILL, real child processes)', () => {
       runId,
     ]);
     const connected = await rejoined;
-    expect(connected.every((c) => !c.resumed)).toBe(true); // a new process: new identities
-    expect(connected.map((c) => c.clientId)).not.toEqual(firstIds);
+    // A new process, but the identities live in the store: both resume under their old ids.
+    expect(connected.map((c) => [c.clientId, c.resumed])).toEqual(firstIds.map((id) => [id, true]));
+    expect(participants.map((p) => p.clientId)).toEqual(firstIds);
+    await second.waitForLog((l) => l.msg === 'client session restored from the store', 1000);
     release?.();
 
     await second.waitForLog((l) => l.msg === 'run completed' && l.runId === runId, 90_000);
@@ -131,7 +146,7 @@ describe('coordinator crash recovery (SIGKILL, real child processes)', () => {
     await second.kill('SIGTERM');
     expect(second.process.exitCode).toBe(0);
 
-    const after = await readStore(dataDir);
+    const after = await readStore(dataDir, firstIds);
     expect(after.versions).toEqual([0, 1, 2, 3, 4]);
     expect(after.hashes.slice(0, 2)).toEqual(crashed.hashes); // nothing committed was rewritten
     const round1 = after.rounds.find((r) => r.round === 1);
@@ -145,5 +160,7 @@ describe('coordinator crash recovery (SIGKILL, real child processes)', () => {
       [4, 1, 'completed', null],
     ]);
     for (const r of after.rounds.filter((x) => x.state === 'completed')) expect(r.completedCount).toBe(2);
+    // Contributions keep accumulating on the same identities: round 1 before the crash, 2-4 after.
+    expect(after.sessions.map((x) => [x?.clientId, x?.contributions])).toEqual(firstIds.map((id) => [id, 4]));
   });
 });

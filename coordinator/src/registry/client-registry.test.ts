@@ -111,6 +111,68 @@ describe('ClientRegistry', () => {
     expect(expired.map((e) => e.reason)).toEqual(['removed']);
   });
 
+  it('restores a persisted identity that resumes under its old id, or expires after grace', () => {
+    const { clock, registry, expired } = setup();
+    const token = 'old-token-from-a-previous-process';
+    expect(registry.knowsResumeToken(token)).toBe(false);
+    const restored = registry.restore({
+      clientId: 'c_old',
+      resumeTokenHash: hashResumeToken(token),
+      registeredAt: 42,
+      principal: 'p0',
+      capabilities: caps,
+    });
+    expect(restored).toBe(true);
+    expect(registry.knowsResumeToken(token)).toBe(true);
+    expect(registry.get('c_old')).toMatchObject({ connectionId: undefined, disconnectedAt: clock.now() });
+    clock.advance(999);
+    const admission = registry.resume(token, { principal: 'p1', capabilities: caps, connectionId: 's9' });
+    expect(admission?.record).toMatchObject({ clientId: 'c_old', registeredAt: 42, principal: 'p1' });
+    expect(admission?.resumed).toBe(true);
+    expect(admission?.replacedConnectionId).toBeUndefined();
+    expect(registry.knowsResumeToken(token)).toBe(false);
+    clock.advance(10_000);
+    expect(expired).toEqual([]);
+
+    const other = {
+      clientId: 'c_gone',
+      resumeTokenHash: 'h',
+      registeredAt: 1,
+      principal: 'p',
+      capabilities: caps,
+    };
+    expect(registry.restore(other)).toBe(true);
+    clock.advance(1_000);
+    expect(expired.map((e) => [e.record.clientId, e.reason])).toEqual([['c_gone', 'grace-elapsed']]);
+  });
+
+  it('never restores over a live identity', () => {
+    const { registry } = setup();
+    const live = registry.register({ principal: 'p', capabilities: caps, connectionId: 's1' });
+    const base = { registeredAt: 1, principal: 'q', capabilities: caps };
+    const liveHash = hashResumeToken(live.resumeToken);
+    expect(registry.restore({ ...base, clientId: live.record.clientId, resumeTokenHash: 'other' })).toBe(
+      false,
+    );
+    expect(registry.restore({ ...base, clientId: 'c_x', resumeTokenHash: liveHash })).toBe(false);
+    expect(registry.get(live.record.clientId)?.connectionId).toBe('s1');
+    expect(registry.size).toBe(1);
+  });
+
+  it('forgets a restored identity at once with zero grace', () => {
+    const { registry, expired } = setup(0);
+    const args = {
+      clientId: 'c_z',
+      resumeTokenHash: 'h',
+      registeredAt: 1,
+      principal: 'p',
+      capabilities: caps,
+    };
+    expect(registry.restore(args)).toBe(true);
+    expect(registry.size).toBe(0);
+    expect(expired).toHaveLength(1);
+  });
+
   it('rejects a negative grace period', () => {
     expect(() => new ClientRegistry({ resumeGraceMs: -1 })).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),

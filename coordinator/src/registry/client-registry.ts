@@ -67,6 +67,17 @@ export interface Admission<P> {
   readonly replacedConnectionId: string | undefined;
 }
 
+/** A persisted identity to bring back with {@link ClientRegistry.restore}. */
+export interface RestoreArgs<P> {
+  readonly clientId: string;
+  /** Hex SHA-256 of the client's current resume token (as persisted). */
+  readonly resumeTokenHash: string;
+  /** When the identity was first registered (e.g. the stored session's first-seen time). */
+  readonly registeredAt: number;
+  readonly principal: P;
+  readonly capabilities: Capabilities;
+}
+
 interface Entry<P> {
   record: ClientRecord<P>;
   tokenHash: string;
@@ -154,6 +165,40 @@ export class ClientRegistry<P = unknown> {
     return { record: entry.record, resumeToken: token, resumed: true, replacedConnectionId: replaced };
   }
 
+  /** Whether `resumeToken` (plaintext) is the current token of a known client. */
+  knowsResumeToken(resumeToken: string): boolean {
+    return this.#byTokenHash.has(hashResumeToken(resumeToken));
+  }
+
+  /**
+   * Brings back an identity that a previous process issued (after a coordinator restart),
+   * as a disconnected client in its grace period, so that `resume` with the matching token
+   * re-admits it under its old id. Returns false and changes nothing when the client id or
+   * the token hash is already known (a live identity always wins over a persisted one).
+   */
+  restore(args: RestoreArgs<P>): boolean {
+    if (this.#entries.has(args.clientId) || this.#byTokenHash.has(args.resumeTokenHash)) return false;
+    const now = this.#clock.now();
+    const entry: Entry<P> = {
+      record: {
+        clientId: args.clientId,
+        principal: args.principal,
+        capabilities: args.capabilities,
+        registeredAt: args.registeredAt,
+        lastSeen: now,
+        connectionId: undefined,
+        disconnectedAt: now,
+        resumeCount: 0,
+      },
+      tokenHash: args.resumeTokenHash,
+      cancelExpiry: undefined,
+    };
+    this.#entries.set(args.clientId, entry);
+    this.#byTokenHash.set(args.resumeTokenHash, args.clientId);
+    this.#startGrace(entry);
+    return true;
+  }
+
   /** Records activity (heartbeat, message). Returns false for an unknown or offline client. */
   touch(clientId: string): boolean {
     const entry = this.#entries.get(clientId);
@@ -180,13 +225,7 @@ export class ClientRegistry<P = unknown> {
     if (entry === undefined || entry.record.connectionId !== connectionId) return false;
     const now = this.#clock.now();
     entry.record = { ...entry.record, connectionId: undefined, disconnectedAt: now };
-    if (this.#graceMs === 0) {
-      this.#forget(entry, 'grace-elapsed');
-    } else {
-      entry.cancelExpiry = this.#clock.setTimer(() => {
-        this.#forget(entry, 'grace-elapsed');
-      }, this.#graceMs);
-    }
+    this.#startGrace(entry);
     return true;
   }
 
@@ -219,6 +258,16 @@ export class ClientRegistry<P = unknown> {
     this.#entries.clear();
     this.#byTokenHash.clear();
     this.#expired.clear();
+  }
+
+  #startGrace(entry: Entry<P>): void {
+    if (this.#graceMs === 0) {
+      this.#forget(entry, 'grace-elapsed');
+    } else {
+      entry.cancelExpiry = this.#clock.setTimer(() => {
+        this.#forget(entry, 'grace-elapsed');
+      }, this.#graceMs);
+    }
   }
 
   #forget(entry: Entry<P>, reason: ExpiryReason): void {

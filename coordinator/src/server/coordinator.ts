@@ -33,7 +33,7 @@ import type { ControlPlane, ControlPlaneServer } from '../transport/control-plan
 import { openStores, type Stores } from './open-stores.js';
 import { exportModel, initialParameters, modelSpecJson, validateModel } from './model-support.js';
 import { waitForCandidates } from './wait-for-clients.js';
-import { persistClientSessions } from './persist-sessions.js';
+import { persistClientSessions, withSessionRestore } from './persist-sessions.js';
 
 /** Options of {@link createCoordinator}. */
 export interface CoordinatorOptions {
@@ -85,7 +85,12 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   const plane = createControlPlane<JoinClaims>({
     io,
     registry,
-    authenticate: (token) => verifyJoinToken(token, secrets.tokenSecret),
+    authenticate: withSessionRestore((token) => verifyJoinToken(token, secrets.tokenSecret), {
+      registry,
+      store: stores.runs,
+      onError: (err) => logger.warn({ err }, 'could not look up a persisted client session'),
+      onRestored: (clientId) => logger.info({ clientId }, 'client session restored from the store'),
+    }),
     limits: {
       maxMessageBytes: config.limits.maxMessageBytes,
       maxChunkBytes: config.limits.maxChunkBytes,

@@ -179,6 +179,19 @@ class MemoryTables implements StoreTables {
     this.#set(this.#sessions, session.clientId, session);
   }
 
+  findSessionByTokenHash(resumeTokenHash: string): ClientSessionRecord | undefined {
+    let found: ClientSessionRecord | undefined;
+    for (const s of this.#sessions.values()) {
+      if (s.resumeTokenHash !== resumeTokenHash) continue;
+      const later =
+        found === undefined ||
+        s.lastSeen > found.lastSeen ||
+        (s.lastSeen === found.lastSeen && s.clientId < found.clientId);
+      if (later) found = s;
+    }
+    return copy(found);
+  }
+
   close(): void {
     this.#runs.clear();
     this.#rounds.clear();

@@ -119,6 +119,31 @@ function describeSessions(ctx: ConformanceContext): void {
       expect(await ctx.store.getClientSession('ghost')).toBeUndefined();
     });
 
+    it('finds a session by its current resume-token hash only', async () => {
+      await ctx.store.upsertClientSession({ clientId: 'c1', resumeTokenHash: 'h1', capabilities: {} });
+      await ctx.store.upsertClientSession({ clientId: 'c2', resumeTokenHash: 'h2', capabilities: {} });
+      expect(await ctx.store.findClientSessionByTokenHash('h1')).toEqual(
+        await ctx.store.getClientSession('c1'),
+      );
+      expect(await ctx.store.findClientSessionByTokenHash('h2')).toMatchObject({ clientId: 'c2' });
+      const rotated = await ctx.store.upsertClientSession({
+        clientId: 'c1',
+        resumeTokenHash: 'h3',
+        capabilities: {},
+        seenAt: 2_000,
+      });
+      expect(await ctx.store.findClientSessionByTokenHash('h1')).toBeUndefined();
+      expect(await ctx.store.findClientSessionByTokenHash('h3')).toEqual(rotated);
+      expect(await ctx.store.findClientSessionByTokenHash('nope')).toBeUndefined();
+      await ctx.store.upsertClientSession({ clientId: 'c0', resumeTokenHash: 'h3', capabilities: {} });
+      expect(await ctx.store.findClientSessionByTokenHash('h3')).toMatchObject({ clientId: 'c1' });
+      for (const bad of ['', 'x'.repeat(10_000), 7 as unknown as string]) {
+        await expect(ctx.store.findClientSessionByTokenHash(bad)).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+        });
+      }
+    });
+
     it('rejects bad sessions', async () => {
       const ok = { clientId: 'c1', resumeTokenHash: 'h', capabilities: {} };
       const bad: [unknown, string][] = [

@@ -139,6 +139,13 @@ export interface RunStore {
   upsertClientSession(input: ClientSessionInput): Promise<ClientSessionRecord>;
   /** The client's session, or `undefined` when the client is unknown. */
   getClientSession(clientId: string): Promise<ClientSessionRecord | undefined>;
+  /**
+   * The session whose current resume-token hash is `resumeTokenHash` (how a client that
+   * resumes after a coordinator restart finds its old id), or `undefined` when none has it
+   * (an old, rotated hash included). Should several hold it, the most recently seen wins
+   * (ties: the smallest client id). `INVALID_ARGUMENT` for an empty or overlong hash.
+   */
+  findClientSessionByTokenHash(resumeTokenHash: string): Promise<ClientSessionRecord | undefined>;
 
   /**
    * In ONE transaction: updates the run, upserts the round attempt, records outcomes,

@@ -98,4 +98,9 @@ export const RUN_STORE_MIGRATIONS: readonly Migration[] = [
     description: 'runs, rounds, client outcomes, metrics, checkpoints, client sessions',
     sql: V1,
   },
+  {
+    version: 2,
+    description: 'index client sessions by resume-token hash (resume after a restart)',
+    sql: 'CREATE INDEX client_sessions_by_token ON client_sessions (resume_token_hash);',
+  },
 ];

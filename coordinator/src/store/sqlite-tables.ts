@@ -89,6 +89,8 @@ const SQL = {
     VALUES (@run_id, @version, @round, @hash, @byte_size, @created_at)`,
   getSession: `SELECT ${SESSION_COLUMNS} FROM client_sessions WHERE client_id = ?`,
   putSession: upsert('client_sessions', SESSION_COLUMNS, ['client_id']),
+  findSessionByTokenHash: `SELECT ${SESSION_COLUMNS} FROM client_sessions WHERE resume_token_hash = ?
+    ORDER BY last_seen DESC, client_id LIMIT 1`,
 } as const;
 
 type Statements = { readonly [K in keyof typeof SQL]: Database.Statement };
@@ -209,6 +211,11 @@ export class SqliteTables implements StoreTables {
 
   putSession(session: ClientSessionRecord): void {
     this.#run('putSession', sessionParams(session));
+  }
+
+  findSessionByTokenHash(resumeTokenHash: string): ClientSessionRecord | undefined {
+    const row = this.#get('findSessionByTokenHash', resumeTokenHash) as SessionRow | undefined;
+    return row && sessionRecord(row);
   }
 
   close(): void {

@@ -70,6 +70,8 @@ export interface StoreTables {
   getSession(clientId: string): ClientSessionRecord | undefined;
   /** Inserts or replaces the session with `session.clientId`. */
   putSession(session: ClientSessionRecord): void;
+  /** The session holding this resume-token hash (the latest seen if several), or undefined. */
+  findSessionByTokenHash(resumeTokenHash: string): ClientSessionRecord | undefined;
 
   /** Releases resources; called once. */
   close(): void;

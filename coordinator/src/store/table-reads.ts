@@ -158,6 +158,10 @@ export class TableReads {
   getClientSession(clientId: string): Promise<ClientSessionRecord | undefined> {
     return this.settle((t) => t.getSession(checkId(clientId, 'clientId')));
   }
+
+  findClientSessionByTokenHash(resumeTokenHash: string): Promise<ClientSessionRecord | undefined> {
+    return this.settle((t) => t.findSessionByTokenHash(checkId(resumeTokenHash, 'resumeTokenHash')));
+  }
 }
 
 function runQuery(options: unknown): RunQuery {
