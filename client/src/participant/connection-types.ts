@@ -50,6 +50,18 @@ export interface ConnectOptions {
    * `path` and `transports` are then ignored for the control plane.
    */
   readonly socketFactory?: () => unknown;
+  /**
+   * A resume token saved from an earlier connection (e.g. before a page reload). The first
+   * `hello` presents it: within the coordinator's grace period the identity (client id) is
+   * kept; an unknown or expired token silently gets a new identity (compare `clientId`).
+   * Must be 1..256 characters (`INVALID_ARGUMENT` otherwise).
+   */
+  readonly resumeToken?: string;
+  /**
+   * Called with the resume token of every `welcome` (the coordinator rotates it on each
+   * resume), so it can be persisted. Thrown errors go to `onListenerError`.
+   */
+  readonly onResumeToken?: (token: string) => void;
 }
 
 /** Events a {@link Connection} emits, by name. */
@@ -89,6 +101,8 @@ export interface Connection {
   readonly clientId: string;
   /** The latest `welcome`. */
   readonly welcome: WelcomeMessage;
+  /** The latest resume token (`welcome.resumeToken`); save it to resume after a restart. */
+  readonly resumeToken: string;
   /** True while greeted and connected. */
   readonly connected: boolean;
   /**

@@ -2,7 +2,8 @@
  * The participant's connection to a coordinator over socket.io: `hello` -> `welcome`
  * handshake, validation of every inbound message, heartbeats, and reconnects with
  * exponential backoff + jitter that resume the same identity (resume token) when the
- * coordinator still remembers it.
+ * coordinator still remembers it. A token saved earlier (`resumeToken`) resumes an identity
+ * across process or page restarts.
  */
 import {
   EdgefedError,
@@ -65,6 +66,10 @@ class ParticipantConnection implements Connection {
     if (options.url === '' || options.token === '') {
       throw new EdgefedError('INVALID_ARGUMENT', 'connect needs a url and a token');
     }
+    const saved = options.resumeToken;
+    if (saved !== undefined && (saved === '' || saved.length > 256)) {
+      throw new EdgefedError('INVALID_ARGUMENT', 'resumeToken must be 1..256 characters');
+    }
     this.#options = options;
     this.#backoff = resolveBackoff(options.reconnect);
     this.#emitter = new ConnectionEmitter(
@@ -103,6 +108,10 @@ class ParticipantConnection implements Connection {
   get welcome(): WelcomeMessage {
     if (this.#welcome === undefined) throw new EdgefedError('FAILED_PRECONDITION', 'Not welcomed yet');
     return this.#welcome;
+  }
+
+  get resumeToken(): string {
+    return this.welcome.resumeToken;
   }
 
   get connected(): boolean {
@@ -177,7 +186,7 @@ class ParticipantConnection implements Connection {
     if (this.#state === 'closed') return;
     this.#state = 'connecting';
     const caps = this.#options.capabilities;
-    const resumeToken = this.#welcome?.resumeToken;
+    const resumeToken = this.#welcome?.resumeToken ?? this.#options.resumeToken;
     const hello = helloSchema.safeParse({
       type: 'hello',
       protocolVersion: this.#options.protocolVersion ?? PROTOCOL_VERSION,
@@ -247,6 +256,7 @@ class ParticipantConnection implements Connection {
     this.#attempt = 0;
     this.#state = 'ready';
     this.#startHeartbeat(welcome.limits.heartbeatIntervalMs);
+    this.#notifyResumeToken(welcome.resumeToken);
     this.#emitter.emit('welcome', welcome);
     if (previousClientId === welcome.clientId) {
       this.#emitter.emit('resumed', { clientId: welcome.clientId });
@@ -256,6 +266,17 @@ class ParticipantConnection implements Connection {
     const pending = this.#pending;
     this.#pending = undefined;
     pending?.resolve();
+  }
+
+  #notifyResumeToken(token: string): void {
+    const listener = this.#options.onResumeToken;
+    if (listener === undefined) return;
+    try {
+      listener(token);
+    } catch (error) {
+      if (this.#options.onListenerError === undefined) console.error(error);
+      else this.#options.onListenerError(error);
+    }
   }
 
   #onServerError(message: ErrorMessage): void {

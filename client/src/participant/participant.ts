@@ -45,11 +45,17 @@ export interface ParticipantOptions {
   readonly progressIntervalMs?: number;
   /** Socket for the control plane instead of socket.io-client (see `ConnectOptions`). */
   readonly socketFactory?: ConnectOptions['socketFactory'];
+  /** A resume token saved from an earlier run: keeps the client id within the grace period. */
+  readonly resumeToken?: string;
+  /** Called with each new resume token (every welcome rotates it), e.g. to persist it. */
+  readonly onResumeToken?: (token: string) => void;
 }
 
 /** A connected participant. */
 export interface Participant {
   readonly clientId: string;
+  /** The current resume token (rotated on every reconnect); pass it as `resumeToken` to resume. */
+  readonly resumeToken: string;
   readonly backend: LocalTrainingEngine['backend'];
   readonly log: TransparencyLog;
   on<K extends keyof ParticipantEventMap>(
@@ -81,6 +87,8 @@ export async function createParticipant(options: ParticipantOptions): Promise<Pa
     ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
     ...(options.transports === undefined ? {} : { transports: options.transports }),
     ...(options.socketFactory === undefined ? {} : { socketFactory: options.socketFactory }),
+    ...(options.resumeToken === undefined ? {} : { resumeToken: options.resumeToken }),
+    ...(options.onResumeToken === undefined ? {} : { onResumeToken: options.onResumeToken }),
   });
   const worker = new TaskWorker(options, connection, events);
   return worker.participant();
@@ -129,8 +137,12 @@ class TaskWorker {
   }
 
   participant(): Participant {
+    const conn = this.#conn;
     return {
-      clientId: this.#conn.clientId,
+      clientId: conn.clientId,
+      get resumeToken() {
+        return conn.resumeToken;
+      },
       backend: this.#o.engine.backend,
       log: this.#log,
       on: (event, handler) => this.#events.on(event, handler),
