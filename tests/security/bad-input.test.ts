@@ -10,6 +10,7 @@ import { createJoinToken, type Coordinator } from '@edgefed/coordinator';
 import {
   EdgefedError,
   PROTOCOL_VERSION,
+  encodeTensorMap,
   type ErrorMessage,
   type Tensor,
   type TensorMap,
@@ -151,19 +152,21 @@ describe('bad input over the wire', () => {
 
   it('rejects stale, duplicate, oversized, corrupt and poisoned updates; the run completes with the honest one', async () => {
     const before = await rejectedCounts();
-    const joined = await Promise.all(Array.from({ length: 5 }, () => rawParticipant(coordinator.url, token)));
+    const joined = await Promise.all(Array.from({ length: 6 }, () => rawParticipant(coordinator.url, token)));
     raws.push(...joined);
     const runId = await createRun(coordinator.url, {
       model: '2nn',
       rounds: 1,
-      strategy: { name: 'fedavg', minFitClients: 5, minAvailableClients: 5, minFitResults: 1 },
+      strategy: { name: 'fedavg', minFitClients: 6, minAvailableClients: 6, minFitResults: 1 },
       roundDeadlineMs: 30_000,
     });
     const tasks = await Promise.all(joined.map((r) => r.nextTask()));
-    const [honest, names, shape, nan, dtype] = joined;
-    const [tHonest, tNames, tShape, tNan, tDtype] = tasks;
-    if (!honest || !names || !shape || !nan || !dtype || !tHonest || !tNames || !tShape || !tNan || !tDtype)
-      throw new Error('five participants expected');
+    const [honest, names, shape, nan, dtype, garbled] = joined;
+    const [tHonest, tNames, tShape, tNan, tDtype, tGarbled] = tasks;
+    if (!honest || !names || !shape || !nan || !dtype || !garbled)
+      throw new Error('six participants expected');
+    if (!tHonest || !tNames || !tShape || !tNan || !tDtype || !tGarbled)
+      throw new Error('six tasks expected');
     const global = await honest.fetchModel(tHonest);
 
     // Transport-level refusals on the honest participant's own task, before its real upload.
@@ -233,6 +236,8 @@ describe('bad input over the wire', () => {
     await shape.submit(tShape, reshaped);
     await nan.submit(tNan, poisoned);
     await dtype.submit(tDtype, halfs);
+    // Intact on the wire and a valid tensor map, but not a compressed update (no metadata).
+    await garbled.submit(tGarbled, encodeTensorMap(zeros));
 
     await coordinator.runs.settled(runId);
     const errors = await Promise.all(refusals);
@@ -241,9 +246,9 @@ describe('bad input over the wire', () => {
       ['SHAPE_MISMATCH', tShape.taskId],
       ['NON_FINITE', tNan.taskId],
       // The decompressor is the gate for dtypes on the wire (a `none` update must hold
-      // float32); it answers CORRUPT_PAYLOAD, so the strategy's own DTYPE_MISMATCH check
-      // never sees a non-float32 update.
-      ['CORRUPT_PAYLOAD', tDtype.taskId],
+      // float32): a well-formed tensor of another dtype is DTYPE_MISMATCH, not corruption.
+      ['DTYPE_MISMATCH', tDtype.taskId],
+      ['CORRUPT_PAYLOAD', tGarbled.taskId],
     ]);
     const outcomes = (
       await api<{ outcomes: { clientId: string; outcome: string; code: string | null }[] }>(
@@ -257,6 +262,7 @@ describe('bad input over the wire', () => {
       ['rejected', 'NAME_MISMATCH'],
       ['rejected', 'SHAPE_MISMATCH'],
       ['rejected', 'NON_FINITE'],
+      ['rejected', 'DTYPE_MISMATCH'],
       ['rejected', 'CORRUPT_PAYLOAD'],
     ]);
     const run = await api<{ status: string; currentRound: number }>(coordinator.url, `/api/runs/${runId}`);
@@ -267,7 +273,7 @@ describe('bad input over the wire', () => {
     expect(
       ['PAYLOAD_TOO_LARGE', 'CHECKSUM_MISMATCH', 'STALE_ROUND', 'NAME_MISMATCH', 'SHAPE_MISMATCH'].map(delta),
     ).toEqual([1, 1, 1, 1, 1]);
-    expect([delta('NON_FINITE'), delta('CORRUPT_PAYLOAD')]).toEqual([1, 1]);
+    expect(['NON_FINITE', 'DTYPE_MISMATCH', 'CORRUPT_PAYLOAD'].map(delta)).toEqual([1, 1, 1]);
     expect(delta('DUPLICATE_RESULT') + delta('DUPLICATE_CHUNK')).toBeGreaterThanOrEqual(1);
     expect((await fetch(`${coordinator.url}/healthz`)).status).toBe(200);
   });

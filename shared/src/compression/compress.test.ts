@@ -148,4 +148,34 @@ describe('compressUpdate / decompressUpdate', () => {
     );
     expect(() => decompressUpdate(huge)).toThrow(code('PAYLOAD_TOO_LARGE'));
   });
+
+  it('reports a part of the wrong dtype as DTYPE_MISMATCH, naming the tensor', () => {
+    const m = new Map([['w', f([2], [1, -2])]]);
+    const half: Tensor = { dtype: 'float16', shape: [2], data: new Uint16Array(2) };
+    const cases: [Map<string, Tensor>, string, string][] = [
+      [new Map(compressUpdate(m, { method: 'none' })).set('w', half), 'float32', 'float16'],
+      [new Map(compressUpdate(m, { method: 'fp16' })).set('w', f([2], [1, 2])), 'float16', 'float32'],
+      [new Map(compressUpdate(m, { method: 'int8' })).set('w', half), 'int8', 'float16'],
+      [
+        new Map(compressUpdate(m, { method: 'topk', fraction: 0.5 })).set('w/values', half),
+        'float32',
+        'float16',
+      ],
+    ];
+    for (const [map, expected, actual] of cases) {
+      let thrown: unknown;
+      try {
+        decompressUpdate(map);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({
+        code: 'DTYPE_MISMATCH',
+        details: { name: map.has('w/values') ? 'w/values' : 'w', expected, actual },
+      });
+    }
+    // Right dtype, wrong shape: the map contradicts its own metadata.
+    const reshaped = new Map(compressUpdate(m, { method: 'none' })).set('w', f([1, 2], [1, -2]));
+    expect(() => decompressUpdate(reshaped)).toThrow(code('CORRUPT_PAYLOAD'));
+  });
 });

@@ -107,9 +107,12 @@ export interface DecompressOptions {
  * Rebuilds the dense float32 update from a map made by `compressUpdate` (typically after
  * `decodeTensorMap`), in the original order and shapes. `none` returns the stored data
  * without copying; other methods allocate. Throws `CORRUPT_PAYLOAD` when the metadata is
- * missing or invalid, a part is missing, has the wrong dtype or size, sparse indices are
- * out of range or unsorted, or the map holds tensors the metadata does not explain; `PAYLOAD_TOO_LARGE` when the
- * metadata claims more than `maxElements` elements in all (checked before allocating).
+ * missing or invalid, a part is missing or of the wrong size, sparse indices are out of
+ * range or unsorted, or the map holds tensors the metadata does not explain;
+ * `DTYPE_MISMATCH` when a part is present with another dtype than its method stores
+ * (`none` and top-k values: float32, `fp16`: float16, `int8`: int8); `PAYLOAD_TOO_LARGE`
+ * when the metadata claims more than `maxElements` elements in all (checked before
+ * allocating).
  */
 export function decompressUpdate(
   map: TensorMap,

@@ -41,10 +41,22 @@ export function decodeCompressionMeta(map: TensorMap): CompressionMeta {
   return result.data;
 }
 
+/**
+ * A part of `map` with the dtype and shape the metadata implies. A missing part or one of
+ * another shape makes the map inconsistent (`CORRUPT_PAYLOAD`); a present part of another
+ * dtype is a well-formed tensor of the wrong type (`DTYPE_MISMATCH`, e.g. float16 data in a
+ * `none` update, which must hold float32).
+ */
 function part(map: TensorMap, name: string, dtype: DType, shape: readonly number[]): Tensor {
   const t = map.get(name);
-  if (t?.dtype !== dtype || !sameShape(t.shape, shape)) {
-    return corrupt(`Part "${name}" is missing or not ${dtype} [${shape.join(', ')}]`);
+  if (t === undefined) return corrupt(`Part "${name}" is missing`);
+  if (t.dtype !== dtype) {
+    throw new EdgefedError('DTYPE_MISMATCH', `Tensor "${name}" is ${t.dtype}, expected ${dtype}`, {
+      details: { name, expected: dtype, actual: t.dtype },
+    });
+  }
+  if (!sameShape(t.shape, shape)) {
+    return corrupt(`Part "${name}" is [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
   }
   return t;
 }
