@@ -71,6 +71,12 @@ export interface BrowserParticipant extends Omit<Participant, 'on'> {
   /** Why this backend: e.g. "a WebGPU adapter is available" or "wasm forced by the app". */
   readonly backendReason: string;
   readonly backendFailures: Readonly<Record<string, string>>;
+  /**
+   * True when the identity saved in the device store was resumed: the coordinator gave back
+   * the client id this device had before the reload (within its grace period). False on
+   * first use, after `forget()`, with `store: false`, or when the grace period had passed.
+   */
+  readonly resumedIdentity: boolean;
   /** The device identity from IndexedDB (absent with `store: false`). */
   readonly identity: DeviceIdentity | undefined;
   /** Global models that were already cached when it started (a reload reuses them). */
@@ -149,6 +155,7 @@ export async function createBrowserParticipant(o: BrowserParticipantOptions): Pr
     resolveReady = resolve;
     rejectReady = reject;
   });
+  let resumeToken = '';
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
@@ -163,6 +170,7 @@ export async function createBrowserParticipant(o: BrowserParticipantOptions): Pr
     if (m.type === 'ready') resolveReady(m);
     else if (m.type === 'start-failed') rejectReady(fromWire(m.error));
     else if (m.type === 'sent') log.add(m.record);
+    else if (m.type === 'resume-token') resumeToken = m.token;
     else if (m.type === 'local-evaluation') events.emit('local-evaluation', m.value);
     else dispatch(events, m, finish);
   });
@@ -192,8 +200,13 @@ export async function createBrowserParticipant(o: BrowserParticipantOptions): Pr
     send({ type: 'stop' });
     await done;
   };
+  if (resumeToken === '') resumeToken = info.resumeToken;
   return {
     clientId: info.clientId,
+    get resumeToken() {
+      return resumeToken;
+    },
+    resumedIdentity: info.resumedIdentity,
     backend: info.backend,
     backendReason: info.backendReason,
     backendFailures: info.backendFailures,

@@ -1,7 +1,8 @@
 /**
  * Local state of a browser participant in IndexedDB: downloaded global models (a
  * `ModelCache`, so a reload trains on the cached model instead of downloading it again)
- * and the device's identity (a random id made once, plus the last coordinator client id).
+ * and the device's identity (a random id made once, the last coordinator client id, and the
+ * coordinator's latest resume token so a reloaded page keeps its client id).
  * `forgetDevice` deletes all of it ("forget me"). Works in pages and workers.
  */
 import { EdgefedError } from '@edgefed/shared';
@@ -11,6 +12,7 @@ import type { ModelCache } from '../participant/model-fetcher.js';
 export const DEFAULT_STORE_NAME = 'edgefed';
 const MODELS = 'models';
 const META = 'meta';
+const SESSION = 'session';
 
 /** Who this device is, as far as edgefed is concerned. Never holds training data. */
 export interface DeviceIdentity {
@@ -19,6 +21,17 @@ export interface DeviceIdentity {
   readonly createdAt: number;
   /** The client id the coordinator gave the last connection. */
   readonly lastClientId?: string;
+}
+
+/**
+ * The coordinator session to resume after a reload. The token is a bearer secret for the
+ * client id: it is kept only in this store and sent only to the coordinator at `url`.
+ */
+export interface SavedSession {
+  /** The coordinator URL the token came from; another URL never sees it. */
+  readonly url: string;
+  readonly resumeToken: string;
+  readonly savedAt: number;
 }
 
 /** Options of {@link openDeviceStore}. */
@@ -35,6 +48,13 @@ export interface DeviceStore extends ModelCache {
   identity(): Promise<DeviceIdentity>;
   /** Records the coordinator's client id for this device. */
   rememberClientId(clientId: string): Promise<void>;
+  /**
+   * The saved session for coordinator `url`, or undefined when none was saved, it came from
+   * another URL, or the stored row is malformed (then it is ignored, not an error).
+   */
+  savedSession(url: string): Promise<SavedSession | undefined>;
+  /** Saves (replaces) the session; `INVALID_ARGUMENT` for an empty url or token. */
+  saveSession(url: string, resumeToken: string): Promise<void>;
   /** Hashes of the cached models, oldest first. */
   modelHashes(): Promise<string[]>;
   /** Closes the connection (idempotent). */
@@ -130,6 +150,22 @@ class IdbDeviceStore implements DeviceStore {
     store.put(made, 'identity');
     await done(tx);
     return made;
+  }
+
+  async savedSession(url: string): Promise<SavedSession | undefined> {
+    const row: unknown = await request(this.#store(META, 'readonly').store.get(SESSION));
+    if (typeof row !== 'object' || row === null) return undefined;
+    const s = row as Partial<SavedSession>;
+    if (s.url !== url || typeof s.resumeToken !== 'string' || s.resumeToken === '') return undefined;
+    return { url, resumeToken: s.resumeToken, savedAt: typeof s.savedAt === 'number' ? s.savedAt : 0 };
+  }
+
+  async saveSession(url: string, resumeToken: string): Promise<void> {
+    if (url === '' || resumeToken === '')
+      throw new EdgefedError('INVALID_ARGUMENT', 'saveSession needs a url and a resume token');
+    const { store, tx } = this.#store(META, 'readwrite');
+    store.put({ url, resumeToken, savedAt: Date.now() } satisfies SavedSession, SESSION);
+    await done(tx);
   }
 
   async rememberClientId(clientId: string): Promise<void> {

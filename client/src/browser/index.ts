@@ -21,7 +21,7 @@ export type { LocalEvaluation } from './evaluating-engine.js';
 export { watchDeviceConditions } from './device-conditions.js';
 export type { ConditionsWatcher } from './device-conditions.js';
 export { DEFAULT_STORE_NAME, forgetDevice, openDeviceStore } from './device-store.js';
-export type { DeviceIdentity, DeviceStore, DeviceStoreOptions } from './device-store.js';
+export type { DeviceIdentity, DeviceStore, DeviceStoreOptions, SavedSession } from './device-store.js';
 export { hostParticipant } from './participant-host.js';
 export type { FromHost, HostReady, HostStartOptions, MessageEndpoint, ToHost } from './worker-protocol.js';
 export { createDataSource } from '../data/in-memory-data-source.js';

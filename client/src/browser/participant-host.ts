@@ -2,7 +2,9 @@
  * The participant host: runs inside the Web Worker (or on a MessageChannel in the page)
  * and owns everything heavy — backend choice, the Trainer engine wrapped with the
  * participation policy, the IndexedDB device store and the socket to the coordinator. It
- * forwards participant events, transparency records and local evaluations to the page.
+ * resumes the coordinator identity saved in the store (a reload keeps its client id) and
+ * forwards participant events, transparency records, local evaluations and each rotated
+ * resume token to the page.
  */
 import { EdgefedError, toEdgefedError } from '@edgefed/shared';
 import { createDataSource } from '../data/in-memory-data-source.js';
@@ -42,6 +44,29 @@ function wireValue(event: keyof ParticipantEventMap, value: unknown): unknown {
     return { taskId: v.taskId, error: toWire(v.error) };
   }
   return value;
+}
+
+/**
+ * Resume options for `createParticipant`: the token saved for `url` (if any) and a listener
+ * that saves every rotated token and tells the page. A failed save is reported as an
+ * `error` event (the participant keeps running; only the next reload loses its identity).
+ */
+async function resumeOptions(
+  store: DeviceStore | undefined,
+  url: string,
+  post: (m: FromHost) => void,
+): Promise<{ resumeToken?: string; onResumeToken: (token: string) => void }> {
+  const saved = await store?.savedSession(url);
+  const usable = saved !== undefined && saved.resumeToken.length <= 256;
+  return {
+    ...(usable ? { resumeToken: saved.resumeToken } : {}),
+    onResumeToken: (token) => {
+      post({ type: 'resume-token', token });
+      store?.saveSession(url, token).catch((e: unknown) => {
+        post({ type: 'event', event: 'error', value: toWire(toEdgefedError(e, 'UNAVAILABLE')) });
+      });
+    },
+  };
 }
 
 /** Copies each record the participant logs to the page, as it is logged. */
@@ -104,7 +129,10 @@ class Host {
           ? withLocalEvaluation(base, (value) => this.post({ type: 'local-evaluation', value }))
           : base;
       this.#engine = withPolicy(evaluated, this.#gate);
+      const previous = await this.#store?.identity();
+      const resume = await resumeOptions(this.#store, o.url, (m) => this.post(m));
       const participant = await createParticipant({
+        ...resume,
         url: o.url,
         token: o.token,
         engine: this.#engine,
@@ -127,6 +155,8 @@ class Host {
       this.post({
         type: 'ready',
         clientId: participant.clientId,
+        resumeToken: participant.resumeToken,
+        resumedIdentity: resume.resumeToken !== undefined && previous?.lastClientId === participant.clientId,
         backend: choice.name,
         backendReason: choice.reason,
         backendFailures: choice.failures,

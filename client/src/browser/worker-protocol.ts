@@ -53,6 +53,10 @@ export type WireEvent = {
 /** What `ready` reports about the started participant. */
 export interface HostReady {
   readonly clientId: string;
+  /** The coordinator's current resume token (also saved in the device store). */
+  readonly resumeToken: string;
+  /** True when a saved resume token brought back the client id this device had before. */
+  readonly resumedIdentity: boolean;
   readonly backend: 'webgpu' | 'wasm';
   readonly backendReason: string;
   readonly backendFailures: Readonly<Record<string, string>>;
@@ -67,6 +71,7 @@ export type FromHost =
   | { readonly type: 'start-failed'; readonly error: WireError }
   | WireEvent
   | { readonly type: 'sent'; readonly record: SentRecord }
+  | { readonly type: 'resume-token'; readonly token: string }
   | { readonly type: 'local-evaluation'; readonly value: LocalEvaluation };
 
 /** The part of Worker, DedicatedWorkerGlobalScope and MessagePort both sides use. */
