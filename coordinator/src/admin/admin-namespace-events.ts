@@ -23,7 +23,10 @@ export interface AdminSessionEnded {
 export interface AdminServerEvents {
   /** Sent once after the connection is accepted. */
   ready: (info: { serverTime: number; sessionExpiresAt: number }) => void;
-  /** Every run event (phase, round-completed, round-failed, task-outcome, evaluated). */
+  /**
+   * Every run event (phase, round-completed, round-failed, task-outcome, evaluated) as it
+   * happens, and task-progress coalesced: each task's latest progress, about once a second.
+   */
   'run-event': (event: RunEvent) => void;
   'client-event': (event: AdminClientEvent) => void;
   /** The session ended; the server disconnects right after. */

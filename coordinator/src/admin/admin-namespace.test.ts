@@ -29,7 +29,7 @@ interface Rig {
   revocations: SessionRevocations;
 }
 
-async function startRig(now: () => number = Date.now): Promise<Rig> {
+async function startRig(now: () => number = Date.now, progressIntervalMs = 20): Promise<Rig> {
   const http = createServer();
   const io = new Server(http);
   const runEvents = new ListenerSet<RunEvent>();
@@ -49,6 +49,7 @@ async function startRig(now: () => number = Date.now): Promise<Rig> {
     },
     sources: { onRunEvent: (l) => runEvents.add(l), onClientJoined: (l) => joined.add(l) },
     allowedOrigins: ['https://ops.example'],
+    progressIntervalMs,
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${String((http.address() as AddressInfo).port)}`;
@@ -146,6 +147,72 @@ describe('/admin namespace', () => {
     await rig.joined.emit({ clientId: 'c-1' });
     const ce: AdminClientEvent = await client;
     expect(ce).toMatchObject({ type: 'joined', clientId: 'c-1' });
+  });
+
+  it('forwards task progress coalesced: the latest per task, none after the task ended', async () => {
+    const s = track(open(rig.url, { cookie: session().cookie }));
+    await once(s, 'ready');
+    const got: RunEvent[] = [];
+    const wake = new Set<() => void>();
+    s.on('run-event', (e) => {
+      got.push(e);
+      for (const w of [...wake]) w();
+    });
+    const until = (n: number): Promise<void> =>
+      new Promise((ok) => {
+        const check = (): void => {
+          if (got.length < n) return;
+          wake.delete(check);
+          ok();
+        };
+        wake.add(check);
+        check();
+      });
+    const p = (clientId: string, step: number, extra: { loss?: number } = {}): RunEvent => ({
+      type: 'task-progress',
+      runId: 'r1',
+      round: 4,
+      clientId,
+      taskId: `t-${clientId}`,
+      kind: 'fit',
+      step,
+      totalSteps: 375,
+      ...extra,
+    });
+    // Listeners run synchronously inside emit: all of these land before any flush.
+    for (let step = 1; step <= 3; step++) void rig.runEvents.emit(p('a', step * 40));
+    void rig.runEvents.emit(p('b', 7, { loss: 0.31 }));
+    void rig.runEvents.emit(p('a', 120, { loss: 0.5 }));
+    await until(2);
+    expect(got).toEqual([p('b', 7, { loss: 0.31 }), p('a', 120, { loss: 0.5 })]);
+
+    // A's outcome arrives before its pending progress is pushed: that progress is dropped.
+    void rig.runEvents.emit(p('a', 200));
+    const outcome: RunEvent = {
+      type: 'task-outcome',
+      runId: 'r1',
+      round: 4,
+      clientId: 'a',
+      outcome: 'completed',
+      code: null,
+    };
+    void rig.runEvents.emit(outcome);
+    void rig.runEvents.emit(p('b', 8));
+    await until(4);
+    expect(got.slice(2)).toEqual([outcome, p('b', 8)]);
+  });
+
+  it('refuses a progress interval that is not a positive number', () => {
+    for (const progressIntervalMs of [0, -1, Number.NaN]) {
+      expect(() =>
+        attachAdminNamespace({
+          io: rig.io,
+          sessions: { claimsFromCookie: () => undefined, onSignOut: () => () => undefined },
+          sources: { onRunEvent: () => () => undefined },
+          progressIntervalMs,
+        }),
+      ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
   });
 
   it('ends the sockets of a session that signs out, and only those', async () => {

@@ -2,12 +2,15 @@
  * The `/admin` socket.io namespace: live run and client events for the dashboard. A
  * connection is accepted only with a live dashboard session cookie (and, when the browser
  * sends an Origin, a same-origin or allowed one); it is dropped when its session signs out
- * or expires. Events are pushed as they happen: the page never polls.
+ * or expires. Events are pushed as they happen (task progress coalesced: the latest per
+ * task, at most once per `progressIntervalMs`): the page never polls.
  */
+import { EdgefedError } from '@edgefed/shared';
 import type { Namespace, Socket } from 'socket.io';
 import type { RunEvent } from '../rounds/run-events.js';
 import type { Listener, Unsubscribe } from '../transport/listener-set.js';
 import type { AdminClientEvent, AdminClientEvents, AdminServerEvents } from './admin-namespace-events.js';
+import { ProgressCoalescer } from './admin-namespace-progress.js';
 import type { SessionClaims } from './session-token.js';
 
 /** Name of the dashboard's socket.io namespace. */
@@ -34,6 +37,12 @@ export interface AdminNamespaceOptions {
   readonly allowedOrigins?: readonly string[];
   /** Clock in ms; defaults to Date.now. */
   readonly now?: () => number;
+  /**
+   * How long `task-progress` run events are coalesced before they are pushed (ms, default
+   * 1000): only each task's latest progress goes out. Progress is dropped while no admin
+   * socket is connected, and pending progress of a task whose outcome arrives is dropped.
+   */
+  readonly progressIntervalMs?: number;
 }
 
 /** The attached namespace. */
@@ -61,7 +70,11 @@ export function originAllowed(
   }
 }
 
-/** Attaches `/admin` to a socket.io server; returns its handle. */
+/**
+ * Attaches `/admin` to a socket.io server; returns its handle.
+ *
+ * @throws EdgefedError `INVALID_ARGUMENT` when `progressIntervalMs` is not a positive number.
+ */
 export function attachAdminNamespace(o: AdminNamespaceOptions): AdminNamespace {
   const nsp = o.io.of(ADMIN_NAMESPACE) as Namespace<
     AdminClientEvents,
@@ -69,6 +82,12 @@ export function attachAdminNamespace(o: AdminNamespaceOptions): AdminNamespace {
     Record<string, never>,
     { sid: string }
   >;
+  const intervalMs = o.progressIntervalMs ?? 1000;
+  if (!(Number.isFinite(intervalMs) && intervalMs > 0)) {
+    throw new EdgefedError('INVALID_ARGUMENT', 'progressIntervalMs must be a positive number', {
+      details: { progressIntervalMs: intervalMs },
+    });
+  }
   const now = o.now ?? Date.now;
   const allowed = o.allowedOrigins ?? [];
   const bySid = new Map<string, Set<AdminSocket>>();
@@ -116,8 +135,19 @@ export function attachAdminNamespace(o: AdminNamespaceOptions): AdminNamespace {
       at: now(),
     });
   };
+  const progress = new ProgressCoalescer({
+    intervalMs,
+    emit: (e) => {
+      nsp.emit('run-event', e);
+    },
+  });
   const subs: Unsubscribe[] = [
     o.sources.onRunEvent((e) => {
+      if (e.type === 'task-progress') {
+        if (nsp.sockets.size > 0) progress.add(e);
+        return;
+      }
+      if (e.type === 'task-outcome') progress.dropTask(e.runId, e.round, e.clientId);
       nsp.emit('run-event', e);
     }),
     o.sessions.onSignOut((c) => {
@@ -134,6 +164,7 @@ export function attachAdminNamespace(o: AdminNamespaceOptions): AdminNamespace {
       if (closed) return;
       closed = true;
       for (const u of subs) u();
+      progress.close();
       nsp.disconnectSockets(true);
     },
   };

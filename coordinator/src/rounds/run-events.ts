@@ -21,6 +21,24 @@ export const RUN_PHASES = [
 /** One of {@link RUN_PHASES}. */
 export type RunPhase = (typeof RUN_PHASES)[number];
 
+/**
+ * A participant's latest training or evaluation progress on its task (from its `progress`
+ * messages, which participants throttle to about one a second). Only progress for the
+ * client's own task in flight is reported; `totalSteps` and `loss` are absent when the
+ * participant did not send them.
+ */
+export interface TaskProgressEvent {
+  readonly type: 'task-progress';
+  readonly runId: string;
+  readonly round: number;
+  readonly clientId: string;
+  readonly taskId: string;
+  readonly kind: 'fit' | 'evaluate';
+  readonly step: number;
+  readonly totalSteps?: number;
+  readonly loss?: number;
+}
+
 /** Something that happened in a run. */
 export type RunEvent =
   | { readonly type: 'phase'; readonly runId: string; readonly round: number; readonly phase: RunPhase }
@@ -47,4 +65,5 @@ export type RunEvent =
       readonly outcome: string;
       readonly code: string | null;
     }
-  | { readonly type: 'evaluated'; readonly runId: string; readonly round: number; readonly metrics: Metrics };
+  | { readonly type: 'evaluated'; readonly runId: string; readonly round: number; readonly metrics: Metrics }
+  | TaskProgressEvent;

@@ -19,6 +19,7 @@ import type { ControlPlane } from '../transport/control-plane-types.js';
 import { ListenerSet, type Unsubscribe } from '../transport/listener-set.js';
 import { AsyncQueue } from './async-queue.js';
 import { parseCrc32c } from './checksum.js';
+import type { TaskProgressEvent } from './run-events.js';
 import type { RunTasksOptions, TaskGateway, TaskOutcome, TaskSpec } from './task-gateway.js';
 
 /** What a principal (the verified join token) must expose for run scoping. */
@@ -44,6 +45,11 @@ export interface SocketTaskGatewayOptions<P extends RunScopedPrincipal> {
   readonly onRejected?: (code: ErrorCode) => void;
   /** Called with the byte count of every accepted chunk. */
   readonly onBytesIn?: (bytes: number) => void;
+  /**
+   * Called for every `progress` message about the sender's own task in flight (progress
+   * for an unknown, finished or another client's task is ignored), after `taskOf` shows it.
+   */
+  readonly onProgress?: (event: TaskProgressEvent) => void;
 }
 
 interface Flight {
@@ -95,13 +101,7 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
         this.#onResult(clientId, message);
       }),
       plane.onMessage('progress', ({ clientId, message }) => {
-        const flight = this.#flights.get(message.taskId);
-        if (flight?.task.clientId !== clientId) return;
-        flight.progress = {
-          step: message.step,
-          ...(message.totalSteps === undefined ? {} : { totalSteps: message.totalSteps }),
-          ...(message.loss === undefined ? {} : { loss: message.loss }),
-        };
+        this.#onProgress(clientId, message);
       }),
       plane.onMessage('error', ({ clientId, message }) => {
         this.#onClientError(clientId, message);
@@ -114,6 +114,19 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
 
   get bytesDown(): number {
     return this.#bytesDown;
+  }
+
+  #onProgress(clientId: string, message: ClientMessageOf<'progress'>): void {
+    const flight = this.#flights.get(message.taskId);
+    if (flight?.task.clientId !== clientId || flight.done) return;
+    const progress = {
+      step: message.step,
+      ...(message.totalSteps === undefined ? {} : { totalSteps: message.totalSteps }),
+      ...(message.loss === undefined ? {} : { loss: message.loss }),
+    };
+    flight.progress = progress;
+    const { taskId, runId, round, kind } = flight.task;
+    this.#o.onProgress?.({ type: 'task-progress', runId, round, clientId, taskId, kind, ...progress });
   }
 
   /** The task a client is working on, with its last reported progress, if any. */

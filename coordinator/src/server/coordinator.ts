@@ -110,14 +110,17 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     store: stores.runs,
     onError: (err, clientId) => logger.warn({ err, clientId }, 'could not persist the client session'),
   });
+  const events = new ListenerSet<RunEvent>((err) => logger.warn({ err }, 'run event listener failed'));
   const gateway = new SocketTaskGateway<JoinClaims>({
     plane,
     clients: () => registry.list(),
     maxUpdateBytes: config.limits.maxUpdateBytes,
     onRejected: (code) => metrics.rejectedMessages.inc({ code }),
     onBytesIn: (n) => metrics.bytesIn.inc(n),
+    onProgress: (e) => {
+      void events.emit(e);
+    },
   });
-  const events = new ListenerSet<RunEvent>((err) => logger.warn({ err }, 'run event listener failed'));
   let baseUrl = config.server.publicUrl ?? '';
   const services: RunServices = {
     store: stores.runs,
