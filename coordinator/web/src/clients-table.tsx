@@ -1,16 +1,29 @@
 /**
  * The client table of a run: every client admitted to it (its join token names the run or
- * `*`), with contributions and failures counted from the run's recorded outcomes and the
- * latest task outcome seen live.
+ * `*`), with contributions and failures counted from the run's recorded outcomes, and the
+ * current task: its latest progress (live `task-progress` events, else the task in flight
+ * when the list was loaded) or, once it ended, its outcome.
  */
-import { ago } from './format.js';
+import { ago, taskProgress } from './format.js';
 import type { ApiClient, ClientOutcomeRecord } from './types.js';
 
-/** The latest live task outcome per client (from `task-outcome` events). */
-export type CurrentTasks = ReadonlyMap<string, { round: number; outcome: string }>;
+/** A client's task as seen live: an outcome once it ended, else its latest progress. */
+export interface LiveTask {
+  readonly round: number;
+  /** Set by `task-outcome`; progress of the same round never replaces it. */
+  readonly outcome?: string;
+  readonly kind?: 'fit' | 'evaluate';
+  readonly step?: number;
+  readonly totalSteps?: number;
+  readonly loss?: number;
+}
+
+/** The latest live task per client (from `task-outcome` and `task-progress` events). */
+export type CurrentTasks = ReadonlyMap<string, LiveTask>;
 
 /** Props of {@link ClientsTable}. */
 export interface ClientsTableProps {
+  readonly runId: string;
   readonly clients: readonly ApiClient[];
   readonly outcomes: readonly ClientOutcomeRecord[];
   readonly tasks: CurrentTasks;
@@ -33,11 +46,25 @@ export function countOutcomes(
   return m;
 }
 
+function liveText(t: LiveTask): string {
+  if (t.outcome !== undefined) return `round ${String(t.round)}: ${t.outcome}`;
+  return taskProgress({ ...t, kind: t.kind ?? 'fit' });
+}
+
+/**
+ * The newest of: the task in flight when the list was loaded (rounds after the last
+ * committed one), and what events said live (an outcome wins over loaded progress of the
+ * same round).
+ */
 function taskText(p: ClientsTableProps, c: ApiClient): string {
   const t = p.tasks.get(c.clientId);
-  if (t !== undefined && t.round === p.currentRound) return `round ${String(t.round)}: ${t.outcome}`;
-  if (p.training && c.connected) return `round ${String(p.currentRound)}: idle or training`;
-  return t === undefined ? '—' : `round ${String(t.round)}: ${t.outcome}`;
+  const loaded = c.task?.runId === p.runId ? c.task : null;
+  if (loaded !== null && loaded.round > p.currentRound && loaded.round > (t?.round ?? -1)) {
+    return taskProgress(loaded);
+  }
+  if (t !== undefined && t.round >= p.currentRound) return liveText(t);
+  if (p.training && c.connected) return `round ${String(p.currentRound + 1)}: idle or training`;
+  return t === undefined ? '—' : liveText(t);
 }
 
 /** The table. */

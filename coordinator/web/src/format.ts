@@ -45,3 +45,26 @@ export function ago(ms: number, now: number): string {
   if (d < 3600_000) return `${String(Math.round(d / 60_000))} min ago`;
   return dateTime(ms);
 }
+
+/** What {@link taskProgress} describes: a task's round, kind and latest reported progress. */
+export interface TaskProgressLike {
+  readonly round: number;
+  readonly kind: 'fit' | 'evaluate';
+  readonly step?: number;
+  readonly totalSteps?: number;
+  readonly loss?: number;
+}
+
+/**
+ * `round 4: training, step 120/375, loss 0.31`; the step part without `/total` when the
+ * total is unknown, no step part before the first report, no loss part when none was sent.
+ */
+export function taskProgress(t: TaskProgressLike): string {
+  const parts = [`round ${String(t.round)}: ${t.kind === 'fit' ? 'training' : 'evaluating'}`];
+  if (t.step !== undefined) {
+    parts.push(`step ${String(t.step)}${t.totalSteps === undefined ? '' : `/${String(t.totalSteps)}`}`);
+  }
+  if (t.loss !== undefined && Number.isFinite(t.loss))
+    parts.push(`loss ${Number(t.loss.toPrecision(2)).toString()}`);
+  return parts.join(', ');
+}

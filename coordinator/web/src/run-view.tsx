@@ -4,9 +4,9 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
-import { ClientsTable, type CurrentTasks } from './clients-table.js';
+import { ClientsTable, type CurrentTasks, type LiveTask } from './clients-table.js';
 import { percent } from './format.js';
-import { subscribe } from './hub.js';
+import { subscribe, throttle, type HubEvent } from './hub.js';
 import { ModelVersions } from './model-versions.js';
 import { RunCharts } from './run-charts.js';
 import { RunControls } from './run-controls.js';
@@ -53,21 +53,62 @@ async function loadRun(id: string): Promise<RunData> {
   };
 }
 
-/** Live phase and task outcomes of one run, from events. */
+/** How often the client table takes in buffered task progress (ms). */
+const PROGRESS_RENDER_MS = 1000;
+
+/** Progress never replaces the outcome of the same task's round. */
+function withProgress(m: CurrentTasks, clientId: string, t: LiveTask): CurrentTasks {
+  const had = m.get(clientId);
+  if (had?.outcome !== undefined && had.round >= t.round) return m;
+  return new Map(m).set(clientId, t);
+}
+
+/** A run event of this run that changes stored data (progress does not: it only lives). */
+function changesData(e: HubEvent, runId: string): boolean {
+  if (e.kind === 'client') return true;
+  return e.kind === 'run' && e.event.runId === runId && e.event.type !== 'task-progress';
+}
+
+/**
+ * Live phase and current tasks of one run, from events. Outcomes show at once; progress
+ * (about one event per client a second) is buffered and rendered at most once a second.
+ */
 function useLiveRun(runId: string): { phase: RunPhase | undefined; tasks: CurrentTasks } {
   const [phase, setPhase] = useState<RunPhase | undefined>(undefined);
   const [tasks, setTasks] = useState<CurrentTasks>(new Map());
   useEffect(() => {
     setPhase(undefined);
     setTasks(new Map());
-    return subscribe((e) => {
+    const pending = new Map<string, LiveTask>();
+    const render = throttle(() => {
+      const batch = [...pending];
+      pending.clear();
+      setTasks((m) => batch.reduce((acc, [id, t]) => withProgress(acc, id, t), m));
+    }, PROGRESS_RENDER_MS);
+    const unsub = subscribe((e) => {
       if (e.kind !== 'run' || e.event.runId !== runId) return;
       const ev = e.event;
       if (ev.type === 'phase') setPhase(ev.phase);
       if (ev.type === 'task-outcome') {
+        pending.delete(ev.clientId);
         setTasks((m) => new Map(m).set(ev.clientId, { round: ev.round, outcome: ev.outcome }));
       }
+      if (ev.type === 'task-progress') {
+        const { round, kind, step, totalSteps, loss } = ev;
+        pending.set(ev.clientId, {
+          round,
+          kind,
+          step,
+          ...(totalSteps === undefined ? {} : { totalSteps }),
+          ...(loss === undefined ? {} : { loss }),
+        });
+        render.trigger();
+      }
     });
+    return () => {
+      render.cancel();
+      unsub();
+    };
   }, [runId]);
   return { phase, tasks };
 }
@@ -115,7 +156,7 @@ function Summary({ run, phase }: { run: ApiRun; phase: RunPhase }) {
 export function RunView({ runId }: { runId: string }) {
   const { data, error, reload } = useLiveData(
     () => loadRun(runId),
-    (e) => (e.kind === 'run' && e.event.runId === runId) || e.kind === 'client',
+    (e) => changesData(e, runId),
     [runId],
   );
   const live = useLiveRun(runId);
@@ -148,6 +189,7 @@ export function RunView({ runId }: { runId: string }) {
           <RoundsTable rounds={data.rounds} />
           <h2>Clients</h2>
           <ClientsTable
+            runId={data.run.id}
             clients={data.clients}
             outcomes={data.outcomes}
             tasks={live.tasks}

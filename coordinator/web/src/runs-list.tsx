@@ -94,7 +94,9 @@ function Row({ row, clients }: { row: RunRow; clients: readonly ApiClient[] }) {
 export function RunsList() {
   const { data, error } = useLiveData(
     loadList,
-    (e) => e.kind === 'client' || (e.kind === 'run' && e.event.type !== 'task-outcome'),
+    (e) =>
+      e.kind === 'client' ||
+      (e.kind === 'run' && e.event.type !== 'task-outcome' && e.event.type !== 'task-progress'),
     [],
   );
   return (

@@ -31,6 +31,21 @@ export interface ApiClient {
   readonly registeredAt: number;
   readonly lastSeen: number;
   readonly resumeCount: number;
+  /** The task in flight with its latest reported progress (when the list was loaded), or null. */
+  readonly task: ApiTask | null;
+}
+
+/** A client's task in flight as `GET /api/clients` returns it. */
+export interface ApiTask {
+  readonly taskId: string;
+  readonly runId: string;
+  readonly round: number;
+  readonly kind: 'fit' | 'evaluate';
+  readonly deadline: number;
+  readonly bytesUp: number;
+  readonly step?: number;
+  readonly totalSteps?: number;
+  readonly loss?: number;
 }
 
 /** The JSON error form of every failed API call. */
