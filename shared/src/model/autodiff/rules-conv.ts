@@ -1,6 +1,7 @@
 /**
  * Gradient rules of Conv and pooling (NCHW). Conv input gradients use ConvTranspose;
- * Conv weight gradients use Transpose + Conv + Transpose; MaxPool gradients compare the
+ * Conv weight gradients use one MatMul per kernel offset (conv-weight-grad.ts) for
+ * ungrouped convs with at least 8 input channels, else Transpose + Conv + Transpose; MaxPool gradients compare the
  * input with the pooled maxima (Equal/Where) instead of using MaxPool's Indices output,
  * which onnxruntime-web's WebGPU provider cannot produce.
  */
@@ -13,6 +14,7 @@ import type { GradContext, GradRule } from './rule.js';
 import { grad0, inputOf } from './rule.js';
 import { maxPoolRule } from './rules-maxpool.js';
 import { transposeAttrs } from './conv-utils.js';
+import { OFFSET_WEIGHT_GRAD_MIN_CHANNELS, offsetMatMulWeightGrad } from './conv-weight-grad.js';
 
 function convWeightGrad(ctx: GradContext, g: string, w: WindowAttrs, group: number): string {
   const { b } = ctx;
@@ -63,7 +65,12 @@ const convRule: GradRule = (ctx) => {
   const gx = ctx.needs[0]
     ? b.op1('ConvTranspose', [g, inputOf(ctx, 1)], transposeAttrs(xs, gs, w, group))
     : undefined;
-  const gw = ctx.needs[1] ? convWeightGrad(ctx, g, w, group) : undefined;
+  const byOffset = group === 1 && (xs[1] ?? 1) >= OFFSET_WEIGHT_GRAD_MIN_CHANNELS;
+  let gw: string | undefined;
+  if (ctx.needs[1] === true)
+    gw = byOffset
+      ? offsetMatMulWeightGrad(b, inputOf(ctx, 0), g, w, { xs, gs })
+      : convWeightGrad(ctx, g, w, group);
   const gb =
     ctx.needs[2] === true ? reduceSum(b, g, [0, ...gs.slice(2).map((_, i) => i + 2)], false) : undefined;
   return [gx, gw, gb];

@@ -169,6 +169,11 @@ const WINDOW_CASES: Case[] = [
   conv({ dilations: [2, 2], pads: [2, 2, 2, 2] }, [1, 2, 6, 6], [2, 2, 3, 3]),
   conv({ group: 2, strides: [2, 1] }, [2, 4, 6, 5], [6, 2, 3, 2]),
   conv({ group: 3 }, [1, 3, 5, 5], [3, 1, 3, 3]),
+  // >= 8 input channels: weight gradient by one MatMul per kernel offset.
+  conv({ pads: [2, 2, 2, 2] }, [2, 8, 4, 4], [3, 8, 5, 5]),
+  conv({ strides: [2, 2], pads: [1, 0, 0, 1] }, [1, 8, 5, 6], [2, 8, 3, 2]),
+  conv({ dilations: [2, 1], pads: [1, 1, 1, 1] }, [1, 9, 5, 4], [2, 9, 2, 3]),
+  conv({ strides: [2], pads: [1, 2] }, [2, 8, 7], [3, 8, 3]),
   pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2] }, [2, 3, 4, 6]),
   pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2] }, [1, 2, 5, 5]),
   pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, [1, 2, 6, 6]),
