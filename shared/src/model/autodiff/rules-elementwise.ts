@@ -76,7 +76,9 @@ export const ELEMENTWISE_RULES: Readonly<Record<string, GradRule>> = {
   Neg: (ctx) => unary(ctx, (g) => neg(ctx.b, g)),
   Relu: (ctx) => {
     const { b } = ctx;
-    return unary(ctx, (g, x) => where(b, b.op1('Greater', [x, b.scalar(0)]), g, b.scalar(0)));
+    // The mask reads the output (y > 0 exactly when x > 0), so the pre-activation has no
+    // other consumer and onnxruntime fuses Conv/Gemm + Relu in the forward pass.
+    return unary(ctx, (g, _x, y) => where(b, b.op1('Greater', [y, b.scalar(0)]), g, b.scalar(0)));
   },
   LeakyRelu: (ctx) => {
     const { b } = ctx;
