@@ -3,7 +3,7 @@
  * axes (ReduceSum + Reshape) so each gradient has its input's shape.
  */
 import { EdgefedError } from '../../errors.js';
-import { div, mul, neg, scale, sub, unbroadcast, where } from '../ir/ops.js';
+import { div, maskBy, mul, neg, scale, sub, unbroadcast, where } from '../ir/ops.js';
 import { getFloat } from '../ir/types.js';
 import type { GradContext, GradRule } from './rule.js';
 import { grad0, inputOf } from './rule.js';
@@ -78,7 +78,7 @@ export const ELEMENTWISE_RULES: Readonly<Record<string, GradRule>> = {
     const { b } = ctx;
     // The mask reads the output (y > 0 exactly when x > 0), so the pre-activation has no
     // other consumer and onnxruntime fuses Conv/Gemm + Relu in the forward pass.
-    return unary(ctx, (g, _x, y) => where(b, b.op1('Greater', [y, b.scalar(0)]), g, b.scalar(0)));
+    return unary(ctx, (g, _x, y) => maskBy(b, g, b.op1('Greater', [y, b.scalar(0)])));
   },
   LeakyRelu: (ctx) => {
     const { b } = ctx;

@@ -6,7 +6,7 @@
  * ConvTranspose whose kernel is one-hot per offset. Ties route the gradient to every
  * position holding the maximum.
  */
-import { reshape, where } from '../ir/ops.js';
+import { maskBy, reshape, where } from '../ir/ops.js';
 import { windowAttrs, type WindowAttrs } from '../ir/shape-infer-window.js';
 import { requireStatic } from '../ir/shape-utils.js';
 import { attrString, getInts } from '../ir/types.js';
@@ -44,7 +44,7 @@ function nonOverlapping(
   // Nearest-neighbour upsampling keeps every tensor the same shape: plain elementwise ops,
   // much faster than broadcasting over rank-6 window views.
   const isMax = b.op1('Equal', [x, upsample(ctx, ctx.node.outputs[0] ?? '', k)]);
-  let gx = where(b, isMax, upsample(ctx, g, k), b.scalar(0));
+  let gx = maskBy(b, upsample(ctx, g, k), isMax);
   if (cropped) {
     const pads = [0, 0, ...used.map(() => 0), 0, 0, ...used.map((u, i) => (xs[i + 2] ?? u) - u)];
     gx = b.op1('Pad', [gx, b.ints(pads)]);

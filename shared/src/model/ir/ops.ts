@@ -86,6 +86,17 @@ export function where(b: GraphBuilder, cond: string, x: string, y: string): stri
 }
 
 /**
+ * `x` where the boolean `cond` holds and 0 elsewhere, as Mul(x, Cast(cond)): onnxruntime's
+ * CPU Where with a broadcast scalar runs about 2x slower than Cast + Mul on large tensors.
+ * Unlike Where, a non-finite `x` at a masked position gives NaN instead of 0, and a negative
+ * one gives -0. `cond` must broadcast to `x`.
+ */
+export function maskBy(b: GraphBuilder, x: string, cond: string): string {
+  const mask = b.op1('Cast', [cond], { to: attrInt(b.floatType === 'float32' ? 1 : 11) });
+  return b.op1('Mul', [x, mask]);
+}
+
+/**
  * Sums `grad` (shaped like a broadcast result) back to `target`'s static shape: ReduceSum
  * over the leading extra axes and the axes where `target` has size 1, then Reshape.
  */
