@@ -13,6 +13,15 @@ export interface NodeBackendOptions {
   readonly intraOpNumThreads?: number;
   /** Inter-op threads (default 1: training graphs are mostly sequential). */
   readonly interOpNumThreads?: number;
+  /**
+   * Whether idle intra-op threads spin-wait for work (onnxruntime's
+   * `session.intra_op.allow_spinning`). Default false: on a machine shared with other
+   * processes (or with other virtual clients' workers) spinning threads get descheduled at
+   * barriers; the cnn training step ran 1.6-1.8x faster without spinning under load
+   * (docs/performance-notes.md). Set true on an otherwise idle machine to shave the wake-up
+   * latency of small ops.
+   */
+  readonly allowSpinning?: boolean;
 }
 
 const MODULE_ID = 'onnxruntime-node';
@@ -36,6 +45,7 @@ export async function createNodeBackend(options: NodeBackendOptions = {}): Promi
     sessionOptions: {
       executionProviders: ['cpu'],
       interOpNumThreads: options.interOpNumThreads ?? 1,
+      extra: { session: { 'intra_op.allow_spinning': options.allowSpinning === true ? '1' : '0' } },
       ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
     },
   });
