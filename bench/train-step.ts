@@ -7,10 +7,18 @@
  * persistent Debian `/usr/bin/python3` process (python3-torch + libopenblas0-pthread).
  *
  * `npm run bench -- train-step [--models 2nn,cnn] [--batches 10,32,128] [--k 1]
- * [--seconds 1] [--reps 3] [--threads 2] [--torch-threads 2] [--opt all] [--torch true]`
+ * [--seconds 1] [--reps 3] [--threads 2] [--torch-threads 2] [--opt all] [--torch true]
+ * [--spin false] [--profile 0]`
  * `--k 1,8` also measures K steps unrolled into one run (per-run overhead amortized).
+ * `--spin true` lets onnxruntime's idle intra-op threads spin-wait (the node backend's
+ * default, `allowSpinning: false`, is mirrored here by default).
+ * `--profile 12` also runs each configuration's K=1 step 20 times under onnxruntime's
+ * profiler and reports its 12 slowest nodes (fastest of the 20 runs, op type, input shapes).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import * as ort from 'onnxruntime-node';
 import { compileModel, createPrng, initParameters, MODEL_PRESETS } from '@edgefed/shared';
@@ -98,6 +106,56 @@ interface StepConfig {
   readonly k: number;
   readonly threads: number;
   readonly opt: ort.InferenceSession.SessionOptions['graphOptimizationLevel'];
+  readonly spin: boolean;
+  /** Write onnxruntime's profile (a JSON trace) under this path prefix. */
+  readonly profilePrefix?: string;
+}
+
+interface TraceEvent {
+  readonly cat: string;
+  readonly name: string;
+  readonly dur: number;
+  readonly args: { readonly op_name?: string; readonly input_type_shape?: unknown };
+}
+
+/** The slowest nodes of an onnxruntime profile trace: fastest run of each node, in ms. */
+interface NodeTime {
+  readonly node: string;
+  readonly op: string;
+  readonly ms: number;
+  readonly inputs: unknown;
+}
+
+function slowestNodes(trace: readonly TraceEvent[], top: number): NodeTime[] {
+  const nodes = new Map<string, { op: string; ms: number; inputs: unknown }>();
+  for (const e of trace) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const name = e.name.slice(0, -'_kernel_time'.length);
+    const prev = nodes.get(name);
+    const ms = e.dur / 1000;
+    if (prev === undefined)
+      nodes.set(name, { op: e.args.op_name ?? '?', ms, inputs: e.args.input_type_shape });
+    else prev.ms = Math.min(prev.ms, ms);
+  }
+  return [...nodes]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, top)
+    .map(([node, r]) => ({ node, ...r }));
+}
+
+/** Runs `c` (K=1) 20 times under the profiler and returns its `top` slowest nodes. */
+async function profileStep(c: StepConfig, top: number): Promise<NodeTime[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'edgefed-profile-'));
+  try {
+    const s = await ortStep({ ...c, k: 1, profilePrefix: join(dir, 'trace') });
+    for (let i = 0; i < 20; i++) await s.run();
+    await s.release();
+    const file = readdirSync(dir)[0];
+    if (file === undefined) return [];
+    return slowestNodes(JSON.parse(readFileSync(join(dir, file), 'utf8')) as TraceEvent[], top);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function oneHot(rows: number, classes: number, seed: number): Float32Array {
@@ -125,6 +183,8 @@ async function ortStep(c: StepConfig): Promise<{ run: () => Promise<void>; relea
     graphOptimizationLevel: c.opt ?? 'all',
     enableMemPattern: true,
     enableCpuMemArena: true,
+    extra: { session: { 'intra_op.allow_spinning': c.spin ? '1' : '0' } },
+    ...(c.profilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: c.profilePrefix }),
   });
   const feeds: Record<string, ort.Tensor> = {};
   const params = initParameters(compiled.parameters, 1);
@@ -177,6 +237,8 @@ const bench: Benchmark = {
     const reps = Number(args.reps ?? 3);
     const threads = Number(args.threads ?? 2);
     const opt = (args.opt ?? 'all') as StepConfig['opt'];
+    const profileTop = Number(args.profile ?? 0);
+    const spin = args.spin === 'true';
     const torchThreads = Number(args['torch-threads'] ?? threads);
     const torch =
       args.torch === 'false' ? undefined : new TorchBaseline(args.python ?? '/usr/bin/python3', torchThreads);
@@ -185,7 +247,7 @@ const bench: Benchmark = {
       for (const model of list(args.models, '2nn,cnn')) {
         for (const batch of list(args.batches, '10,32,128').map(Number)) {
           const ks = list(args.k, '1').map(Number);
-          const steps = await Promise.all(ks.map((k) => ortStep({ model, batch, k, threads, opt })));
+          const steps = await Promise.all(ks.map((k) => ortStep({ model, batch, k, threads, opt, spin })));
           const best = ks.map(() => Infinity);
           let torchBest = Infinity;
           for (let r = 0; r < reps; r++) {
@@ -216,8 +278,16 @@ const bench: Benchmark = {
               ...base,
               k,
               opt,
+              spin,
               ...(torch === undefined ? {} : { baseline: 'pytorch', ratio: (value * torchBest) / batch }),
             });
+          }
+          if (profileTop > 0) {
+            const nodes = await profileStep({ model, batch, k: 1, threads, opt, spin }, profileTop);
+            for (const n of nodes) {
+              const { ms, ...where } = n;
+              ctx.report({ name: 'ort-node-profile', value: ms, unit: 'ms', model, batch, ...where });
+            }
           }
         }
       }
