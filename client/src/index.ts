@@ -34,7 +34,8 @@ export { formatCrc32c, uploadPayload } from './participant/uploader.js';
 export type { UploadOptions, UploadSummary } from './participant/uploader.js';
 // --- end participant ---
 // --- trainer engine ---
-export { createTrainerEngine, optimizerFor } from './participant/trainer-engine.js';
+export { createTrainerEngine } from './participant/trainer-engine.js';
+export { compileOptionsFor, fitSettings } from './participant/task-settings.js';
 export type { TrainerEngineOptions } from './participant/trainer-engine.js';
 // --- end trainer engine ---
 // --- runtime: training backends, registry, trainer; local data ---

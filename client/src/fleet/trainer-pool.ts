@@ -3,7 +3,6 @@
  * compile options (graphs and sessions are shared by every virtual client of the worker)
  * and runs one job at a time, so a worker's memory is O(model), whatever its client count.
  */
-import { EdgefedError, type CompileOptions } from '@edgefed/shared';
 import type { TrainingBackend } from '../runtime/backend.js';
 import { createTrainer } from '../runtime/trainer.js';
 import type { Trainer, TrainerCompileOptions } from '../runtime/trainer-types.js';
@@ -64,39 +63,4 @@ export class TrainerPool {
     for (const t of this.#trainers.values()) t.dispose();
     this.#trainers.clear();
   }
-}
-
-/**
- * Compile options a fit task needs, derived from its hyper-parameters. `stepsPerRun` > 1
- * unrolls that many optimizer steps into one graph run (the parameters cross the JS/ORT
- * boundary once per run instead of once per step: 2nn at B=10 trains ~2x faster with 8);
- * the same updates are computed either way. Throws `INVALID_ARGUMENT` for an unknown
- * optimizer or a `stepsPerRun` that is not a positive integer.
- */
-export function compileOptionsFor(h: {
-  readonly optimizer: string;
-  readonly momentum: number;
-  readonly weightDecay: number;
-  readonly proximalMu: number;
-  readonly stepsPerRun?: number;
-}): TrainerCompileOptions {
-  const k = h.stepsPerRun ?? 1;
-  if (!Number.isInteger(k) || k < 1)
-    throw new EdgefedError('INVALID_ARGUMENT', `stepsPerRun must be a positive integer, got ${k}`);
-  let optimizer: CompileOptions['optimizer'];
-  if (h.optimizer === 'sgd') {
-    optimizer = { type: 'sgd', momentum: h.momentum > 0, weightDecay: h.weightDecay > 0 };
-  } else if (h.optimizer === 'adam') {
-    optimizer = { type: 'adam', weightDecay: h.weightDecay > 0 };
-  } else if (h.optimizer === 'adamw') {
-    optimizer = { type: 'adamw' };
-  } else {
-    throw new EdgefedError('INVALID_ARGUMENT', `Unknown optimizer "${h.optimizer}"`);
-  }
-  return {
-    loss: 'softmax-cross-entropy',
-    optimizer,
-    ...(h.proximalMu > 0 ? { fedProx: true } : {}),
-    ...(k > 1 ? { stepsPerRun: k } : {}),
-  };
 }

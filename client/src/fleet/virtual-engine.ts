@@ -3,13 +3,7 @@
  * shared dataset (bound after the fleet has connected), and its training runs on the
  * worker's TrainerPool, one job at a time. No per-client copy of data or model is kept.
  */
-import {
-  EdgefedError,
-  clientIndices,
-  type Dataset,
-  type Partition,
-  type ScalarRecord,
-} from '@edgefed/shared';
+import { EdgefedError, clientIndices, type Dataset, type Partition } from '@edgefed/shared';
 import { createDataSource } from '../data/in-memory-data-source.js';
 import type {
   EngineEvaluateOutput,
@@ -17,8 +11,8 @@ import type {
   EngineFitOutput,
   LocalTrainingEngine,
 } from '../participant/engine.js';
-import type { FitOptions } from '../runtime/trainer-types.js';
-import { compileOptionsFor, type TrainerPool } from './trainer-pool.js';
+import { fitSettings } from '../participant/task-settings.js';
+import type { TrainerPool } from './trainer-pool.js';
 
 /** Where a virtual client's data lives; `client` is set when the fleet binds it. */
 export interface VirtualSlot {
@@ -35,42 +29,6 @@ export interface VirtualEngineOptions {
   readonly onFit?: (seconds: number, steps: number) => void;
   /** Optimizer steps per graph run for fits (default 1; see `compileOptionsFor`). */
   readonly stepsPerRun?: number;
-}
-
-function num(h: ScalarRecord, key: string, fallback: number): number {
-  const v = h[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new EdgefedError('INVALID_ARGUMENT', `Hyper-parameter ${key} must be a finite number`);
-  }
-  return v;
-}
-
-/**
- * The Trainer's fit options and compile options for a task's hyper-parameters (`stepsPerRun`
- * unrolls optimizer steps per graph run, default 1). Throws `INVALID_ARGUMENT` for a
- * non-numeric hyper-parameter or an unknown optimizer.
- */
-export function fitSettings(h: ScalarRecord, seed: number, stepsPerRun = 1) {
-  const optimizer = typeof h.optimizer === 'string' ? h.optimizer : 'sgd';
-  const momentum = num(h, 'momentum', 0);
-  const weightDecay = num(h, 'weightDecay', 0);
-  const proximalMu = num(h, 'proximalMu', 0);
-  const maxSteps = num(h, 'maxSteps', 0);
-  const options: FitOptions = {
-    epochs: num(h, 'epochs', 1),
-    batchSize: num(h, 'batchSize', 32),
-    learningRate: num(h, 'learningRate', 0.05),
-    seed,
-    ...(momentum > 0 ? { momentum } : {}),
-    ...(weightDecay > 0 ? { weightDecay } : {}),
-    ...(maxSteps > 0 ? { maxSteps } : {}),
-    ...(proximalMu > 0 ? { proximalMu } : {}),
-  };
-  return {
-    options,
-    compile: compileOptionsFor({ optimizer, momentum, weightDecay, proximalMu, stepsPerRun }),
-  };
 }
 
 class VirtualEngine implements LocalTrainingEngine {
