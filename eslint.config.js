@@ -18,7 +18,6 @@ export default tseslint.config(
       '**/dist/**',
       '**/node_modules/**',
       '**/.turbo/**',
-      'coordinator/web/**',
       'examples/**/public/**',
       '**/*.js',
       '**/*.mjs',
@@ -92,6 +91,14 @@ export default tseslint.config(
     rules: restrict(
       ['@edgefed/client', '@edgefed/client/*'],
       'Only coordinator/src/simulation and the CLI may use the client.',
+    ),
+  },
+  {
+    // The dashboard is a browser page: no Node built-ins or server-side packages.
+    files: ['coordinator/web/**/*.ts', 'coordinator/web/**/*.tsx'],
+    rules: restrict(
+      [...nodeBuiltins, 'express', 'better-sqlite3', 'socket.io', 'onnxruntime-*', '@edgefed/client'],
+      'The dashboard runs in the browser: it talks to the coordinator over HTTP and socket.io-client only.',
     ),
   },
   {

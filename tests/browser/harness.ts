@@ -5,22 +5,9 @@
  * its worker) sent: websocket frames (CDP `Network.webSocketFrameSent` on the page and on
  * every worker target) and HTTP requests (interception).
  */
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 
-/** Chromium flags for headless WebGPU on SwiftShader. */
-export const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** Headless Debian Chromium; never downloads a browser. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-}
+export { launchChromium } from '../support/chromium.js';
 
 /** A sent websocket frame: text (opcode 1) or binary (opcode 2, decoded from base64). */
 export interface SentFrame {

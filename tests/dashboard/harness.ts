@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium as launchHeadless } from '../support/chromium.js';
 import { createDataSource, createParticipant, createTrainerEngine, type Participant } from '@edgefed/client';
 import {
   createCoordinator,
@@ -80,16 +81,7 @@ export async function startParticipants(
   return out;
 }
 
-/** Headless Debian Chromium; never downloads a browser. */
+/** Headless Chromium without WebGPU (the dashboard needs none). */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return launchHeadless({ webgpu: false });
 }

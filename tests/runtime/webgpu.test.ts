@@ -2,7 +2,7 @@
  * The same training steps on WebGPU (headless Chromium, SwiftShader adapter) and wasm in
  * the page, compared with onnxruntime-node in this process; ORT's placement log
  * (logSeverityLevel 0) must show no node of the WebGPU sessions on the CPU provider.
- * Needs /usr/bin/chromium (Debian `chromium`); never downloads a browser.
+ * Needs Chromium (found by tests/support/chromium.ts); never downloads a browser.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { createNodeBackend, createTrainer } from '@edgefed/client';
 import { MODEL_TINY_CNN } from '@edgefed/shared';
 import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIT, syntheticMnist, type PageResult } from './webgpu-page.js';
 
@@ -73,17 +74,7 @@ beforeAll(async () => {
   server = srv;
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--enable-unsafe-webgpu',
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -18,6 +18,7 @@ import { loadDataset } from '../datasets/load-dataset.js';
 import { createLogger } from '../observability/logger.js';
 import type { CentralEvaluator } from '../rounds/round-context.js';
 import { createCoordinator } from '../server/coordinator.js';
+import { ensureDashboardBuilt } from './dashboard-build.js';
 import { intFlag, parseFlags, strFlag } from './args.js';
 import { closeOnSignals, serveConfig } from './serve.js';
 
@@ -114,6 +115,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     loadDataset('mnist', 'test', { limit: 2000 }),
   ]);
   const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
+  ensureDashboardBuilt();
   const coordinator = await createCoordinator({
     config,
     logger,

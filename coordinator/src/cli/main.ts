@@ -11,6 +11,9 @@ Commands:
   serve              run the coordinator (REST API, socket.io, dashboard, metrics)
   demo               coordinator + a demo run + simulated MNIST participants (what npm start runs)
   token create       print a join token for participants
+  train              train a model centrally on one machine (no federation), then evaluate it
+  model export       write a model's inference, evaluation and training ONNX graphs
+  simulate           a federated simulation: the coordinator + many virtual clients
 
 Run "edgefed <command> --help" for a command's options.`;
 

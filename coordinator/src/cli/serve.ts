@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.js';
 import type { CoordinatorConfig } from '../config/schema.js';
 import { createCoordinator, type Coordinator } from '../server/coordinator.js';
 import { intFlag, parseFlags, strFlag } from './args.js';
+import { ensureDashboardBuilt } from './dashboard-build.js';
 
 export const SERVE_HELP = `Usage: edgefed serve [options]
 
@@ -70,6 +71,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     console.log(SERVE_HELP);
     return 0;
   }
+  ensureDashboardBuilt();
   const coordinator = await createCoordinator({ config });
   const url = await coordinator.listen();
   console.error(

