@@ -74,7 +74,7 @@ describe('Fashion-MNIST (Debian dataset-fashion-mnist)', () => {
     expect(mean).toBeCloseTo(0.286, 3);
     const test = await loadDataset('fashion-mnist', 'test', { limit: 20_000 });
     expect(labelCounts(test)).toEqual(new Array(10).fill(1000));
-  });
+  }, 60_000); // gunzips and scans 70,000 images: seconds on a loaded machine
 
   it('says how to install the package when it is missing', async () => {
     const missing = join(tmpdir(), 'edgefed-no-such-dir');
