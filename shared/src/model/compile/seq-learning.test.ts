@@ -11,8 +11,9 @@ import { compileModel } from './compile-model.js';
 import { carry, initialFeeds } from './train-step.test.js';
 
 const TEXT = 'the quick brown fox jumps over the lazy dog. ';
-const VOCAB = [...new Set(TEXT)].sort();
-const ids = [...TEXT.repeat(8)].map((c) => VOCAB.indexOf(c));
+const CHARS = Array.from(TEXT.repeat(8));
+const VOCAB = Array.from(new Set(CHARS)).sort();
+const ids = CHARS.map((c) => VOCAB.indexOf(c));
 
 /** A batch of windows at random offsets: x = ids[o, o+T), y = one-hot ids[o+1, o+T+1). */
 function batch(rng: Prng, b: number, t: number): { x: Float32Array; y: Float32Array } {
