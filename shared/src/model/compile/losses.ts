@@ -98,3 +98,15 @@ export function tokenValues(lv: LossValues): [string, string][] {
   ];
   return pairs.filter((p): p is [string, string] => p[1] !== undefined);
 }
+
+/** The manifest description of the label input: states the sequence label format. */
+export function labelNote(
+  plan: { readonly outputShape: readonly number[] },
+  kind: LossKind,
+): { description?: string } {
+  if (kind !== 'softmax-cross-entropy' || plan.outputShape.length !== 2) return {};
+  const [t = 0, v = 0] = plan.outputShape;
+  return {
+    description: `float one-hot [${String(t)}, ${String(v)}] per example (next token at each position); an all-zero row is an ignored (padding) token`,
+  };
+}

@@ -8,7 +8,7 @@ import { GraphBuilder } from '../ir/builder.js';
 import { add, div, mul, reduceSum, sub, where } from '../ir/ops.js';
 import type { GraphIR } from '../ir/types.js';
 import { emitForward } from '../spec/layers.js';
-import { emitLoss, TOKEN_OUTPUTS, tokenValues } from './losses.js';
+import { emitLoss, labelNote, TOKEN_OUTPUTS, tokenValues } from './losses.js';
 import type { GraphManifest } from './manifest.js';
 import { emitStepScalars, emitUpdate, optimizerHyperParameters, optimizerStateKinds } from './optimizers.js';
 import { Inputs, Outputs, type CompileOptions, type ModelPlan } from './plan.js';
@@ -88,7 +88,7 @@ export function buildTrainGraph(
     const sfx = suffix(o, k);
     const step = o.stepsPerRun === 1 ? {} : { step: k };
     const x = ins.add(`x${sfx}`, 'batch', [B, ...plan.inputShape], step);
-    const y = ins.add(`y${sfx}`, 'label', [B, ...plan.outputShape], step);
+    const y = ins.add(`y${sfx}`, 'label', [B, ...plan.outputShape], { ...step, ...labelNote(plan, o.loss) });
     const rowMask = ins.add(`mask${sfx}`, 'mask', [B], {
       ...step,
       description: '1 for real rows, 0 for padding',
