@@ -159,18 +159,22 @@ describe('sequence presets', () => {
     ['char-lstm', charLstm(40, 12)],
     ['char-transformer', charTransformer(40, 16)],
     ['char-lstm (full size)', charLstm(96)],
-  ])('%s: every graph is WebGPU-clean and loads in onnxruntime', async (_name, spec) => {
-    const m = compileModel(spec, {
-      loss: 'softmax-cross-entropy',
-      optimizer: { type: 'adam' },
-      batchSize: 4,
-      clipNorm: true,
-    });
-    for (const g of [m.inference, m.evaluation, m.trainStep]) {
-      const ir = decodeModel(g.onnx);
-      expect(findWebGpuIssues(ir.graph)).toEqual([]);
-      expect(ir.graph.inputs.map((i) => i.name)).toEqual(g.manifest.inputs.map((i) => i.name));
-      await loadOrt(g.onnx);
-    }
-  });
+  ])(
+    '%s: every graph is WebGPU-clean and loads in onnxruntime',
+    async (_name, spec) => {
+      const m = compileModel(spec, {
+        loss: 'softmax-cross-entropy',
+        optimizer: { type: 'adam' },
+        batchSize: 4,
+        clipNorm: true,
+      });
+      for (const g of [m.inference, m.evaluation, m.trainStep]) {
+        const ir = decodeModel(g.onnx);
+        expect(findWebGpuIssues(ir.graph)).toEqual([]);
+        expect(ir.graph.inputs.map((i) => i.name)).toEqual(g.manifest.inputs.map((i) => i.name));
+        await loadOrt(g.onnx);
+      }
+    },
+    60_000,
+  );
 });
