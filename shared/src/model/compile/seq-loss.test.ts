@@ -155,6 +155,27 @@ describe('evaluation graph of a sequence model', () => {
 });
 
 describe('sequence presets', () => {
+  it('char-transformer inference: [N, T, V] probabilities that sum to 1, causal (a later token does not change earlier outputs)', async () => {
+    const m = compileModel(charTransformer(7, 5), {
+      loss: 'softmax-cross-entropy',
+      optimizer: { type: 'sgd' },
+    });
+    const params = initParameters(m.parameters, 1);
+    const feeds: Record<string, HostTensor> = {};
+    for (const p of m.parameters) feeds[p.name] = f32(p.shape, params.get(p.name)?.data ?? []);
+    const infer = await loadOrt(m.inference.onnx);
+    const out = await infer({ ...feeds, x: f32([2, 5], [0, 1, 2, 3, 4, 0, 1, 2, 3, 6]) });
+    expect(out.probabilities?.shape).toEqual([2, 5, 7]);
+    const p = Array.from(out.probabilities?.data ?? []);
+    for (let r = 0; r < 10; r++)
+      expect(p.slice(r * 7, r * 7 + 7).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
+    // Rows 0 and 1 differ only in the last token: the first 4 positions must agree.
+    for (let k = 0; k < 4 * 7; k++) expect(p[35 + k]).toBeCloseTo(p[k] ?? Number.NaN, 5);
+    expect(
+      Math.abs((p[35 + 4 * 7] ?? 0) - (p[4 * 7] ?? 0)) + Math.abs((p[35 + 34] ?? 0) - (p[34] ?? 0)),
+    ).toBeGreaterThan(0);
+  });
+
   it.each([
     ['char-lstm', charLstm(40, 12)],
     ['char-transformer', charTransformer(40, 16)],
