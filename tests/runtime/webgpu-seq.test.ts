@@ -55,7 +55,10 @@ beforeAll(async () => {
       return;
     }
     const file = normalize(join(ortDist, url.pathname.replace(/^\/ort\//, '')));
-    if (!url.pathname.startsWith('/ort/') || !file.startsWith(ortDist)) return res.writeHead(404).end();
+    if (!url.pathname.startsWith('/ort/') || !file.startsWith(ortDist)) {
+      res.writeHead(404).end();
+      return;
+    }
     readFile(file).then(
       (b) => {
         send(file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript', b);
