@@ -154,6 +154,40 @@ describe('evaluation graph of a sequence model', () => {
   });
 });
 
+describe('training graph of a sequence model', () => {
+  it('sums token outputs over the K unrolled steps and the real rows', async () => {
+    const m = compileModel(TINY, {
+      loss: 'softmax-cross-entropy',
+      optimizer: { type: 'sgd' },
+      batchSize: B,
+      stepsPerRun: 2,
+    });
+    const y0 = m.trainStep.manifest.inputs.find((e) => e.name === 'y.0');
+    expect(y0?.shape).toEqual([B, T, V]);
+    expect(y0?.description).toContain('all-zero row');
+    const params = initParameters(m.parameters, 3);
+    const feeds: Record<string, HostTensor> = { lr: f32([], [0]) };
+    for (const p of m.parameters) feeds[p.name] = f32(p.shape, params.get(p.name)?.data ?? []);
+    const x = f32([B, T], [0, 1, 2, 3, 4, 4, 3, 2, 1, 0, 0, 1]);
+    const y = f32([B, T, V], oneHot(CLASSES, V));
+    for (const k of [0, 1]) Object.assign(feeds, { [`x.${k}`]: x, [`y.${k}`]: y });
+    feeds['mask.0'] = f32([B], [1, 1, 1]);
+    feeds['mask.1'] = f32([B], [1, 0, 1]);
+    const out = await (await loadOrt(m.trainStep.onnx))(feeds);
+    // Step 0: 3 + 3 + 0 tokens; step 1 (row 1 masked): 3 + 0 tokens.
+    expect(Number(out.token_count?.data[0])).toBe(9);
+    expect(Number(out.count?.data[0])).toBe(5);
+    const logits = Float64Array.from(
+      (await (await loadOrt(m.inference.onnx))({ ...feeds, x })).logits?.data ?? [],
+    );
+    const ref = reference(logits, CLASSES);
+    const perExample = (i: number): number => ref[i]?.[0] ?? Number.NaN;
+    // lr = 0: both steps see the same parameters; loss = mean per-example loss over the 5 real rows.
+    const expected = (2 * perExample(0) + perExample(1) + 2 * perExample(2)) / 5;
+    expect(Number(out.loss?.data[0])).toBeCloseTo(expected, 4);
+  });
+});
+
 describe('sequence presets', () => {
   it('char-transformer inference: [N, T, V] probabilities that sum to 1, causal (a later token does not change earlier outputs)', async () => {
     const m = compileModel(charTransformer(7, 5), {
