@@ -2,85 +2,33 @@
  * Sequence models (char-LSTM, GRU, causal char-transformer, sequence cross-entropy) train on
  * onnxruntime-web's native WebGPU provider in headless Chromium (SwiftShader adapter): the
  * placement log must put every node on WebGPU, and the parameters after a few SGD steps
- * must match onnxruntime-node in this process. Needs /usr/bin/chromium (Debian `chromium`).
+ * must match onnxruntime-node in this process. Needs Chromium (found by tests/support/chromium.ts).
  */
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname, join, normalize } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import * as ort from 'onnxruntime-node';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
+import { serveOrtPage, type OrtPageServer } from '../support/ort-page-server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileSeq, trainSeq, type Plain, type SeqResult } from './seq-steps.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ortDist = join(here, '..', '..', 'node_modules', 'onnxruntime-web', 'dist');
 const STEPS = 3;
 
-const HTML = `<!doctype html><html><head><script type="importmap">
-{"imports":{"onnxruntime-web/webgpu":"/ort/ort.webgpu.bundle.min.mjs"}}
-</script><script type="module" src="/app.js"></script></head><body>edgefed webgpu seq test</body></html>`;
-
-let server: Server | undefined;
+let server: OrtPageServer | undefined;
 let browser: Browser | undefined;
 let origin: string;
 
 beforeAll(async () => {
-  const r = await build({
-    entryPoints: [join(here, 'webgpu-seq-page.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@edgefed/source'],
-    external: ['onnxruntime-web/webgpu'],
-    write: false,
-    logLevel: 'error',
-  });
-  const app = r.outputFiles[0]?.text ?? '';
-  const srv = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const send = (type: string, body: string | Buffer): void => {
-      res.writeHead(200, { 'content-type': type });
-      res.end(body);
-    };
-    if (url.pathname === '/') {
-      send('text/html', HTML);
-      return;
-    }
-    if (url.pathname === '/app.js') {
-      send('text/javascript', app);
-      return;
-    }
-    const file = normalize(join(ortDist, url.pathname.replace(/^\/ort\//, '')));
-    if (!url.pathname.startsWith('/ort/') || !file.startsWith(ortDist)) {
-      res.writeHead(404).end();
-      return;
-    }
-    readFile(file).then(
-      (b) => {
-        send(file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript', b);
-      },
-      () => res.writeHead(404).end(),
-    );
-  });
-  server = srv;
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--no-first-run'],
-  });
+  server = await serveOrtPage({ entry: join(here, 'webgpu-seq-page.ts'), title: 'edgefed webgpu seq test' });
+  origin = server.origin;
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => {
-    if (server === undefined) resolve();
-    else server.close(() => resolve());
-  });
+  await server?.close();
 });
 
 async function onGpu(name: string, log: string[]): Promise<SeqResult> {

@@ -4,85 +4,31 @@
  * (logSeverityLevel 0) must show no node of the WebGPU sessions on the CPU provider.
  * Needs Chromium (found by tests/support/chromium.ts); never downloads a browser.
  */
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname, join, normalize } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createNodeBackend, createTrainer } from '@edgefed/client';
 import { MODEL_TINY_CNN } from '@edgefed/shared';
-import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
+import { serveOrtPage, type OrtPageServer } from '../support/ort-page-server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIT, syntheticMnist, type PageResult } from './webgpu-page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ortDist = join(here, '..', '..', 'node_modules', 'onnxruntime-web', 'dist');
 
-const HTML = `<!doctype html><html><head><script type="importmap">
-{"imports":{"onnxruntime-web":"/ort/ort.bundle.min.mjs","onnxruntime-web/webgpu":"/ort/ort.webgpu.bundle.min.mjs"}}
-</script><script type="module" src="/app.js"></script></head><body>edgefed webgpu test</body></html>`;
-
-let server: Server | undefined;
+let server: OrtPageServer | undefined;
 let browser: Browser | undefined;
 let origin: string;
 
-async function bundle(): Promise<string> {
-  const r = await build({
-    entryPoints: [join(here, 'webgpu-page.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@edgefed/source'],
-    external: ['onnxruntime-web', 'onnxruntime-web/webgpu', 'onnxruntime-node'],
-    write: false,
-    logLevel: 'error',
-  });
-  return r.outputFiles[0]?.text ?? '';
-}
-
 beforeAll(async () => {
-  const app = await bundle();
-  const srv = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const send = (type: string, body: string | Buffer): void => {
-      res.writeHead(200, { 'content-type': type });
-      res.end(body);
-    };
-    if (url.pathname === '/') {
-      send('text/html', HTML);
-      return;
-    }
-    if (url.pathname === '/app.js') {
-      send('text/javascript', app);
-      return;
-    }
-    const file = normalize(join(ortDist, url.pathname.replace(/^\/ort\//, '')));
-    if (!url.pathname.startsWith('/ort/') || !file.startsWith(ortDist)) {
-      res.writeHead(404).end();
-      return;
-    }
-    readFile(file).then(
-      (b) => {
-        send(file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript', b);
-      },
-      () => res.writeHead(404).end(),
-    );
-  });
-  server = srv;
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  server = await serveOrtPage({ entry: join(here, 'webgpu-page.ts'), title: 'edgefed webgpu test' });
+  origin = server.origin;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => {
-    if (server === undefined) resolve();
-    else server.close(() => resolve());
-  });
+  await server?.close();
 });
 
 async function inPage(backend: 'webgpu' | 'wasm', log: string[]): Promise<PageResult> {
