@@ -78,7 +78,7 @@ async function federate(compression: CompressionSpec): Promise<{
   return { runId, rounds: rounds.body.rounds, accuracy };
 }
 
-async function modelVersion(runId: string, version: number): Promise<Map<string, Tensor>> {
+async function modelVersion(runId: string, version: number): Promise<ReadonlyMap<string, Tensor>> {
   const res = await fetch(`${coordinator.url}/api/runs/${runId}/model?version=${version}`, {
     headers: { authorization: `Bearer ${coordinator.adminToken}` },
   });
