@@ -1,7 +1,7 @@
 /**
  * createParticipant: joins a coordinator, receives tasks, trains or evaluates locally with
  * a LocalTrainingEngine, and uploads only model updates (deltas against the global model,
- * compressed as the run asks). Handles disconnects (the connection resumes the identity;
+ * compressed as the run asks; top-k with error feedback, see UpdateEncoder). Handles disconnects (the connection resumes the identity;
  * an interrupted upload continues), `cancel` messages, and stops cleanly on `stop()` or
  * an AbortSignal. One task at a time.
  */
@@ -9,7 +9,6 @@ import {
   EdgefedError,
   PROTOCOL_VERSION,
   clipUpdateForTask,
-  compressUpdate,
   encodeTensorMap,
   parseCompressionSpec,
   subtractMaps,
@@ -23,6 +22,7 @@ import type { FitProgress, LocalTrainingEngine } from './engine.js';
 import { ModelFetcher, type ModelCache } from './model-fetcher.js';
 import { ParticipantEvents, type ParticipantEventMap } from './participant-events.js';
 import { TransparencyLog } from './transparency-log.js';
+import { UpdateEncoder } from './update-encoder.js';
 import { sendRespectingRateLimit, uploadPayload } from './uploader.js';
 
 /** Options of {@link createParticipant}. */
@@ -100,6 +100,8 @@ class TaskWorker {
   readonly #events: ParticipantEvents;
   readonly #fetcher: ModelFetcher;
   readonly #log = new TransparencyLog();
+  /** Top-k error feedback: this client's residual, carried between its tasks of one run. */
+  readonly #encoder = new UpdateEncoder();
   readonly #queue: TaskMessage[] = [];
   #current: { taskId: string; abort: AbortController } | undefined;
   #stopped = false;
@@ -250,7 +252,7 @@ class TaskWorker {
     const compression = parseCompressionSpec(
       JSON.parse(String(task.config.compression ?? '{"method":"none"}')),
     );
-    const compressed = compressUpdate(delta, compression);
+    const { compressed, discard } = this.#encoder.encode(task.runId, delta, compression);
     const payload = encodeTensorMap(compressed);
     const payloadId = `${task.taskId}.u`;
     const summary = await uploadPayload({
@@ -260,6 +262,9 @@ class TaskWorker {
       payload,
       maxChunkBytes: this.#conn.welcome.limits.maxChunkBytes,
       signal,
+    }).catch((err: unknown) => {
+      discard();
+      throw err;
     });
     const update = {
       payloadId,

@@ -5,6 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { EdgefedError } from '@edgefed/shared';
 import type { SimulationConfigInput } from '../simulation/simulation-config.js';
+import {
+  applyStrategyFlags,
+  EXTRA_SIMULATE_HELP,
+  EXTRA_SIMULATE_OPTIONS,
+  extraConfigFields,
+} from './simulate-extra-flags.js';
 
 /** `edgefed simulate --help`. */
 export const SIMULATE_HELP = `Usage: edgefed simulate [options]
@@ -15,7 +21,9 @@ clients (the real participant code and protocol) on worker threads.
 Data and model
   --dataset mnist|fashion-mnist     dataset (default mnist)
   --model 2nn|cnn|tiny-cnn|FILE.json  model preset or model spec file (default 2nn)
-  --partition iid|shards|dirichlet|natural  how examples are split (default iid)
+  --partition iid|shards|dirichlet|natural|quantity-skew  how examples are split (default
+                                    iid; natural needs a dataset with a group key: not mnist
+                                    or fashion-mnist)
   --alpha A                         Dirichlet concentration (default 0.5)
   --shards-per-client S             shards per client, McMahan et al. (default 2)
   --train-limit N / --test-limit N  use only the first N examples (quick runs)
@@ -39,6 +47,7 @@ Federation
   --target-accuracy A               stop when central test accuracy reaches A (0-1)
   --eval-every K                    evaluate on the test set every K rounds (default 1)
   --round-deadline-ms MS            time the selected clients have per round (default 3600000)
+${EXTRA_SIMULATE_HELP}
 Running
   --workers N                       worker threads (default: one per core)
   --transport in-process|socketio   how virtual clients reach the control plane (default
@@ -91,6 +100,7 @@ export const SIMULATE_OPTIONS = {
   url: { type: 'string' },
   token: { type: 'string' },
   'log-level': { type: 'string' },
+  ...EXTRA_SIMULATE_OPTIONS,
 } as const;
 
 type Values = Readonly<Record<string, unknown>>;
@@ -140,6 +150,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     const v = number(values, flag);
     if (v !== undefined) strategy[key] = v;
   }
+  applyStrategyFlags(values, strategy);
   const fields: Record<string, unknown> = {
     dataset: text(values, 'dataset'),
     model: await modelOf(text(values, 'model')),
@@ -164,6 +175,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     transport: text(values, 'transport'),
     stepsPerRun: number(values, 'steps-per-run'),
     strategy,
+    ...extraConfigFields(values),
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }

@@ -108,6 +108,7 @@ export class RoundCollector {
           bytesDown: p?.bytesDown ?? 0,
           wallSeconds: (this.#ends.get(r.round) ?? 0) / 1000,
           failedAttempts: this.#failed.get(r.round) ?? 0,
+          ...(typeof r.trainMetrics.epsilon === 'number' ? { epsilon: r.trainMetrics.epsilon } : {}),
         };
       });
   }

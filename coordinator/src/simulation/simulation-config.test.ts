@@ -64,6 +64,24 @@ describe('partition wiring', () => {
     expect(() => partitionSpecOf(parseSimulationConfig({ partition: 'natural' }))).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     );
+    const q = (extra: Record<string, unknown>) =>
+      partitionSpecOf(parseSimulationConfig({ clients: 10, partition: 'quantity-skew', ...extra }));
+    expect(q({})).toEqual({
+      kind: 'quantity-skew',
+      numClients: 10,
+      sizes: { kind: 'power-law', exponent: 1.5 },
+      seed: 0,
+    });
+    expect(q({ sizeAlpha: 0.3, minClientSize: 5 })).toEqual({
+      kind: 'quantity-skew',
+      numClients: 10,
+      sizes: { kind: 'dirichlet', alpha: 0.3 },
+      seed: 0,
+      minSize: 5,
+    });
+    expect(() => parseSimulationConfig({ partition: 'iid', minClientSize: 2 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG' }),
+    );
   });
 
   it('assigns every MNIST training example once, skewed as asked', async () => {

@@ -3,7 +3,7 @@
  * take), validated with zod, and its translation into a coordinator run config.
  */
 import { z } from 'zod';
-import { EdgefedError, toWireIssues } from '@edgefed/shared';
+import { EdgefedError, compressionSpecSchema, toWireIssues } from '@edgefed/shared';
 import type { RunConfigInput } from '../rounds/run-config.js';
 
 /** Schema of a simulation config; every field has a default except where noted. */
@@ -23,10 +23,21 @@ export const simulationConfigSchema = z.strictObject({
   momentum: z.number().min(0).lt(1).default(0),
   /** Strategy name and its own parameters, e.g. `{ name: 'fedadam', serverLearningRate: 0.01 }`. */
   strategy: z.record(z.string(), z.unknown()).default({ name: 'fedavg' }),
-  partition: z.enum(['iid', 'shards', 'dirichlet', 'natural']).default('iid'),
+  partition: z.enum(['iid', 'shards', 'dirichlet', 'natural', 'quantity-skew']).default('iid'),
   /** Dirichlet concentration (smaller = more skewed). */
   alpha: z.number().positive().default(0.5),
   shardsPerClient: z.number().int().min(1).default(2),
+  /**
+   * `quantity-skew` only: client sizes from a Pareto law with this tail exponent (default 1.5
+   * when `sizeAlpha` is not set; smaller = a few huge clients). Labels stay IID.
+   */
+  sizeExponent: z.number().positive().max(1000).optional(),
+  /** `quantity-skew` only: client sizes from Dirichlet(sizeAlpha) proportions instead. */
+  sizeAlpha: z.number().positive().max(1e6).optional(),
+  /** `quantity-skew` only: fewest examples a client gets (default 1). */
+  minClientSize: z.number().int().min(0).optional(),
+  /** Upload compression the clients apply (the run config's `compression`; top-k with error feedback). */
+  compression: compressionSpecSchema.default({ method: 'none' }),
   seed: z
     .number()
     .int()
@@ -71,7 +82,25 @@ export function parseSimulationConfig(input: unknown): SimulationConfig {
   if (typeof r.data.strategy.name !== 'string') {
     throw new EdgefedError('INVALID_CONFIG', 'Invalid simulation config: strategy.name is required');
   }
+  checkQuantitySkew(r.data);
   return r.data;
+}
+
+const SKEW_KEYS = ['sizeExponent', 'sizeAlpha', 'minClientSize'] as const;
+
+/** Size parameters only make sense for `quantity-skew`, and one size law at a time. */
+function checkQuantitySkew(c: SimulationConfig): void {
+  const set = SKEW_KEYS.filter((k) => c[k] !== undefined);
+  if (c.partition !== 'quantity-skew' && set.length > 0)
+    throw new EdgefedError(
+      'INVALID_CONFIG',
+      `Invalid simulation config: ${set.join(', ')} only apply to partition quantity-skew (got ${c.partition})`,
+    );
+  if (c.sizeExponent !== undefined && c.sizeAlpha !== undefined)
+    throw new EdgefedError(
+      'INVALID_CONFIG',
+      'Invalid simulation config: give sizeExponent (power-law sizes) or sizeAlpha (Dirichlet sizes), not both',
+    );
 }
 
 /**
@@ -99,6 +128,7 @@ export function toRunConfig(c: SimulationConfig): RunConfigInput {
     },
     roundDeadlineMs: c.roundDeadlineMs,
     evaluateEvery: 0,
+    compression: c.compression,
     ...(c.targetAccuracy === undefined ? {} : { targetAccuracy: c.targetAccuracy }),
     seed: c.seed,
   };

@@ -36,10 +36,23 @@ export function partitionSpecOf(c: SimulationConfig): PartitionSpec {
       return { kind: 'shards', numClients: c.clients, shardsPerClient: c.shardsPerClient, seed: c.seed };
     case 'dirichlet':
       return { kind: 'dirichlet', numClients: c.clients, alpha: c.alpha, seed: c.seed };
+    case 'quantity-skew':
+      return {
+        kind: 'quantity-skew',
+        numClients: c.clients,
+        sizes:
+          c.sizeAlpha === undefined
+            ? { kind: 'power-law', exponent: c.sizeExponent ?? 1.5 }
+            : { kind: 'dirichlet', alpha: c.sizeAlpha },
+        seed: c.seed,
+        ...(c.minClientSize === undefined ? {} : { minSize: c.minClientSize }),
+      };
     case 'natural':
       throw new EdgefedError(
         'INVALID_ARGUMENT',
-        `The ${c.dataset} dataset has no natural grouping (natural partitions need a text dataset split by speaker)`,
+        `--partition natural needs a dataset with a per-example group key (a text dataset split by speaker); ` +
+          `${c.dataset} is an image dataset without one: use iid, shards, dirichlet or quantity-skew`,
+        { details: { dataset: c.dataset, partition: 'natural' } },
       );
   }
 }

@@ -27,6 +27,8 @@ export interface RoundRecord {
   readonly wallSeconds: number;
   /** Failed attempts of this round before it committed. */
   readonly failedAttempts: number;
+  /** Differentially private runs only: the privacy spent up to this round, at the run's delta. */
+  readonly epsilon?: number;
 }
 
 /** Sums over the run. */
