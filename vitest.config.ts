@@ -16,7 +16,10 @@ export default defineConfig({
     projects: [
       { ...common, test: { ...unit, name: 'shared', root: './shared', include: ['src/**/*.test.ts'] } },
       { ...common, test: { ...unit, name: 'client', root: './client', include: ['src/**/*.test.ts'] } },
-      { ...common, test: { ...unit, name: 'coordinator', root: './coordinator', include: ['src/**/*.test.ts'] } },
+      {
+        ...common,
+        test: { ...unit, name: 'coordinator', root: './coordinator', include: ['src/**/*.test.ts'] },
+      },
       {
         ...common,
         test: {
