@@ -8,6 +8,7 @@ import type { DataSource } from '../data/data-source.js';
 import { writeOneHot } from '../data/one-hot.js';
 import type { BackendTensor, TrainingBackend } from './backend.js';
 import { compileCached, sessionCached } from './graph-cache.js';
+import { labelLayout } from './label-layout.js';
 import type { EvaluateOptions, EvaluateResult, TrainerCompileOptions } from './trainer-types.js';
 
 /** Options for {@link evaluateModel}. */
@@ -37,9 +38,7 @@ export async function evaluateModel(
   const batchSize = options.batchSize ?? 256;
   const compileOptions = { ...ctx.compileOptions, stepsPerRun: 1 };
   const model = compileCached(ctx.spec, compileOptions);
-  const classes = model.outputShape.reduce((a, b) => a * b, 1);
-  if (data.featureSize !== model.inputShape.reduce((a, b) => a * b, 1) || data.numClasses !== classes)
-    throw new EdgefedError('SHAPE_MISMATCH', 'Data does not fit the model input/output');
+  const { rows, classes } = labelLayout(model, data);
   const session = await sessionCached(ctx.backend, {
     spec: ctx.spec,
     compileOptions,
@@ -52,7 +51,7 @@ export async function evaluateModel(
     if (v === undefined) throw new EdgefedError('NAME_MISMATCH', `Missing parameter ${p.name}`);
     feeds[p.name] = ctx.backend.tensor(v, p.shape);
   }
-  const y = new Float32Array(batchSize * classes);
+  const y = new Float32Array(batchSize * rows * classes);
   const mask = new Float32Array(batchSize).fill(1);
   let lossSum = 0;
   let correct = 0;
@@ -63,7 +62,7 @@ export async function evaluateModel(
     const n = batch.size;
     writeOneHot(batch.labels, classes, y);
     feeds.x = ctx.backend.tensor(batch.features, [n, ...model.inputShape]);
-    feeds.y = ctx.backend.tensor(y.subarray(0, n * classes), [n, ...model.outputShape]);
+    feeds.y = ctx.backend.tensor(y.subarray(0, n * rows * classes), [n, ...model.outputShape]);
     feeds.mask = ctx.backend.tensor(mask.subarray(0, n), [n]);
     const out = await session.run(feeds);
     lossSum += await scalar(out.loss_sum);
