@@ -12,12 +12,7 @@ import {
   type TextFederation,
   type TextFederationOptions,
 } from '@edgefed/shared';
-import {
-  hasTextCorpus,
-  textCorpusDirectory,
-  TEXT_CORPORA,
-  type TextCorpusName,
-} from './text-corpora.js';
+import { hasTextCorpus, textCorpusDirectory, TEXT_CORPORA, type TextCorpusName } from './text-corpora.js';
 
 interface SotuRecord {
   readonly year: number;
@@ -53,7 +48,8 @@ async function sotuDocuments(dir: string): Promise<TextDocument[]> {
 
 async function mobyDickDocuments(dir: string): Promise<TextDocument[]> {
   const list = await readJson(join(dir, 'file_list.json'));
-  if (!Array.isArray(list)) throw new EdgefedError('CORRUPT_PAYLOAD', 'moby-dick file_list.json is not a list');
+  if (!Array.isArray(list))
+    throw new EdgefedError('CORRUPT_PAYLOAD', 'moby-dick file_list.json is not a list');
   const docs: TextDocument[] = [];
   for (const entry of list) {
     const f = String(entry).replace(/\.txt$/, '.json');

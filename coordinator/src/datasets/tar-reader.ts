@@ -24,7 +24,8 @@ function text(bytes: Uint8Array, start: number, length: number): string {
 function octal(bytes: Uint8Array, start: number, length: number, at: number): number {
   const s = text(bytes, start, length).trim();
   if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) throw new EdgefedError('CORRUPT_PAYLOAD', `Bad tar number "${s}" in the header at ${at}`);
+  if (!/^[0-7]+$/.test(s))
+    throw new EdgefedError('CORRUPT_PAYLOAD', `Bad tar number "${s}" in the header at ${at}`);
   return parseInt(s, 8);
 }
 
@@ -54,7 +55,8 @@ export function readTar(archive: Uint8Array): TarEntry[] {
   while (at + BLOCK <= archive.length) {
     const header = archive.subarray(at, at + BLOCK);
     if (header.every((b) => b === 0)) break;
-    if (!checksumOk(header, at)) throw new EdgefedError('CORRUPT_PAYLOAD', `Bad tar header checksum at ${at}`);
+    if (!checksumOk(header, at))
+      throw new EdgefedError('CORRUPT_PAYLOAD', `Bad tar header checksum at ${at}`);
     const size = octal(header, 124, 12, at);
     const type = String.fromCharCode(header[156] ?? 0);
     const start = at + BLOCK;

