@@ -8,7 +8,7 @@ import { EdgefedError } from '../errors.js';
 import type { Dataset } from './dataset.js';
 import { sequenceWindows, type SequenceWindowOptions } from './sequence-windows.js';
 import { buildWordVocabulary, tokenizeWords, UNKNOWN_WORD } from './word-vocabulary.js';
-import { OOV_CHAR } from './char-vocabulary.js';
+import { buildCharVocabulary } from './char-vocabulary.js';
 
 /** One document and the group (client) it belongs to. */
 export interface TextDocument {
@@ -74,11 +74,8 @@ function splitTail<T>(tokens: T[], testFraction: number): Split<T> {
 }
 
 function charVocab(parts: readonly Split<string>[], minCount: number): { tokens: string[]; oovId: number } {
-  const counts = new Map<string, number>();
-  for (const p of parts) for (const ch of p.train) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  const kept = [...counts].filter(([ch, n]) => n >= minCount && ch !== OOV_CHAR).map(([ch]) => ch);
-  const tokens = [...kept, OOV_CHAR].sort((a, b) => (a.codePointAt(0) ?? 0) - (b.codePointAt(0) ?? 0));
-  return { tokens, oovId: tokens.indexOf(OOV_CHAR) };
+  const v = buildCharVocabulary(parts.map((p) => p.train.join('')).join(''), { oov: true, minCount });
+  return { tokens: [...v.chars], oovId: v.oovId ?? 0 };
 }
 
 function encodeWith(tokens: readonly string[], ids: ReadonlyMap<string, number>, oov: number): Int32Array {
