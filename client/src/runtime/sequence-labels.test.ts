@@ -106,11 +106,11 @@ describe('Trainer with per-position labels', () => {
       spec: {
         ...SEQ,
         layers: [SEQ.layers[0], { type: 'flatten' }, { type: 'dense', units: V }],
-      } as ModelSpec,
+      },
       backend,
       compileOptions: MSE,
     });
-    await expect(wrong.evaluate(data)).rejects.toThrow(code('SHAPE_MISMATCH') as Error);
+    await expect(wrong.evaluate(data)).rejects.toThrow(code('SHAPE_MISMATCH'));
     t.dispose();
     wrong.dispose();
   });
