@@ -55,6 +55,8 @@ export interface ProvisionOptions {
   readonly npmCommand?: string;
   /** Limit for one `npm pack` (default 120 s). */
   readonly timeoutMs?: number;
+  /** Check the tarball against the pinned integrity (default true; tests with their own tarballs turn it off). */
+  readonly checkIntegrity?: boolean;
 }
 
 const MARKER = 'edgefed-corpus.json';
@@ -187,7 +189,10 @@ export async function ensureTextCorpus(
       await rm(tmp, { recursive: true, force: true });
     }
   }
-  return installTextCorpus(name, cached, { cacheDir });
+  return installTextCorpus(name, cached, {
+    cacheDir,
+    ...(options.checkIntegrity === undefined ? {} : { checkIntegrity: options.checkIntegrity }),
+  });
 }
 
 /**
