@@ -280,7 +280,18 @@ export { modelSpecSchema, parseModelSpec } from './model/spec/model-spec.js';
 export type { LayerSpec, ModelSpec } from './model/spec/model-spec.js';
 export type { InitKind, MaskInfo, ParameterInfo } from './model/spec/layers.js';
 export { countParameters, initParameter, initParameters } from './model/spec/init.js';
-export { fedAvgCnn, MODEL_2NN, MODEL_CNN, MODEL_PRESETS, MODEL_TINY_CNN } from './model/spec/presets.js';
+export {
+  charLstm,
+  charTransformer,
+  DEFAULT_CHAR_VOCAB,
+  fedAvgCnn,
+  MODEL_2NN,
+  MODEL_CNN,
+  MODEL_PRESETS,
+  MODEL_TINY_CNN,
+} from './model/spec/presets.js';
+export { causalMask, sinusoidalTable } from './model/spec/attention-layers.js';
+export { TOKEN_OUTPUTS } from './model/compile/losses.js';
 export { decodeModel, encodeModel, ONNX_IR_VERSION } from './model/onnx/codec.js';
 export { GraphBuilder } from './model/ir/builder.js';
 export type { GraphBuilderOptions } from './model/ir/builder.js';

@@ -13,6 +13,7 @@ import { ELEMENTWISE_RULES } from './rules-elementwise.js';
 import { LINALG_RULES } from './rules-linalg.js';
 import { NORM_RULES } from './rules-norm.js';
 import { REDUCE_RULES } from './rules-reduce.js';
+import { SEQ_RULES } from './rules-seq.js';
 import { SHAPE_RULES } from './rules-shape.js';
 
 const RULES: Readonly<Record<string, GradRule>> = {
@@ -22,6 +23,7 @@ const RULES: Readonly<Record<string, GradRule>> = {
   ...SHAPE_RULES,
   ...CONV_RULES,
   ...NORM_RULES,
+  ...SEQ_RULES,
 };
 
 /** Ops that never carry a gradient (comparisons, casts to non-float, shape plumbing). */

@@ -10,7 +10,7 @@ import { attrInt, type ConstTensor, type GraphIR } from '../ir/types.js';
 import { emitForward } from '../spec/layers.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { EdgefedError } from '../../errors.js';
-import { emitLoss, type LossKind } from './losses.js';
+import { emitLoss, labelNote, TOKEN_OUTPUTS, tokenValues, type LossKind } from './losses.js';
 import type { GraphManifest } from './manifest.js';
 import { Inputs, Outputs, type ModelPlan } from './plan.js';
 
@@ -94,7 +94,7 @@ export function buildEvaluationGraph(
     plan.parameters.map((p) => [p.name, ins.add(p.name, 'parameter', p.shape)] as const),
   );
   const x = ins.add('x', 'batch', [N, ...plan.inputShape]);
-  const y = ins.add('y', 'label', [N, ...plan.outputShape]);
+  const y = ins.add('y', 'label', [N, ...plan.outputShape], labelNote(plan, loss));
   const mask = ins.add('mask', 'mask', [N], { description: '1 for real rows, 0 for padding' });
   const logits = emitForward(b, plan.spec, {
     input: x,
@@ -109,6 +109,10 @@ export function buildEvaluationGraph(
   if (lv.correct !== undefined)
     outs.add(reduceSum(b, mul(b, lv.correct, mask), [0], false), 'correct', 'metric');
   outs.add(reduceSum(b, mask, [0], false), 'count', 'metric', { description: 'real rows (sum of the mask)' });
+  for (const [out, v] of tokenValues(lv))
+    outs.add(reduceSum(b, mul(b, v, mask), [0], false), out, 'metric', {
+      description: `${TOKEN_OUTPUTS[out] ?? ''} (real rows)`,
+    });
   return {
     graph: b.build(),
     manifest: {

@@ -8,7 +8,7 @@ import { GraphBuilder } from '../ir/builder.js';
 import { add, div, mul, reduceSum, sub, where } from '../ir/ops.js';
 import type { GraphIR } from '../ir/types.js';
 import { emitForward } from '../spec/layers.js';
-import { emitLoss } from './losses.js';
+import { emitLoss, labelNote, TOKEN_OUTPUTS, tokenValues } from './losses.js';
 import type { GraphManifest } from './manifest.js';
 import { emitStepScalars, emitUpdate, optimizerHyperParameters, optimizerStateKinds } from './optimizers.js';
 import { Inputs, Outputs, type CompileOptions, type ModelPlan } from './plan.js';
@@ -18,6 +18,9 @@ interface StepTotals {
   correct: string | undefined;
   count: string | undefined;
 }
+
+/** Running sums of the token outputs of sequence losses, by output name. */
+type TokenTotals = Map<string, string>;
 
 function sumAll(b: GraphBuilder, v: string): string {
   return reduceSum(
@@ -80,11 +83,12 @@ export function buildTrainGraph(
       ins.add(h.name, 'hyper-parameter', [], { default: h.default, description: h.description }),
     );
   const totals: StepTotals = { lossSum: undefined, correct: undefined, count: undefined };
+  const tokenTotals: TokenTotals = new Map();
   for (let k = 0; k < o.stepsPerRun; k++) {
     const sfx = suffix(o, k);
     const step = o.stepsPerRun === 1 ? {} : { step: k };
     const x = ins.add(`x${sfx}`, 'batch', [B, ...plan.inputShape], step);
-    const y = ins.add(`y${sfx}`, 'label', [B, ...plan.outputShape], step);
+    const y = ins.add(`y${sfx}`, 'label', [B, ...plan.outputShape], { ...step, ...labelNote(plan, o.loss) });
     const rowMask = ins.add(`mask${sfx}`, 'mask', [B], {
       ...step,
       description: '1 for real rows, 0 for padding',
@@ -103,6 +107,8 @@ export function buildTrainGraph(
     totals.count = accumulate(b, totals.count, count);
     if (lv.correct !== undefined)
       totals.correct = accumulate(b, totals.correct, sumAll(b, mul(b, lv.correct, rowMask)));
+    for (const [out, v] of tokenValues(lv))
+      tokenTotals.set(out, accumulate(b, tokenTotals.get(out), sumAll(b, mul(b, v, rowMask))));
     let objective = div(b, lossSum, b.op1('Clip', [count, b.scalar(1)]));
     if (o.fedProx) {
       let prox: string | undefined;
@@ -157,6 +163,8 @@ export function buildTrainGraph(
   outs.add(totals.count ?? b.scalar(0), 'count', 'metric', {
     description: 'real rows seen (sum of row masks)',
   });
+  for (const [out, v] of tokenTotals)
+    outs.add(v, out, 'metric', { description: `${TOKEN_OUTPUTS[out] ?? ''} (real rows of all steps)` });
   const manifest: GraphManifest = {
     kind: 'train-step',
     opset: 17,

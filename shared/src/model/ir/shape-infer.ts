@@ -128,6 +128,22 @@ function sliceShape(ctx: InferContext, node: NodeIR, shape: readonly Dim[]): Dim
   return out;
 }
 
+/** Split along `axis` into equal parts (one per output) or the constant sizes of input 1. */
+function splitShapes(ctx: InferContext, node: NodeIR, x: ValueInfo): Out[] {
+  const s = x.shape;
+  const ax = normAxis(getInt(node.attributes, 'axis', 0), s.length);
+  const d = s[ax];
+  const n = node.outputs.length;
+  const sizes =
+    constInts(ctx, node, 1) ?? (typeof d === 'number' && d % n === 0 ? new Array<number>(n).fill(d / n) : []);
+  if (sizes.length !== n)
+    throw new EdgefedError(
+      'SHAPE_MISMATCH',
+      `Split ${node.name}: cannot split axis ${ax} of [${s.join(', ')}] into ${n} parts`,
+    );
+  return sizes.map((size) => ({ dtype: x.dtype, shape: s.map((v, i) => (i === ax ? size : v)) }));
+}
+
 function inferStructural(ctx: InferContext, node: NodeIR, x: ValueInfo): Out[] | undefined {
   const at = node.attributes;
   const s = x.shape;
@@ -191,6 +207,8 @@ function inferStructural(ctx: InferContext, node: NodeIR, x: ValueInfo): Out[] |
         },
       ];
     }
+    case 'Split':
+      return splitShapes(ctx, node, x);
     case 'Cast': {
       const to = CAST_TO[getInt(at, 'to', 0)];
       if (to === undefined)

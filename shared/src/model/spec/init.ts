@@ -7,7 +7,10 @@ import { float32Tensor, type Tensor } from '../../tensor/tensor.js';
 import type { ParameterInfo } from './layers.js';
 import { hashString, Prng } from './prng.js';
 
-/** Initial values of one parameter: He/Glorot uniform, N(0, 1), zeros or ones. */
+/**
+ * Initial values of one parameter: He/Glorot uniform, PyTorch's U(-1/sqrt(fanIn), 1/sqrt(fanIn))
+ * (`uniform`), N(0, 1), zeros or ones.
+ */
 export function initParameter(p: ParameterInfo, seed: number): Tensor {
   const n = p.shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
@@ -24,6 +27,11 @@ export function initParameter(p: ParameterInfo, seed: number): Tensor {
     case 'he':
     case 'glorot': {
       const limit = p.init === 'he' ? Math.sqrt(6 / p.fanIn) : Math.sqrt(6 / (p.fanIn + p.fanOut));
+      for (let i = 0; i < n; i++) data[i] = (rng.uniform() * 2 - 1) * limit;
+      break;
+    }
+    case 'uniform': {
+      const limit = 1 / Math.sqrt(p.fanIn);
       for (let i = 0; i < n; i++) data[i] = (rng.uniform() * 2 - 1) * limit;
       break;
     }

@@ -8,10 +8,16 @@ import type { GraphBuilder } from '../ir/builder.js';
 import { add, reshape, scale } from '../ir/ops.js';
 import { attrFloat, attrInt, attrInts, type Dim } from '../ir/types.js';
 import type { LayerSpec, ModelSpec } from './model-spec.js';
+import { multiHeadAttention, positionalEmbedding, transformerBlock } from './attention-layers.js';
+import { emitRecurrentLayer } from './recurrent-layers.js';
 import { emitWindowLayer } from './window-layers.js';
 
-/** How a parameter is initialised by `initParameters`. */
-export type InitKind = 'he' | 'glorot' | 'zeros' | 'ones' | 'normal';
+/**
+ * How a parameter is initialised by `initParameters`. `uniform` is PyTorch's default for
+ * `nn.Linear` weights and RNN parameters: U(-1/sqrt(fanIn), 1/sqrt(fanIn)) (fanIn = hidden
+ * size for lstm/gru).
+ */
+export type InitKind = 'he' | 'glorot' | 'zeros' | 'ones' | 'normal' | 'uniform';
 
 /** One trainable tensor of a model. Names are `<layer>.<kind>`, e.g. `dense0.weight`. */
 export interface ParameterInfo {
@@ -139,6 +145,15 @@ function emitLayer(ctx: LayerContext, l: LayerSpec): string {
       return layerNorm(ctx, l.epsilon ?? 1e-5);
     case 'embedding':
       return embedding(ctx, l);
+    case 'lstm':
+    case 'gru':
+      return emitRecurrentLayer(ctx, l);
+    case 'multiHeadAttention':
+      return multiHeadAttention(ctx, l);
+    case 'positionalEmbedding':
+      return positionalEmbedding(ctx, l);
+    case 'transformerBlock':
+      return transformerBlock(ctx, l, emitLayer);
     case 'add':
       throw new EdgefedError('INTERNAL', 'add is handled by emitForward');
     default:

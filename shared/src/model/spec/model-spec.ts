@@ -5,10 +5,12 @@
  *
  * Layers run in order; each reads the previous layer's output unless it names its
  * `input` (a layer `name`, or `"input"` for the model input). `add` sums two or more
- * named outputs (residual connections).
+ * named outputs (residual connections). Sequence layers (lstm, gru, multiHeadAttention,
+ * positionalEmbedding, transformerBlock) read [batch, time, features]; see `seq-spec.ts`.
  */
 import { z } from 'zod';
 import { EdgefedError } from '../../errors.js';
+import { sequenceLayerSchemas } from './seq-spec.js';
 
 const posInt = z.number().int().positive();
 const pair = z.union([posInt, z.tuple([posInt, posInt])]);
@@ -64,6 +66,7 @@ const layerSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('layerNorm'), epsilon: z.number().positive().optional() }),
   z.object({ ...base, type: z.literal('embedding'), vocabSize: posInt, dim: posInt }),
   z.object({ name, type: z.literal('add'), inputs: z.array(z.string()).min(2) }),
+  ...sequenceLayerSchemas(base),
 ]);
 
 /** zod schema of a {@link ModelSpec}. */

@@ -1,6 +1,7 @@
 /**
- * Ready-made model specs: the FedAvg paper's `2nn` and `cnn` for MNIST-shaped input, and a
- * small fast CNN for tests and demos.
+ * Ready-made model specs: the FedAvg paper's `2nn` and `cnn` for MNIST-shaped input, a
+ * small fast CNN for tests and demos, and character-level language models (`char-lstm`,
+ * the FedAvg paper's Shakespeare model, and `char-transformer`).
  */
 import type { ModelSpec } from './model-spec.js';
 
@@ -53,9 +54,57 @@ export const MODEL_TINY_CNN: ModelSpec = {
   ],
 };
 
-/** Presets by name. */
+/** Vocabulary size of the registered `char-lstm` / `char-transformer` presets (the data layer passes the real one). */
+export const DEFAULT_CHAR_VOCAB = 96;
+
+/**
+ * The FedAvg paper's Shakespeare model: input [seqLen] token ids (float), 8-dim character
+ * embedding, two LSTM layers of 256 units (returnSequences), dense to the vocabulary:
+ * logits [seqLen, vocabSize] (next-character prediction at every position). Train with
+ * `softmax-cross-entropy` and one-hot labels [seqLen, vocabSize].
+ */
+export function charLstm(vocabSize: number, seqLen = 80): ModelSpec {
+  return {
+    name: 'char-lstm',
+    input: { shape: [seqLen] },
+    layers: [
+      { type: 'embedding', vocabSize, dim: 8 },
+      { type: 'lstm', units: 256, returnSequences: true },
+      { type: 'lstm', units: 256, returnSequences: true },
+      { type: 'dense', units: vocabSize },
+    ],
+  };
+}
+
+/**
+ * A small causal character transformer: input [context] token ids, 128-dim embedding plus a
+ * learned positional embedding, 4 pre-LN blocks (4 heads, MLP 512), final LayerNorm, dense
+ * to the vocabulary: logits [context, vocabSize].
+ */
+export function charTransformer(vocabSize: number, context = 64): ModelSpec {
+  const blocks = Array.from({ length: 4 }, () => ({
+    type: 'transformerBlock' as const,
+    heads: 4,
+    causal: true,
+  }));
+  return {
+    name: 'char-transformer',
+    input: { shape: [context] },
+    layers: [
+      { type: 'embedding', vocabSize, dim: 128 },
+      { type: 'positionalEmbedding', kind: 'learned' },
+      ...blocks,
+      { type: 'layerNorm' },
+      { type: 'dense', units: vocabSize },
+    ],
+  };
+}
+
+/** Presets by name (`char-lstm` / `char-transformer` with {@link DEFAULT_CHAR_VOCAB} characters). */
 export const MODEL_PRESETS: Readonly<Record<string, ModelSpec>> = {
   '2nn': MODEL_2NN,
   cnn: MODEL_CNN,
   'tiny-cnn': MODEL_TINY_CNN,
+  'char-lstm': charLstm(DEFAULT_CHAR_VOCAB),
+  'char-transformer': charTransformer(DEFAULT_CHAR_VOCAB),
 };
