@@ -3,7 +3,7 @@
  * window length, so they are resolved against the data (`char-lstm` and `char-transformer`
  * from `@edgefed/shared`); a spec object is taken as given.
  */
-import { EdgefedError, parseModelSpec, type ModelSpec } from '@edgefed/shared';
+import { charLstm, charTransformer, EdgefedError, parseModelSpec, type ModelSpec } from '@edgefed/shared';
 
 /** Text presets by name: `(vocabularySize, sequenceLength) => spec`. */
 export const TEXT_MODEL_PRESETS: Readonly<
