@@ -5,10 +5,18 @@
  */
 import { charLstm, charTransformer, EdgefedError, parseModelSpec, type ModelSpec } from '@edgefed/shared';
 
-/** Text presets by name: `(vocabularySize, sequenceLength) => spec`. */
+/**
+ * Text presets by name: `(vocabularySize, sequenceLength) => spec`. `char-lstm` is the
+ * FedAvg paper's Shakespeare model (embedding 8, two LSTM layers of 256); `char-transformer`
+ * a small causal transformer whose context is the window length. Both also serve word-level
+ * data (the "characters" are then word ids).
+ */
 export const TEXT_MODEL_PRESETS: Readonly<
   Record<string, (vocabularySize: number, sequenceLength: number) => ModelSpec>
-> = {};
+> = {
+  'char-lstm': (v, t) => charLstm(v, t),
+  'char-transformer': (v, t) => charTransformer(v, t),
+};
 
 /**
  * The spec of `model` for a text dataset with `vocabularySize` tokens and windows of
@@ -26,7 +34,7 @@ export function resolveTextModel(
   if (preset === undefined) {
     throw new EdgefedError(
       'INVALID_ARGUMENT',
-      `Model "${model}" is not a text model; use ${Object.keys(TEXT_MODEL_PRESETS).join(', ') || '(none yet)'} or a spec`,
+      `Model "${model}" is not a text model; use ${Object.keys(TEXT_MODEL_PRESETS).join(', ')} or a spec`,
       { details: { presets: Object.keys(TEXT_MODEL_PRESETS) } },
     );
   }
