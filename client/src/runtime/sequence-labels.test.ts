@@ -130,7 +130,10 @@ describe('Trainer with the sequence softmax cross-entropy', () => {
     expect(before.tokenCount).toBe(30 * T - 1);
     expect(before.perplexity).toBeGreaterThan(2);
     expect(before.topKAccuracy).toBeGreaterThanOrEqual(before.accuracy);
-    for await (const e of t.fit(data, { epochs: 30, batchSize: 10, learningRate: 0.05, seed: 1 })) e;
+    const events: FitProgress[] = [];
+    for await (const e of t.fit(data, { epochs: 30, batchSize: 10, learningRate: 0.05, seed: 1 }))
+      events.push(e);
+    expect(events.filter((e) => e.type === 'epoch')).toHaveLength(30);
     const after = await t.evaluate(data, { topK: 1, batchSize: 7 });
     // The next token is a function of the current one: learnable exactly.
     expect(after.accuracy).toBe(1);
