@@ -27,7 +27,7 @@ describe('text simulation data (needs the provisioned SOTU corpus)', () => {
     expect(d.spec.layers.at(-1)).toMatchObject({ type: 'dense', units: d.text?.vocabularySize });
     expect(d.train.numClasses).toBe(d.text?.vocabularySize);
     expect(toRunConfig(c, { ...d.spec }).model).toMatchObject({ name: 'char-lstm' });
-  });
+  }, 60_000);
 
   it('iid splits all windows over --clients; shards and dirichlet are refused for text', async () => {
     const d = await loadSimulationData(
