@@ -39,7 +39,7 @@ describe('text simulation data (needs the provisioned SOTU corpus)', () => {
     await expect(
       loadSimulationData(parseSimulationConfig({ dataset: 'sotu', partition: 'shards' })),
     ).rejects.toThrow(code('INVALID_ARGUMENT'));
-  });
+  }, 60_000);
 
   it('natural on an image dataset names the datasets that have a natural key', () => {
     expect(() => partitionSpecOf(parseSimulationConfig({ dataset: 'mnist', partition: 'natural' }))).toThrow(
