@@ -55,6 +55,9 @@ export const ERROR_CODES = [
   'RUN_NOT_ACTIVE',
   'STORE_ERROR',
   'INVALID_CONFIG',
+  // datasets
+  /** A dataset is not on this machine and could not be provisioned (e.g. offline). */
+  'DATASET_MISSING',
 ] as const;
 
 /** A stable, machine-readable error code. */

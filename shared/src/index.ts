@@ -89,6 +89,8 @@ export {
   countClasses,
   createDataset,
   exampleFeatures,
+  exampleLabels,
+  IGNORE_LABEL,
   selectExamples,
   sliceDataset,
 } from './data/dataset.js';
@@ -104,8 +106,23 @@ export {
   decodeChars,
   encodeChars,
   MAX_CHAR_VOCABULARY,
+  OOV_CHAR,
 } from './data/char-vocabulary.js';
-export type { CharVocabulary } from './data/char-vocabulary.js';
+export type { CharVocabulary, CharVocabularyOptions } from './data/char-vocabulary.js';
+export {
+  buildWordVocabulary,
+  decodeWords,
+  encodeWords,
+  tokenizeWords,
+  UNKNOWN_WORD,
+} from './data/word-vocabulary.js';
+export type { WordVocabulary } from './data/word-vocabulary.js';
+export { DEFAULT_SEQUENCE_LENGTH, sequenceWindowCount, sequenceWindows } from './data/sequence-windows.js';
+export type { SequenceWindowOptions, SequenceWindows } from './data/sequence-windows.js';
+export { buildTextFederation } from './data/text-federation.js';
+export type { TextDocument, TextFederation, TextFederationOptions } from './data/text-federation.js';
+export { topKCorrect } from './data/top-k.js';
+export type { TopKCounts } from './data/top-k.js';
 export { buildCharTextDataset, charTextExample, charTextToDataset } from './data/char-text-dataset.js';
 export type { CharTextDataset, CharTextOptions } from './data/char-text-dataset.js';
 export {

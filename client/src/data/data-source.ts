@@ -1,14 +1,16 @@
 /**
  * DataSource: a client's local labelled data as asynchronous batches of float32 features
- * and class-index labels. The Trainer turns labels into float one-hot rows itself (outside
- * the graph, since OneHot does not run on WebGPU).
+ * and class-index labels: one per example (`labelShape []`) or one per position
+ * (`labelShape [T]`, next-token targets, `-1` = ignored position). The Trainer turns labels
+ * into float one-hot rows itself (outside the graph, since OneHot does not run on WebGPU);
+ * an ignored position becomes an all-zero row.
  */
 
 /** One batch. Views may alias buffers the source reuses: valid until the next batch is requested. */
 export interface Batch {
   /** `size * featureSize` floats, row-major. */
   readonly features: Float32Array;
-  /** `size` class indices in `[0, numClasses)`. */
+  /** `size * labelSize` class indices in `[0, numClasses)`, or -1 for an ignored position. */
   readonly labels: Int32Array;
   /** Examples in this batch (the last batch of an epoch may be short). */
   readonly size: number;
@@ -40,7 +42,11 @@ export interface DataSource {
   readonly featureShape: readonly number[];
   /** Floats per example. */
   readonly featureSize: number;
-  /** Number of classes; labels are in `[0, numClasses)`. */
+  /** Shape of one example's labels: `[]` (one class) or e.g. `[T]` (one per position). */
+  readonly labelShape: readonly number[];
+  /** Labels per example (product of `labelShape`, 1 for `[]`). */
+  readonly labelSize: number;
+  /** Number of classes; labels are in `[0, numClasses)` (or -1 = ignored). */
   readonly numClasses: number;
   /**
    * One pass over the data in batches. An empty source yields nothing. Throws

@@ -110,3 +110,40 @@ describe('writeOneHot', () => {
     }
   });
 });
+
+describe('per-position labels', () => {
+  /** 5 windows of T = 3; window i has features [i, i, i] and labels [i, i + 1, -1]. */
+  function windows(n: number): Dataset {
+    const features = new Float32Array(n * 3);
+    const labels = new Int32Array(n * 3);
+    for (let i = 0; i < n; i++) {
+      features.fill(i, i * 3, i * 3 + 3);
+      labels.set([i, i + 1, -1], i * 3);
+    }
+    return createDataset({ features, labels, featureShape: [3], labelShape: [3], numClasses: n + 1 });
+  }
+
+  it('batches T labels per example, aligned with the features, in any order', async () => {
+    const src = createDataSource(windows(5), { indices: [4, 1, 3] });
+    expect(src).toMatchObject({ labelShape: [3], labelSize: 3, size: 3 });
+    const seen: number[][] = [];
+    for await (const b of src.batches({ batchSize: 2, shuffle: true, seed: 9 })) {
+      expect(b.labels.length).toBe(b.size * 3);
+      for (let k = 0; k < b.size; k++) {
+        const i = b.features[k * 3] ?? -1;
+        expect([...b.labels.subarray(k * 3, k * 3 + 3)]).toEqual([i, i + 1, -1]);
+        seen.push([i]);
+      }
+    }
+    expect(seen.flat().sort()).toEqual([1, 3, 4]);
+    const split = src.split(1 / 3, 0);
+    expect(split.heldOut.labelSize).toBe(3);
+    expect(split.train.size + split.heldOut.size).toBe(3);
+  });
+
+  it('writeOneHot writes ignored positions as all-zero rows', () => {
+    const out = new Float32Array(9).fill(5);
+    writeOneHot([1, -1, 0], 3, out);
+    expect([...out]).toEqual([0, 1, 0, 0, 0, 0, 1, 0, 0]);
+  });
+});

@@ -26,6 +26,8 @@ class InMemoryDataSource implements DataSource {
   readonly size: number;
   readonly featureShape: readonly number[];
   readonly featureSize: number;
+  readonly labelShape: readonly number[];
+  readonly labelSize: number;
   readonly numClasses: number;
 
   constructor(
@@ -35,6 +37,8 @@ class InMemoryDataSource implements DataSource {
     this.size = indices.length;
     this.featureShape = dataset.featureShape;
     this.featureSize = dataset.featureSize;
+    this.labelShape = dataset.labelShape;
+    this.labelSize = dataset.labelSize;
     this.numClasses = dataset.numClasses;
   }
 
@@ -49,18 +53,21 @@ class InMemoryDataSource implements DataSource {
 
   private async *iterate(order: Int32Array, batchSize: number, dropRemainder: boolean): AsyncGenerator<Batch> {
     const fs = this.featureSize;
+    const ls = this.labelSize;
     const features = new Float32Array(batchSize * fs);
-    const labels = new Int32Array(batchSize);
+    const labels = new Int32Array(batchSize * ls);
     const src = this.dataset.features;
+    const srcLabels = this.dataset.labels;
     for (let start = 0; start < order.length; start += batchSize) {
       const size = Math.min(batchSize, order.length - start);
       if (size < batchSize && dropRemainder) return;
       for (let k = 0; k < size; k++) {
         const i = order[start + k] as number;
         features.set(src.subarray(i * fs, (i + 1) * fs), k * fs);
-        labels[k] = this.dataset.labels[i] as number;
+        if (ls === 1) labels[k] = srcLabels[i] as number;
+        else labels.set(srcLabels.subarray(i * ls, (i + 1) * ls), k * ls);
       }
-      yield { features: features.subarray(0, size * fs), labels: labels.subarray(0, size), size };
+      yield { features: features.subarray(0, size * fs), labels: labels.subarray(0, size * ls), size };
       await Promise.resolve();
     }
   }

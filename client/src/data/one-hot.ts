@@ -6,8 +6,9 @@ import { EdgefedError } from '@edgefed/shared';
 
 /**
  * Writes `labels` as one-hot rows of `numClasses` floats into `out[0 .. labels.length *
- * numClasses)` and zeroes the rest of `out` (padding rows). Throws `SHAPE_MISMATCH` when
- * `out` is too small and `INVALID_ARGUMENT` for a label outside `[0, numClasses)`.
+ * numClasses)` and zeroes the rest of `out` (padding rows). A label of -1 (an ignored
+ * sequence position) becomes an all-zero row. Throws `SHAPE_MISMATCH` when `out` is too
+ * small and `INVALID_ARGUMENT` for a label outside `[0, numClasses)` other than -1.
  */
 export function writeOneHot(labels: ArrayLike<number>, numClasses: number, out: Float32Array): void {
   if (labels.length * numClasses > out.length) {
@@ -19,6 +20,7 @@ export function writeOneHot(labels: ArrayLike<number>, numClasses: number, out: 
   out.fill(0);
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i] as number;
+    if (y === -1) continue;
     if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
       throw new EdgefedError('INVALID_ARGUMENT', `Label ${y} at row ${i} is outside [0, ${numClasses})`);
     }

@@ -9,6 +9,8 @@ export interface SharedDataset {
   readonly features: Float32Array;
   readonly labels: Uint8Array | Int32Array;
   readonly featureShape: readonly number[];
+  /** Labels per example as a shape (`[]` or e.g. `[T]` for per-position targets). */
+  readonly labelShape: readonly number[];
   readonly numClasses: number;
 }
 
@@ -45,6 +47,7 @@ export function shareDataset(dataset: Dataset): SharedDataset {
         ? copyToShared(dataset.labels, (b) => new Uint8Array(b))
         : copyToShared(dataset.labels, (b) => new Int32Array(b)),
     featureShape: [...dataset.featureShape],
+    labelShape: [...dataset.labelShape],
     numClasses: dataset.numClasses,
   };
 }
@@ -71,6 +74,7 @@ export function datasetFromShared(shared: SharedDataset): Dataset {
     features: shared.features,
     labels: shared.labels,
     featureShape: shared.featureShape,
+    labelShape: shared.labelShape,
     numClasses: shared.numClasses,
   });
 }

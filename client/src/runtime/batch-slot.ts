@@ -1,6 +1,7 @@
 /**
  * BatchSlot: the reusable host buffers of one optimizer step's batch inputs (features,
- * one-hot labels, row mask, dropout masks), wrapped once as backend tensors. Filling a
+ * one-hot labels — [B, V] for a classifier, [B, T, V] for per-position labels, ignored
+ * positions as all-zero rows — row mask, dropout masks), wrapped once as backend tensors. Filling a
  * slot copies one batch in, pads short batches with zero rows (row mask 0) and draws new
  * dropout masks from the fit's seeded PRNG.
  */
@@ -77,6 +78,12 @@ export class BatchSlot {
       throw new EdgefedError(
         'SHAPE_MISMATCH',
         `Batch features: ${batch.features.length} floats for ${batch.size} rows of ${fs}`,
+      );
+    }
+    if (batch.labels.length * this.numClasses !== (this.y.length / rows) * batch.size) {
+      throw new EdgefedError(
+        'SHAPE_MISMATCH',
+        `Batch labels: ${batch.labels.length} for ${batch.size} rows of ${this.y.length / rows / this.numClasses}`,
       );
     }
     this.x.set(batch.features);

@@ -15,6 +15,7 @@ import type { BackendTensor, TrainingBackend } from './backend.js';
 import { BatchSlot } from './batch-slot.js';
 import { compileCached, sessionCached } from './graph-cache.js';
 import { hyperParameterValues } from './hyper-parameters.js';
+import { labelLayout } from './label-layout.js';
 import { MetricsMeter } from './metrics-meter.js';
 import { StepRunner, type FitState } from './step-runner.js';
 import type { FitOptions, FitProgress, TrainerCompileOptions } from './trainer-types.js';
@@ -50,22 +51,6 @@ interface Loop {
 function checkInt(name: string, v: number | undefined, min: number): void {
   if (v !== undefined && (!Number.isSafeInteger(v) || v < min))
     throw new EdgefedError('INVALID_ARGUMENT', `${name} must be an integer >= ${min}, got ${v}`);
-}
-
-function checkData(
-  ctx: FitContext,
-  model: { inputShape: readonly number[]; outputShape: readonly number[] },
-  data: DataSource,
-): void {
-  const inSize = model.inputShape.reduce((a, b) => a * b, 1);
-  const classes = model.outputShape.reduce((a, b) => a * b, 1);
-  if (data.featureSize !== inSize || data.numClasses !== classes) {
-    throw new EdgefedError(
-      'SHAPE_MISMATCH',
-      `Data has ${data.featureSize} features and ${data.numClasses} classes; the model takes ${inSize} and outputs ${classes}`,
-      { details: { backend: ctx.backend.name } },
-    );
-  }
 }
 
 async function runner(
@@ -135,7 +120,7 @@ async function setup(ctx: FitContext, data: DataSource, o: FitOptions): Promise<
   const K = ctx.compileOptions.stepsPerRun ?? 1;
   const k = await runner(ctx, base);
   const one = K === 1 ? k : await runner(ctx, { ...base, stepsPerRun: 1 });
-  checkData(ctx, compileCached(ctx.spec, base), data);
+  labelLayout(compileCached(ctx.spec, base), data);
   const hyper = new Map<string, Float32Array>();
   const state = initialState(ctx, k.manifest, o, hyper);
   const stepEntries = (step: number) => k.manifest.inputs.filter((e) => (e.step ?? 0) === step);

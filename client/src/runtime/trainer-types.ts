@@ -80,15 +80,29 @@ export interface FitProgress {
 export interface EvaluateOptions {
   /** Examples per run (default 256). */
   readonly batchSize?: number;
+  /**
+   * Also compute top-k accuracy (e.g. 3 for next-word prediction) on the host from the
+   * inference graph's logits (one extra forward pass per batch); an integer >= 1.
+   */
+  readonly topK?: number;
 }
 
 /** The result of `evaluate`. */
 export interface EvaluateResult {
   /** Mean loss over all examples (NaN for empty data). */
   readonly loss: number;
-  /** Fraction classified correctly (NaN for empty data or a loss without accuracy). */
+  /**
+   * Fraction classified correctly (NaN for empty data or a loss without accuracy). For
+   * sequence models: token accuracy over the non-ignored tokens.
+   */
   readonly accuracy: number;
   readonly exampleCount: number;
+  /** Sequence models: non-ignored tokens evaluated. */
+  readonly tokenCount?: number;
+  /** Sequence models: `exp(mean token loss)` over the non-ignored tokens. */
+  readonly perplexity?: number;
+  /** With `topK`: fraction of non-ignored labels among the k largest logits. */
+  readonly topKAccuracy?: number;
 }
 
 /**

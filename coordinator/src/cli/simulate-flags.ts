@@ -19,11 +19,19 @@ Runs a federated simulation: the real coordinator in this process and many virtu
 clients (the real participant code and protocol) on worker threads.
 
 Data and model
-  --dataset mnist|fashion-mnist     dataset (default mnist)
-  --model 2nn|cnn|tiny-cnn|FILE.json  model preset or model spec file (default 2nn)
+  --dataset mnist|fashion-mnist|sotu|moby-dick  dataset (default mnist); sotu and
+                                    moby-dick are text corpora (provisioned once with
+                                    \`edgefed datasets fetch\`)
+  --model NAME|FILE.json            model preset or spec file (default 2nn; text: char-lstm,
+                                    sized to the vocabulary; also char-transformer)
   --partition iid|shards|dirichlet|natural|quantity-skew  how examples are split (default
-                                    iid; natural needs a dataset with a group key: not mnist
-                                    or fashion-mnist)
+                                    iid); natural only for sotu (a client per president;
+                                    --clients takes the first K) and moby-dick (a client per
+                                    chapter); text takes only natural or iid
+  --text-level char|word            text: next-character or next-word (default char)
+  --sequence-length T               text: window length (default 80)
+  --vocabulary-size N               text, word level: top-N words plus <unk> (default 10000)
+  --test-fraction F                 text: tail of each client's text held out (default 0.1)
   --alpha A                         Dirichlet concentration (default 0.5)
   --shards-per-client S             shards per client, McMahan et al. (default 2)
   --train-limit N / --test-limit N  use only the first N examples (quick runs)
@@ -54,7 +62,9 @@ Running
                                     in-process: same messages and validation over worker
                                     MessagePorts; socketio: a real connection per client,
                                     2 file descriptors each)
-  --steps-per-run K                 optimizer steps per ONNX graph run (default 8; same updates)
+  --steps-per-run K                 optimizer steps per ONNX graph run (default 8; same updates;
+                                    for text models use 1: an 8-step unrolled LSTM graph
+                                    takes minutes to compile)
   --out FILE.json                   write the result; FILE.csv and FILE.svg go beside it
   --url URL --token TOKEN           only join a running coordinator with the virtual clients
                                     (runs until interrupted; the coordinator runs the rounds)
@@ -73,6 +83,10 @@ export const SIMULATE_OPTIONS = {
   'shards-per-client': { type: 'string' },
   'train-limit': { type: 'string' },
   'test-limit': { type: 'string' },
+  'text-level': { type: 'string' },
+  'sequence-length': { type: 'string' },
+  'vocabulary-size': { type: 'string' },
+  'test-fraction': { type: 'string' },
   clients: { type: 'string' },
   fraction: { type: 'string' },
   rounds: { type: 'string' },
@@ -159,6 +173,10 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     shardsPerClient: number(values, 'shards-per-client'),
     trainLimit: number(values, 'train-limit'),
     testLimit: number(values, 'test-limit'),
+    textLevel: text(values, 'text-level'),
+    sequenceLength: number(values, 'sequence-length'),
+    vocabularySize: number(values, 'vocabulary-size'),
+    testFraction: number(values, 'test-fraction'),
     clients: number(values, 'clients'),
     fraction: number(values, 'fraction'),
     rounds: number(values, 'rounds'),

@@ -1,20 +1,14 @@
 /**
- * `edgefed train`: trains a model centrally on real MNIST / Fashion-MNIST with edgefed's
- * own training graphs, printing a progress bar (stderr, TTY only), then per epoch the
- * training loss, test accuracy and samples/s (stdout).
+ * `edgefed train`: trains a model centrally on real MNIST / Fashion-MNIST or a text corpus
+ * (SOTU, Moby-Dick) with edgefed's own training graphs, printing a progress bar (stderr,
+ * TTY only), then per epoch the training loss, test accuracy (token accuracy and
+ * perplexity for text) and samples/s (stdout).
  */
-import {
-  createDataSource,
-  createNodeBackend,
-  createTrainer,
-  createWasmBackend,
-  type TrainingBackend,
-} from '@edgefed/client';
+import { createNodeBackend, createTrainer, createWasmBackend, type TrainingBackend } from '@edgefed/client';
 import { EdgefedError } from '@edgefed/shared';
-import { DATASET_NAMES, type DatasetName } from '../datasets/dataset-sources.js';
-import { loadDataset } from '../datasets/load-dataset.js';
 import { intFlag, parseFlags, strFlag } from './args.js';
-import { positiveNumber, resolveModelSpec, resolveOptimizer } from './train-model.js';
+import { loadTrainData } from './train-data.js';
+import { positiveNumber, resolveOptimizer } from './train-model.js';
 import { ProgressBar, type ProgressStream } from './train-progress.js';
 
 const HELP = `Usage: edgefed train [options]
@@ -22,8 +16,12 @@ const HELP = `Usage: edgefed train [options]
 Trains a model centrally on real data and reports loss, test accuracy and samples/s.
 
 Options:
-  --dataset NAME        mnist | fashion-mnist (default mnist)
-  --model NAME|FILE     2nn | cnn | tiny-cnn | path to a model spec .json (default cnn)
+  --dataset NAME        mnist | fashion-mnist | sotu | moby-dick (default mnist)
+  --model NAME|FILE     2nn | cnn | tiny-cnn | path to a model spec .json (default cnn);
+                        text: char-lstm | char-transformer (default char-lstm)
+  --text-level L        text: char | word (default char)
+  --sequence-length T   text: window length (default 80)
+  --vocabulary-size N   text, word level: top-N words plus <unk> (default 10000)
   --epochs N            passes over the training data (default 1)
   --batch-size N        examples per step (default 32)
   --lr X                learning rate (default 0.05)
@@ -48,6 +46,9 @@ const FLAGS = {
   'steps-per-run': { type: 'string' },
   limit: { type: 'string' },
   'test-limit': { type: 'string' },
+  'text-level': { type: 'string' },
+  'sequence-length': { type: 'string' },
+  'vocabulary-size': { type: 'string' },
   seed: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -65,11 +66,9 @@ async function backendFor(name: string, threads: number | undefined): Promise<Tr
   throw new EdgefedError('INVALID_ARGUMENT', `--backend must be node or wasm, got "${name}"`);
 }
 
-function datasetName(raw: string | undefined): DatasetName {
-  const name = raw ?? 'mnist';
-  if (!(DATASET_NAMES as readonly string[]).includes(name))
-    throw new EdgefedError('INVALID_ARGUMENT', `--dataset must be one of ${DATASET_NAMES.join(', ')}`);
-  return name as DatasetName;
+function textLevel(raw: string | undefined): 'char' | 'word' {
+  if (raw === undefined || raw === 'char' || raw === 'word') return raw ?? 'char';
+  throw new EdgefedError('INVALID_ARGUMENT', `--text-level must be char or word, got "${raw}"`);
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
@@ -88,8 +87,8 @@ export async function runTrainCommand(argv: string[], io?: TrainIo): Promise<num
     out.write(`${HELP}\n`);
     return 0;
   }
-  const spec = await resolveModelSpec(strFlag(values, 'model') ?? 'cnn');
-  const dataset = datasetName(strFlag(values, 'dataset'));
+  const dataset = strFlag(values, 'dataset') ?? 'mnist';
+  const level = textLevel(strFlag(values, 'text-level'));
   const epochs = intFlag(values, 'epochs', 1) ?? 1;
   const batchSize = intFlag(values, 'batch-size', 1) ?? 32;
   const learningRate = positiveNumber('lr', strFlag(values, 'lr'), 0.05);
@@ -99,10 +98,15 @@ export async function runTrainCommand(argv: string[], io?: TrainIo): Promise<num
   const backend = await backendFor(strFlag(values, 'backend') ?? 'node', intFlag(values, 'threads', 1));
   const limit = intFlag(values, 'limit', 1);
   const testLimit = intFlag(values, 'test-limit', 1);
-  const train = createDataSource(await loadDataset(dataset, 'train', limit === undefined ? {} : { limit }));
-  const test = createDataSource(
-    await loadDataset(dataset, 'test', testLimit === undefined ? {} : { limit: testLimit }),
-  );
+  const { train, test, spec } = await loadTrainData({
+    dataset,
+    model: strFlag(values, 'model'),
+    limit,
+    testLimit,
+    textLevel: level,
+    sequenceLength: intFlag(values, 'sequence-length', 1) ?? 80,
+    vocabularySize: intFlag(values, 'vocabulary-size', 1) ?? 10_000,
+  });
   const trainer = await createTrainer({
     spec,
     backend,
@@ -129,10 +133,17 @@ export async function runTrainCommand(argv: string[], io?: TrainIo): Promise<num
         continue;
       }
       bar.clear();
-      const ev = await trainer.evaluate(test, { batchSize: 500 }, signal);
+      const ev = await trainer.evaluate(
+        test,
+        { batchSize: 500, ...(level === 'word' ? { topK: 3 } : {}) },
+        signal,
+      );
+      const extra =
+        (ev.perplexity === undefined ? '' : `  test perplexity ${ev.perplexity.toFixed(3)}`) +
+        (ev.topKAccuracy === undefined ? '' : `  test top-3 ${pct(ev.topKAccuracy)}`);
       out.write(
         `epoch ${e.epoch + 1}/${epochs}  train loss ${e.loss.toFixed(4)}  train acc ${pct(e.accuracy ?? Number.NaN)}  ` +
-          `test loss ${ev.loss.toFixed(4)}  test acc ${pct(ev.accuracy)}  ${Math.round(e.samplesPerSecond)} samples/s\n`,
+          `test loss ${ev.loss.toFixed(4)}  test acc ${pct(ev.accuracy)}${extra}  ${Math.round(e.samplesPerSecond)} samples/s\n`,
       );
       bar = new ProgressBar(err, `epoch ${e.epoch + 2}`, train.size);
     }

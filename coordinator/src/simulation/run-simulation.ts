@@ -14,7 +14,6 @@ import { createJoinToken } from '../auth/join-token.js';
 import { coordinatorConfigSchema } from '../config/schema.js';
 import { createLogger } from '../observability/logger.js';
 import { createCoordinator, type Coordinator } from '../server/coordinator.js';
-import { resolveModelSpec } from '../server/model-support.js';
 import { createCentralEvaluator } from './central-evaluator.js';
 import { createInProcessHub, type InProcessHub } from './in-process-hub.js';
 import { RoundCollector } from './round-collector.js';
@@ -56,8 +55,9 @@ async function startCoordinator(dataDir: string, c: SimulationConfig, level: str
     log: { level },
   });
   const centralEvaluator = await createCentralEvaluator({
-    spec: resolveModelSpec(c.model),
+    spec: data.spec,
     test: data.test,
+    ...(c.textLevel === 'word' && data.text !== undefined ? { topK: 3 } : {}),
     every: c.evalEvery,
     lastRound: c.rounds,
   });
@@ -73,9 +73,10 @@ async function startCoordinator(dataDir: string, c: SimulationConfig, level: str
 async function runOne(
   coordinator: Coordinator,
   c: SimulationConfig,
+  model: Record<string, unknown>,
   o: RunSimulationOptions,
 ): Promise<{ records: RoundRecord[]; status: string; wallSeconds: number }> {
-  const run = await coordinator.runs.create({ name: 'simulation', config: toRunConfig(c) });
+  const run = await coordinator.runs.create({ name: 'simulation', config: toRunConfig(c, model) });
   const t0 = performance.now();
   const collector = new RoundCollector(coordinator, run.id, t0);
   collector.onRound = (round) => {
@@ -116,9 +117,11 @@ export async function runSimulation(
   input: unknown,
   options: RunSimulationOptions = {},
 ): Promise<SimulationResult> {
-  const c = parseSimulationConfig(input);
+  const parsed = parseSimulationConfig(input);
   const t0 = performance.now();
-  const data = await loadSimulationData(c);
+  const data = await loadSimulationData(parsed);
+  // A natural partition decides the client count (e.g. fewer speakers than --clients).
+  const c = { ...parsed, clients: data.partition.numClients };
   const dir = await mkdtemp(join(tmpdir(), 'edgefed-sim-'));
   let coordinator: Coordinator | undefined;
   let fleet: Fleet | undefined;
@@ -144,7 +147,8 @@ export async function runSimulation(
       throw new EdgefedError('INTERNAL', `${fleet.clientIds.length} of ${c.clients} clients connected`);
     const setupSeconds = (performance.now() - t0) / 1000;
     options.onReady?.({ setupSeconds, workers: fleet.workers });
-    const { records, status, wallSeconds } = await runOne(coordinator, c, options);
+    const model = { ...data.spec } as Record<string, unknown>;
+    const { records, status, wallSeconds } = await runOne(coordinator, c, model, options);
     const stats = await fleet.stats();
     const accs = records.map((r) => r.testAccuracy).filter((a): a is number => a !== null);
     const updates = records.reduce((a, r) => a + r.completed, 0);

@@ -8,9 +8,22 @@ import type { RunConfigInput } from '../rounds/run-config.js';
 
 /** Schema of a simulation config; every field has a default except where noted. */
 export const simulationConfigSchema = z.strictObject({
-  dataset: z.enum(['mnist', 'fashion-mnist']).default('mnist'),
-  /** A preset (`2nn`, `cnn`, `tiny-cnn`) or a model spec object. */
-  model: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).default('2nn'),
+  /** Image datasets (`mnist`, `fashion-mnist`) or text corpora (`sotu`, `moby-dick`). */
+  dataset: z.enum(['mnist', 'fashion-mnist', 'sotu', 'moby-dick']).default('mnist'),
+  /**
+   * A preset (`2nn`, `cnn`, `tiny-cnn`; for text `char-lstm`, `char-transformer`, sized to
+   * the data's vocabulary and window) or a model spec object. Default: `2nn` for images,
+   * `char-lstm` for text.
+   */
+  model: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+  /** Text: `char` (next character) or `word` (next word over a top-N vocabulary). */
+  textLevel: z.enum(['char', 'word']).default('char'),
+  /** Text: window length T (the paper's 80). */
+  sequenceLength: z.number().int().min(1).max(4096).default(80),
+  /** Text, word level: the N most frequent training words (plus `<unk>`). */
+  vocabularySize: z.number().int().min(1).max(1_000_000).default(10_000),
+  /** Text: fraction of each client's text (its tail) held out; the tails form the test set. */
+  testFraction: z.number().min(0).lt(1).default(0.1),
   /** Registered virtual clients K. */
   clients: z.number().int().min(1).max(1_000_000).default(100),
   /** Fraction C of clients selected per round. */
@@ -103,14 +116,28 @@ function checkQuantitySkew(c: SimulationConfig): void {
     );
 }
 
+/** Whether a simulation dataset is a text corpus. */
+export function isTextDataset(dataset: SimulationConfig['dataset']): dataset is 'sotu' | 'moby-dick' {
+  return dataset === 'sotu' || dataset === 'moby-dick';
+}
+
+/** The model a config uses when it names none: `char-lstm` for text, `2nn` for images. */
+export function defaultModelName(dataset: SimulationConfig['dataset']): string {
+  return isTextDataset(dataset) ? 'char-lstm' : '2nn';
+}
+
 /**
- * The coordinator run config of a simulation: the strategy selects `fraction` of the
+ * The coordinator run config of a simulation (`model`: the resolved spec for text, whose
+ * presets depend on the vocabulary): the strategy selects `fraction` of the
  * clients (at least one) and waits for every selected one; no federated evaluation (the
  * simulation evaluates centrally). Strategy parameters the caller set win over these.
  */
-export function toRunConfig(c: SimulationConfig): RunConfigInput {
+export function toRunConfig(
+  c: SimulationConfig,
+  model: RunConfigInput['model'] = c.model ?? defaultModelName(c.dataset),
+): RunConfigInput {
   return {
-    model: c.model,
+    model,
     strategy: {
       fractionFit: c.fraction,
       minFitClients: 1,

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { countClasses, createDataset, exampleFeatures, selectExamples, sliceDataset } from './dataset.js';
+import {
+  countClasses,
+  createDataset,
+  exampleFeatures,
+  exampleLabels,
+  IGNORE_LABEL,
+  selectExamples,
+  sliceDataset,
+} from './dataset.js';
 
 const code = (c: string) => expect.objectContaining({ code: c }) as unknown;
 
@@ -70,5 +78,55 @@ describe('dataset views', () => {
     expect([...s.features.subarray(0, 4)]).toEqual([8, 9, 10, 11]);
     expect(s.features.buffer).not.toBe(d.features.buffer);
     expect(() => selectExamples(d, [3])).toThrow(code('INVALID_ARGUMENT'));
+  });
+});
+
+describe('per-position labels (labelShape)', () => {
+  const seq = () =>
+    createDataset({
+      features: Float32Array.from({ length: 6 }, (_, i) => i),
+      labels: Int32Array.from([1, 2, -1, 0, 2, 1]),
+      featureShape: [3],
+      labelShape: [3],
+    });
+
+  it('derives labelSize, size and numClasses, ignoring -1', () => {
+    const d = seq();
+    expect(d).toMatchObject({ size: 2, labelSize: 3, labelShape: [3], numClasses: 3 });
+    expect([...exampleLabels(d, 1)]).toEqual([0, 2, 1]);
+    expect(IGNORE_LABEL).toBe(-1);
+  });
+
+  it('defaults to one label per example and keeps rejecting -1 there', () => {
+    expect(sample()).toMatchObject({ labelShape: [], labelSize: 1 });
+    expect(() =>
+      createDataset({ features: new Float32Array(2), labels: Int32Array.from([-1, 0]), featureShape: [1] }),
+    ).toThrow(code('INVALID_ARGUMENT'));
+  });
+
+  it('rejects label counts that do not fit the shape', () => {
+    const features = new Float32Array(6);
+    expect(() =>
+      createDataset({ features, labels: new Int32Array(5), featureShape: [3], labelShape: [3] }),
+    ).toThrow(code('SHAPE_MISMATCH'));
+    expect(() =>
+      createDataset({ features, labels: new Int32Array(9), featureShape: [3], labelShape: [3] }),
+    ).toThrow(code('SHAPE_MISMATCH'));
+    expect(() =>
+      createDataset({ features, labels: new Int32Array(6), featureShape: [3], labelShape: [0] }),
+    ).toThrow(code('INVALID_ARGUMENT'));
+    expect(() =>
+      createDataset({ features, labels: Int32Array.from([0, 0, -2, 0, 0, 0]), featureShape: [3], labelShape: [3] }),
+    ).toThrow(code('INVALID_ARGUMENT'));
+  });
+
+  it('slices and selects whole label rows', () => {
+    const d = seq();
+    const s = sliceDataset(d, 1, 2);
+    expect([...s.labels]).toEqual([0, 2, 1]);
+    expect(s.labels.buffer).toBe(d.labels.buffer);
+    const sel = selectExamples(d, [1, 0]);
+    expect([...sel.labels]).toEqual([0, 2, 1, 1, 2, -1]);
+    expect([...sel.features]).toEqual([3, 4, 5, 0, 1, 2]);
   });
 });
