@@ -12,9 +12,10 @@ registry once; training and simulation never download.`;
 
 /** Runs `edgefed datasets <argv>`; returns the exit code. Throws `DATASET_MISSING` offline. */
 export async function runDatasetsCommand(argv: string[]): Promise<number> {
-  if (argv[0] !== 'fetch') {
+  const help = argv.includes('--help') || argv.includes('-h');
+  if (argv[0] !== 'fetch' || help) {
     console.log(HELP);
-    return argv[0] === '--help' || argv[0] === '-h' ? 0 : 2;
+    return help ? 0 : 2;
   }
   const dirs = await ensureTextCorpora();
   console.log(`text corpora in ${textCorpusCacheDir()}:`);
