@@ -261,7 +261,7 @@ export type {
 export { findWebGpuIssues, WEBGPU_FORBIDDEN_OPS } from './model/compile/webgpu-check.js';
 export { modelSpecSchema, parseModelSpec } from './model/spec/model-spec.js';
 export type { LayerSpec, ModelSpec } from './model/spec/model-spec.js';
-export type { InitKind, MaskInfo, ParameterInfo } from './model/spec/layers.js';
+export type { ForwardOptions, InitKind, MaskInfo, ParameterInfo } from './model/spec/layers.js';
 export { countParameters, initParameter, initParameters } from './model/spec/init.js';
 export { fedAvgCnn, MODEL_2NN, MODEL_CNN, MODEL_PRESETS, MODEL_TINY_CNN } from './model/spec/presets.js';
 export { decodeModel, encodeModel, ONNX_IR_VERSION } from './model/onnx/codec.js';
@@ -285,6 +285,20 @@ export type {
   NodeIR,
   ValueInfo,
 } from './model/ir/types.js';
+export { compilePlan } from './model/compile/compile-model.js';
+export { emitPlanForward } from './model/compile/plan.js';
+export { importOnnxModel } from './model/import/import-model.js';
+export type { ImportedModel, ImportOptions } from './model/import/import-model.js';
+export {
+  compileImportedModel,
+  exportImportedModel,
+  planImportedModel,
+} from './model/import/compile-imported.js';
+export { findUnsupportedNodes, IMPORT_SUPPORTED_OPS } from './model/import/supported-ops.js';
+export type { UnsupportedNode } from './model/import/supported-ops.js';
+export type { ImportedGraph } from './model/import/imported-graph.js';
+export type { ImportedTrace } from './model/import/trace.js';
+export type { KnownInts } from './model/import/int-values.js';
 // --- end model compiler ---
 // --- aggregation performance ---
 export type { WeightedMeanOptions } from './aggregation/weighted-mean.js';

@@ -1,0 +1,85 @@
+/**
+ * Imported models through the ordinary compiler: `planImportedModel` gives the ModelPlan
+ * whose forward pass replays the ONNX graph, so inference, evaluation and train-step
+ * graphs, optimizers and manifests are exactly those of spec models.
+ * `exportImportedModel` writes trained values back into the user's original ONNX file.
+ */
+import { EdgefedError } from '../../errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { compilePlan, type CompiledModel } from '../compile/compile-model.js';
+import type { CompileOptions, ModelPlan } from '../compile/plan.js';
+import { emitImportedForward } from './emit-imported.js';
+import type { ImportedModel } from './import-model.js';
+import { decodeRaw, encodeRaw } from './onnx-raw.js';
+import { ONNX_DATA_TYPE } from '../onnx/schema.js';
+
+/**
+ * The ModelPlan of an imported model. Its `spec` carries only the name and input shape
+ * (no layers): the forward pass is `plan.forward`.
+ */
+export function planImportedModel(m: ImportedModel): ModelPlan {
+  return {
+    spec: { name: m.name, input: { shape: [...m.inputShape] }, layers: [] },
+    parameters: m.parameters,
+    masks: m.masks,
+    inputShape: m.inputShape,
+    outputShape: m.outputShape,
+    forward: (b, opts) => emitImportedForward(b, m.graph, opts),
+  };
+}
+
+/**
+ * Compiles an imported model into inference, evaluation and train-step graphs (see
+ * `compileModel`). BatchNorm running statistics are parameters with `trainable: false`:
+ * graph inputs like any parameter, updated by the train step's forward pass.
+ */
+export function compileImportedModel(m: ImportedModel, options: CompileOptions): CompiledModel {
+  return compilePlan(planImportedModel(m), options);
+}
+
+interface RawTensorObj {
+  name?: string;
+  dims?: number[];
+  dataType?: number;
+  [key: string]: unknown;
+}
+
+function replaced(t: RawTensorObj, v: Tensor): RawTensorObj {
+  const name = t.name ?? '';
+  const dims = t.dims ?? [];
+  if (t.dataType !== ONNX_DATA_TYPE.float32 || v.dtype !== 'float32')
+    throw new EdgefedError('DTYPE_MISMATCH', `Initializer ${name}: float32 expected`);
+  if (dims.length !== v.shape.length || dims.some((d, i) => d !== v.shape[i])) {
+    throw new EdgefedError(
+      'SHAPE_MISMATCH',
+      `Initializer ${name}: model has [${dims.join(', ')}], value has [${v.shape.join(', ')}]`,
+    );
+  }
+  const bytes = new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength).slice();
+  return { name, dims, dataType: t.dataType, rawData: bytes };
+}
+
+/**
+ * The original ONNX model with the initializers named in `parameters` replaced by those
+ * values (everything else kept: nodes, names, opset, metadata). Throws `NAME_MISMATCH` for
+ * a value that names no initializer, `SHAPE_MISMATCH` / `DTYPE_MISMATCH` for a wrong one.
+ * Fields outside edgefed's ONNX schema (e.g. model functions) are not kept.
+ */
+export function exportImportedModel(
+  original: Uint8Array,
+  parameters: ReadonlyMap<string, Tensor>,
+): Uint8Array {
+  const raw = decodeRaw(original);
+  const inits = (raw.graph?.initializer ?? []) as RawTensorObj[];
+  const seen = new Set<string>();
+  const initializer = inits.map((t) => {
+    const v = parameters.get(t.name ?? '');
+    if (v === undefined) return t;
+    seen.add(t.name ?? '');
+    return replaced(t, v);
+  });
+  const missing = [...parameters.keys()].filter((k) => !seen.has(k));
+  if (missing.length > 0)
+    throw new EdgefedError('NAME_MISMATCH', `No initializer named ${missing.join(', ')} in the model`);
+  return encodeRaw({ ...raw, graph: { ...raw.graph, initializer } });
+}

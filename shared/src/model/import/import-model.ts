@@ -1,0 +1,185 @@
+/**
+ * importOnnxModel: an ONNX inference model (for example from `torch.onnx.export`) as a
+ * model the compiler trains. Float initializers become parameters (unless frozen),
+ * BatchNorm running statistics non-trainable state, integer initializers and Constant
+ * nodes compile-time constants; the forward pass is replayed by emit-imported.ts.
+ */
+import { EdgefedError } from '../../errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { ConstTensor, Dim, NodeIR } from '../ir/types.js';
+import type { ParameterInfo } from '../spec/layers.js';
+import { nameMatcher } from './freeze.js';
+import type { ImportedGraph } from './imported-graph.js';
+import type { KnownInts } from './int-values.js';
+import { readOnnxModel } from './onnx-raw.js';
+import { assertSupported } from './supported-ops.js';
+import { traceImported, type ImportedTrace } from './trace.js';
+
+/** Options of {@link importOnnxModel}. */
+export interface ImportOptions {
+  /** Model name (manifests, metadata); default the ONNX graph name. */
+  readonly name?: string;
+  /** Graph input to feed the batch; required when the graph has several. */
+  readonly input?: string;
+  /** Graph output that gives the logits; required when the graph has several. */
+  readonly output?: string;
+  /** Initializer names or globs (`*`, `?`) kept constant: `['conv1.*', 'fc1.weight']`. */
+  readonly freeze?: readonly string[];
+  /**
+   * FedBN: mark every BatchNormalization scale, bias and running statistic `local`
+   * (participants keep their own values and do not upload them). Default false.
+   */
+  readonly localBatchNorm?: boolean;
+  /** Example shape (no batch dim) when the model's input has other symbolic dims. */
+  readonly inputShape?: readonly number[];
+}
+
+/** An imported model: what `compileImportedModel` compiles, plus a summary. */
+export interface ImportedModel extends ImportedTrace {
+  readonly name: string;
+  readonly graph: ImportedGraph;
+  /** Parameters in graph-input order (trainable ones and BatchNorm running stats). */
+  readonly parameters: readonly ParameterInfo[];
+  /** The values the model was exported with, by parameter name. */
+  readonly initialParameters: ReadonlyMap<string, Tensor>;
+  /** Float initializers kept constant by `freeze`. */
+  readonly frozen: readonly string[];
+  /** Node count by op type (Constant nodes included). */
+  readonly opCounts: Readonly<Record<string, number>>;
+}
+
+function pickOne(kind: string, names: readonly string[], wanted: string | undefined): string {
+  if (wanted !== undefined) {
+    if (!names.includes(wanted))
+      throw new EdgefedError('NOT_FOUND', `No graph ${kind} "${wanted}" (has: ${names.join(', ')})`);
+    return wanted;
+  }
+  const [only] = names;
+  if (names.length !== 1 || only === undefined) {
+    throw new EdgefedError(
+      'INVALID_ARGUMENT',
+      `The model has ${String(names.length)} ${kind}s (${names.join(', ')}); choose one with the ${kind} option`,
+    );
+  }
+  return only;
+}
+
+function usedNames(nodes: readonly NodeIR[]): Set<string> {
+  return new Set(nodes.flatMap((n) => n.inputs));
+}
+
+function paramInfo(t: ConstTensor, extra: { trainable?: false; local?: true }): ParameterInfo {
+  const dot = t.name.lastIndexOf('.');
+  return {
+    name: t.name,
+    layer: dot > 0 ? t.name.slice(0, dot) : t.name,
+    shape: [...t.shape],
+    init: 'zeros',
+    fanIn: 1,
+    fanOut: 1,
+    ...extra,
+  };
+}
+
+function batchNormRoles(nodes: readonly NodeIR[]): { stats: Set<string>; all: Set<string> } {
+  const stats = new Set<string>();
+  const all = new Set<string>();
+  for (const n of nodes.filter((x) => x.opType === 'BatchNormalization')) {
+    n.inputs.slice(1, 5).forEach((v, i) => {
+      all.add(v);
+      if (i >= 2) stats.add(v);
+    });
+  }
+  return { stats, all };
+}
+
+/**
+ * Imports ONNX bytes. Throws `UNSUPPORTED_OP` naming every unsupported node at once,
+ * `INVALID_ARGUMENT` / `NOT_FOUND` for an ambiguous or unknown input/output,
+ * `INVALID_MODEL` for a graph whose shapes do not work out and `CORRUPT_PAYLOAD` for bytes
+ * that are not ONNX. The batch dimension is the input's first dimension (dynamic or not).
+ */
+export function importOnnxModel(bytes: Uint8Array, options: ImportOptions = {}): ImportedModel {
+  const { model, constantNames } = readOnnxModel(bytes);
+  const g = model.graph;
+  const raw = g.nodes;
+  assertSupported(raw, (n) => raw.indexOf(n));
+  const inits = new Map(g.initializers.map((t) => [t.name, t]));
+  const inputName = pickOne(
+    'input',
+    g.inputs.filter((v) => !inits.has(v.name)).map((v) => v.name),
+    options.input,
+  );
+  const outputName = pickOne(
+    'output',
+    g.outputs.map((v) => v.name),
+    options.output,
+  );
+  const used = usedNames(raw);
+  const isFrozen = nameMatcher(options.freeze ?? []);
+  const bn = batchNormRoles(raw);
+  const parameters: ParameterInfo[] = [];
+  const initialParameters = new Map<string, Tensor>();
+  const floatConstants = new Map<string, ConstTensor>();
+  const ints = new Map<string, KnownInts>();
+  const frozen: string[] = [];
+  for (const t of g.initializers) {
+    if (!used.has(t.name)) continue;
+    if (t.dtype === 'int64' || t.dtype === 'int32' || t.dtype === 'bool') {
+      ints.set(t.name, { shape: [...t.shape], values: Array.from(t.data as ArrayLike<number>, Number) });
+    } else if (constantNames.has(t.name) || t.dtype !== 'float32' || isFrozen(t.name)) {
+      floatConstants.set(t.name, t);
+      if (!constantNames.has(t.name)) frozen.push(t.name);
+    } else {
+      const local = options.localBatchNorm === true && bn.all.has(t.name);
+      parameters.push(
+        paramInfo(t, {
+          ...(bn.stats.has(t.name) ? { trainable: false } : {}),
+          ...(local ? { local: true } : {}),
+        }),
+      );
+      initialParameters.set(t.name, { dtype: 'float32', shape: [...t.shape], data: t.data });
+    }
+  }
+  const input = g.inputs.find((v) => v.name === inputName);
+  const dims: readonly Dim[] = input?.shape ?? [];
+  if (input?.dtype !== 'float32')
+    throw new EdgefedError(
+      'INVALID_MODEL',
+      `Input ${inputName} must be float32 (got ${String(input?.dtype)})`,
+    );
+  const graph: ImportedGraph = {
+    nodes: raw,
+    inputName,
+    outputName,
+    exportedBatch: dims[0] ?? 'N',
+    parameters: new Map(parameters.map((p) => [p.name, p])),
+    floatConstants,
+    ints,
+  };
+  const opCounts: Record<string, number> = {};
+  for (const n of raw) opCounts[n.opType] = (opCounts[n.opType] ?? 0) + 1;
+  for (const c of constantNames) if (used.has(c)) opCounts.Constant = (opCounts.Constant ?? 0) + 1;
+  const trace = traceImported(graph, exampleShape(dims, options.inputShape, inputName));
+  return {
+    name: options.name ?? g.name,
+    graph,
+    parameters,
+    initialParameters,
+    frozen,
+    opCounts,
+    ...trace,
+  };
+}
+
+function exampleShape(dims: readonly Dim[], given: readonly number[] | undefined, input: string): number[] {
+  if (given !== undefined) return [...given];
+  const rest = dims.slice(1);
+  if (dims.length < 2 || !rest.every((d): d is number => typeof d === 'number')) {
+    throw new EdgefedError(
+      'INVALID_MODEL',
+      `Input ${input} has shape [${dims.join(', ')}]: give the example shape (inputShape option)`,
+    );
+  }
+  return rest;
+}
