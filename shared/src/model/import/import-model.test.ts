@@ -3,6 +3,7 @@ import { EdgefedError } from '../../errors.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { attrFloat, attrInt, type GraphIR, type NodeIR } from '../ir/types.js';
 import { encodeModel } from '../onnx/codec.js';
+import type { HostTensor } from '../testing/grad-check.js';
 import { f32, loadOrt } from '../testing/ort-load.test.js';
 import { compileImportedModel } from './compile-imported.js';
 import { importOnnxModel } from './import-model.js';
@@ -124,13 +125,13 @@ describe('importOnnxModel', () => {
     expect(m.inputShape).toEqual([3, 4]);
     const c = compileImportedModel(m, { loss: 'softmax-cross-entropy', optimizer: { type: 'sgd' } });
     const run = await loadOrt(c.inference.onnx);
-    const feeds: Parameters<typeof run>[0] = {
+    const feeds: Record<string, HostTensor> = {
       x: f32(
         [5, 3, 4],
-        Array.from({ length: 60 }, (_, i) => i / 60),
+        Array.from({ length: 60 }, (_, k) => k / 60),
       ),
     };
-    for (const [k, v] of m.initialParameters) feeds[k] = f32(v.shape, v.data as Float32Array);
+    for (const [k, v] of m.initialParameters) feeds[k] = f32(v.shape, v.data);
     const out = await run(feeds);
     expect(out.logits?.shape).toEqual([5, 2]);
   });
