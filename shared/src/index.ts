@@ -289,11 +289,9 @@ export { compilePlan } from './model/compile/compile-model.js';
 export { emitPlanForward } from './model/compile/plan.js';
 export { importOnnxModel } from './model/import/import-model.js';
 export type { ImportedModel, ImportOptions } from './model/import/import-model.js';
-export {
-  compileImportedModel,
-  exportImportedModel,
-  planImportedModel,
-} from './model/import/compile-imported.js';
+export { compileImportedModel, exportImportedModel } from './model/import/compile-imported.js';
+export { onnxModelSpec, planImportedModel } from './model/import/onnx-spec.js';
+export { fromBase64, toBase64 } from './model/import/base64.js';
 export { findUnsupportedNodes, IMPORT_SUPPORTED_OPS } from './model/import/supported-ops.js';
 export type { UnsupportedNode } from './model/import/supported-ops.js';
 export type { ImportedGraph } from './model/import/imported-graph.js';

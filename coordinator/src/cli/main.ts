@@ -11,6 +11,7 @@ Commands:
   serve              run the coordinator (REST API, socket.io, dashboard, metrics)
   demo               coordinator + a demo run + simulated MNIST participants (what npm start runs)
   token create       print a join token for participants
+  model import       summarise an ONNX model (e.g. from torch.onnx.export) for training
 
 Run "edgefed <command> --help" for a command's options.`;
 
@@ -36,7 +37,9 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'model':
       if (rest[0] === 'export')
         return (await import('./model-export.js')).runModelExportCommand(rest.slice(1));
-      console.error('Usage: edgefed model export --model NAME --out DIR');
+      if (rest[0] === 'import')
+        return (await import('./model-import.js')).runModelImportCommand(rest.slice(1));
+      console.error('Usage: edgefed model export --model NAME --out DIR | edgefed model import FILE.onnx');
       return 2;
     case 'simulate':
       return (await import('./simulate.js')).runSimulateCommand(rest);

@@ -14,7 +14,7 @@ import { EdgefedError } from '@edgefed/shared';
 import { DATASET_NAMES, type DatasetName } from '../datasets/dataset-sources.js';
 import { loadDataset } from '../datasets/load-dataset.js';
 import { intFlag, parseFlags, strFlag } from './args.js';
-import { positiveNumber, resolveModelSpec, resolveOptimizer } from './train-model.js';
+import { onnxFlags, positiveNumber, resolveModelSpec, resolveOptimizer } from './train-model.js';
 import { ProgressBar, type ProgressStream } from './train-progress.js';
 
 const HELP = `Usage: edgefed train [options]
@@ -23,7 +23,9 @@ Trains a model centrally on real data and reports loss, test accuracy and sample
 
 Options:
   --dataset NAME        mnist | fashion-mnist (default mnist)
-  --model NAME|FILE     2nn | cnn | tiny-cnn | path to a model spec .json (default cnn)
+  --model NAME|FILE     2nn | cnn | tiny-cnn | path to a model spec .json or an ONNX model
+                        .onnx, e.g. from torch.onnx.export (default cnn)
+  --freeze PATTERN      .onnx models: keep matching initializers constant (repeatable)
   --epochs N            passes over the training data (default 1)
   --batch-size N        examples per step (default 32)
   --lr X                learning rate (default 0.05)
@@ -39,6 +41,7 @@ Options:
 const FLAGS = {
   dataset: { type: 'string' },
   model: { type: 'string' },
+  freeze: { type: 'string', multiple: true },
   epochs: { type: 'string' },
   'batch-size': { type: 'string' },
   lr: { type: 'string' },
@@ -88,7 +91,7 @@ export async function runTrainCommand(argv: string[], io?: TrainIo): Promise<num
     out.write(`${HELP}\n`);
     return 0;
   }
-  const spec = await resolveModelSpec(strFlag(values, 'model') ?? 'cnn');
+  const spec = await resolveModelSpec(strFlag(values, 'model') ?? 'cnn', onnxFlags(values));
   const dataset = datasetName(strFlag(values, 'dataset'));
   const epochs = intFlag(values, 'epochs', 1) ?? 1;
   const batchSize = intFlag(values, 'batch-size', 1) ?? 32;

@@ -10,6 +10,8 @@ import { parseModelSpec, type ModelSpec } from '../spec/model-spec.js';
 import type { LossKind } from './losses.js';
 import type { ManifestEntry, TensorRole } from './manifest.js';
 import type { OptimizerSpec } from './optimizers.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { planOnnxSpec } from '../import/onnx-spec.js';
 
 /** Options of `compileModel`. */
 export interface CompileOptions {
@@ -40,6 +42,8 @@ export interface ModelPlan {
    * models (`importOnnxModel`) set it, so they share the graph construction of spec models.
    */
   readonly forward?: (b: GraphBuilder, opts: ForwardOptions) => string;
+  /** Starting values of the parameters when the model brings its own (imported ONNX). */
+  readonly initialValues?: ReadonlyMap<string, Tensor>;
 }
 
 /** Emits the forward pass of a plan (its own `forward`, or the layers of its spec). */
@@ -53,6 +57,7 @@ export function emitPlanForward(b: GraphBuilder, plan: ModelPlan, opts: ForwardO
  */
 export function planModel(specInput: unknown): ModelPlan {
   const spec = parseModelSpec(specInput);
+  if (spec.onnx !== undefined) return planOnnxSpec(spec);
   const b = new GraphBuilder({ name: 'plan' });
   const parameters: ParameterInfo[] = [];
   const masks: MaskInfo[] = [];

@@ -1,32 +1,17 @@
 /**
- * Imported models through the ordinary compiler: `planImportedModel` gives the ModelPlan
- * whose forward pass replays the ONNX graph, so inference, evaluation and train-step
+ * Imported models through the ordinary compiler: the plan's forward pass replays the ONNX
+ * graph (onnx-spec.ts), so inference, evaluation and train-step
  * graphs, optimizers and manifests are exactly those of spec models.
  * `exportImportedModel` writes trained values back into the user's original ONNX file.
  */
 import { EdgefedError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { compilePlan, type CompiledModel } from '../compile/compile-model.js';
-import type { CompileOptions, ModelPlan } from '../compile/plan.js';
-import { emitImportedForward } from './emit-imported.js';
+import type { CompileOptions } from '../compile/plan.js';
+import { planImportedModel } from './onnx-spec.js';
 import type { ImportedModel } from './import-model.js';
 import { decodeRaw, encodeRaw } from './onnx-raw.js';
 import { ONNX_DATA_TYPE } from '../onnx/schema.js';
-
-/**
- * The ModelPlan of an imported model. Its `spec` carries only the name and input shape
- * (no layers): the forward pass is `plan.forward`.
- */
-export function planImportedModel(m: ImportedModel): ModelPlan {
-  return {
-    spec: { name: m.name, input: { shape: [...m.inputShape] }, layers: [] },
-    parameters: m.parameters,
-    masks: m.masks,
-    inputShape: m.inputShape,
-    outputShape: m.outputShape,
-    forward: (b, opts) => emitImportedForward(b, m.graph, opts),
-  };
-}
 
 /**
  * Compiles an imported model into inference, evaluation and train-step graphs (see

@@ -5,7 +5,11 @@ import { attrFloat, attrInt, type GraphIR, type NodeIR } from '../ir/types.js';
 import { encodeModel } from '../onnx/codec.js';
 import type { HostTensor } from '../testing/grad-check.js';
 import { f32, loadOrt } from '../testing/ort-load.test.js';
+import { compileModel } from '../compile/compile-model.js';
+import { planModel } from '../compile/plan.js';
+import { fromBase64, toBase64 } from './base64.js';
 import { compileImportedModel } from './compile-imported.js';
+import { onnxModelSpec } from './onnx-spec.js';
 import { importOnnxModel } from './import-model.js';
 
 function bytesOf(graph: GraphIR, opsetVersion = 17): Uint8Array {
@@ -150,5 +154,24 @@ describe('importOnnxModel', () => {
     expect(() => importOnnxModel(bytesOf(graph))).toThrow(/choose one with the output option/);
     expect(importOnnxModel(bytesOf(graph), { output: 'b' }).outputShape).toEqual([4]);
     expect(() => importOnnxModel(bytesOf(graph), { output: 'c' })).toThrow(/No graph output "c"/);
+  });
+});
+
+describe('onnxModelSpec', () => {
+  it('round-trips the bytes through a JSON spec that planModel and compileModel accept', () => {
+    const bytes = mlp('batch', [0, 12]);
+    const spec = onnxModelSpec(bytes, { freeze: ['fc1.*'] });
+    const json: unknown = JSON.parse(JSON.stringify(spec));
+    expect(Array.from(fromBase64(toBase64(bytes)))).toEqual(Array.from(bytes));
+    const plan = planModel(json);
+    expect(plan.inputShape).toEqual([3, 4]);
+    expect(plan.parameters.map((p) => p.name)).not.toContain('fc1.weight');
+    expect(plan.initialValues?.get('fc2.bias')?.data).toEqual(Float32Array.from([4, 5].map(Math.sin)));
+    const c = compileModel(json, { loss: 'softmax-cross-entropy', optimizer: { type: 'sgd' } });
+    expect(c.trainStep.manifest.batchSize).toBe(32);
+  });
+
+  it('rejects a spec with neither layers nor onnx', () => {
+    expect(() => planModel({ input: { shape: [2] }, layers: [] })).toThrow(/at least one layer/);
   });
 });
