@@ -24,6 +24,8 @@ export {
   metricsSchema,
   positiveCountSchema,
   scalarRecordSchema,
+  MAX_MODEL_SPEC_CHARS,
+  taskConfigSchema,
   scalarSchema,
 } from './protocol/fields.js';
 export {

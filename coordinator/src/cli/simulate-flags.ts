@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { EdgefedError } from '@edgefed/shared';
 import type { SimulationConfigInput } from '../simulation/simulation-config.js';
+import { onnxFlags, resolveModelSpec } from './train-model.js';
 
 /** `edgefed simulate --help`. */
 export const SIMULATE_HELP = `Usage: edgefed simulate [options]
@@ -14,7 +15,9 @@ clients (the real participant code and protocol) on worker threads.
 
 Data and model
   --dataset mnist|fashion-mnist     dataset (default mnist)
-  --model 2nn|cnn|tiny-cnn|FILE.json  model preset or model spec file (default 2nn)
+  --model 2nn|cnn|tiny-cnn|FILE.json|FILE.onnx  model preset, spec file or ONNX model (default 2nn)
+  --freeze PATTERN                  .onnx: keep matching initializers constant (repeatable)
+  --local-bn                        .onnx: FedBN, BatchNorm tensors stay on each client
   --partition iid|shards|dirichlet|natural  how examples are split (default iid)
   --alpha A                         Dirichlet concentration (default 0.5)
   --shards-per-client S             shards per client, McMahan et al. (default 2)
@@ -59,6 +62,8 @@ export const SIMULATE_OPTIONS = {
   help: { type: 'boolean' },
   dataset: { type: 'string' },
   model: { type: 'string' },
+  freeze: { type: 'string', multiple: true },
+  'local-bn': { type: 'boolean' },
   partition: { type: 'string' },
   alpha: { type: 'string' },
   'shards-per-client': { type: 'string' },
@@ -120,7 +125,8 @@ const STRATEGY_PARAMS: readonly (readonly [string, string])[] = [
   ['tau', 'tau'],
 ];
 
-async function modelOf(raw: string | undefined): Promise<SimulationConfigInput['model']> {
+async function modelOf(raw: string | undefined, values: Values): Promise<SimulationConfigInput['model']> {
+  if (raw?.endsWith('.onnx') === true) return resolveModelSpec(raw, onnxFlags(values));
   if (raw === undefined || !raw.endsWith('.json')) return raw;
   try {
     return JSON.parse(await readFile(raw, 'utf8')) as Record<string, unknown>;
@@ -142,7 +148,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
   }
   const fields: Record<string, unknown> = {
     dataset: text(values, 'dataset'),
-    model: await modelOf(text(values, 'model')),
+    model: await modelOf(text(values, 'model'), values),
     partition: text(values, 'partition'),
     alpha: number(values, 'alpha'),
     shardsPerClient: number(values, 'shards-per-client'),
