@@ -21,6 +21,7 @@ const USER_ERRORS = new Set([
   'INVALID_MODEL',
   'NOT_FOUND',
   'UNAUTHORIZED',
+  'UNSUPPORTED_OP',
 ]);
 
 async function dispatch(argv: string[]): Promise<number> {

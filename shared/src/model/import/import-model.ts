@@ -6,11 +6,10 @@
  */
 import { EdgefedError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { ConstTensor, Dim, NodeIR } from '../ir/types.js';
+import type { Dim } from '../ir/types.js';
 import type { ParameterInfo } from '../spec/layers.js';
-import { nameMatcher } from './freeze.js';
 import type { ImportedGraph } from './imported-graph.js';
-import type { KnownInts } from './int-values.js';
+import { classifyInitializers, usedNames } from './initializers.js';
 import { readOnnxModel } from './onnx-raw.js';
 import { assertSupported } from './supported-ops.js';
 import { traceImported, type ImportedTrace } from './trace.js';
@@ -64,35 +63,6 @@ function pickOne(kind: string, names: readonly string[], wanted: string | undefi
   return only;
 }
 
-function usedNames(nodes: readonly NodeIR[]): Set<string> {
-  return new Set(nodes.flatMap((n) => n.inputs));
-}
-
-function paramInfo(t: ConstTensor, extra: { trainable?: false; local?: true }): ParameterInfo {
-  const dot = t.name.lastIndexOf('.');
-  return {
-    name: t.name,
-    layer: dot > 0 ? t.name.slice(0, dot) : t.name,
-    shape: [...t.shape],
-    init: 'zeros',
-    fanIn: 1,
-    fanOut: 1,
-    ...extra,
-  };
-}
-
-function batchNormRoles(nodes: readonly NodeIR[]): { stats: Set<string>; all: Set<string> } {
-  const stats = new Set<string>();
-  const all = new Set<string>();
-  for (const n of nodes.filter((x) => x.opType === 'BatchNormalization')) {
-    n.inputs.slice(1, 5).forEach((v, i) => {
-      all.add(v);
-      if (i >= 2) stats.add(v);
-    });
-  }
-  return { stats, all };
-}
-
 /**
  * Imports ONNX bytes. Throws `UNSUPPORTED_OP` naming every unsupported node at once,
  * `INVALID_ARGUMENT` / `NOT_FOUND` for an ambiguous or unknown input/output,
@@ -116,31 +86,12 @@ export function importOnnxModel(bytes: Uint8Array, options: ImportOptions = {}):
     options.output,
   );
   const used = usedNames(raw);
-  const isFrozen = nameMatcher(options.freeze ?? []);
-  const bn = batchNormRoles(raw);
-  const parameters: ParameterInfo[] = [];
-  const initialParameters = new Map<string, Tensor>();
-  const floatConstants = new Map<string, ConstTensor>();
-  const ints = new Map<string, KnownInts>();
-  const frozen: string[] = [];
-  for (const t of g.initializers) {
-    if (!used.has(t.name)) continue;
-    if (t.dtype === 'int64' || t.dtype === 'int32' || t.dtype === 'bool') {
-      ints.set(t.name, { shape: [...t.shape], values: Array.from(t.data as ArrayLike<number>, Number) });
-    } else if (constantNames.has(t.name) || t.dtype !== 'float32' || isFrozen(t.name)) {
-      floatConstants.set(t.name, t);
-      if (!constantNames.has(t.name)) frozen.push(t.name);
-    } else {
-      const local = options.localBatchNorm === true && bn.all.has(t.name);
-      parameters.push(
-        paramInfo(t, {
-          ...(bn.stats.has(t.name) ? { trainable: false } : {}),
-          ...(local ? { local: true } : {}),
-        }),
-      );
-      initialParameters.set(t.name, { dtype: 'float32', shape: [...t.shape], data: t.data });
-    }
-  }
+  const { parameters, initialParameters, floatConstants, ints, frozen } = classifyInitializers({
+    graph: g,
+    constantNames,
+    used,
+    options,
+  });
   const input = g.inputs.find((v) => v.name === inputName);
   const dims: readonly Dim[] = input?.shape ?? [];
   if (input?.dtype !== 'float32')
