@@ -152,8 +152,8 @@ describe('training in headless Chromium', () => {
     expect(placement.filter((l) => l.includes('CPUExecutionProvider'))).toEqual([]);
   });
 
-  // The imported model in the page on wasm. On WebGPU (SwiftShader) this model's train
-  // step does not yet match onnxruntime-node (see docs/import.md, limitations).
+  // The imported model in the page on wasm. Not on WebGPU: onnxruntime-web's Conv over 6
+  // input channels (this model's conv2) is wrong on SwiftShader (docs/import.md).
   it('trains an imported PyTorch model (LeNet-5, BatchNorm, Dropout) in the page like onnxruntime-node', async () => {
     const onnx = await readFile(join(here, '..', 'fixtures', 'onnx', 'lenet-bn.onnx'));
     const spec = onnxModelSpec(new Uint8Array(onnx));
