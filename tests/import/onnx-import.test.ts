@@ -13,6 +13,7 @@ import {
   exportImportedModel,
   findWebGpuIssues,
   importOnnxModel,
+  isEdgefedError,
   type CompiledModel,
   type ImportedModel,
   type Tensor,
@@ -143,5 +144,24 @@ describe.each(FIXTURES)('imported PyTorch model %s', (name) => {
     expect(relError(ours, ref.evalLogits.data)).toBeGreaterThan(TOL); // it did change
     const reimported = importOnnxModel(exported);
     for (const [k, v] of values) expect(reimported.initialParameters.get(k)?.data).toEqual(v.data);
+  });
+});
+
+describe('a PyTorch model with unsupported ops', () => {
+  it('fails with UNSUPPORTED_OP naming every such node', () => {
+    let err: unknown;
+    try {
+      importOnnxModel(fixtureBytes('unsupported'));
+    } catch (e) {
+      err = e;
+    }
+    expect(isEdgefedError(err, 'UNSUPPORTED_OP')).toBe(true);
+    const e = err as { message: string; details?: { nodes?: unknown } };
+    expect(e.message).toContain('CumSum "/CumSum" (node 1)');
+    expect(e.message).toContain('HardSwish "/HardSwish" (node 2)');
+    expect(e.details?.nodes).toEqual([
+      { op: 'CumSum', domain: '', name: '/CumSum', index: 1 },
+      { op: 'HardSwish', domain: '', name: '/HardSwish', index: 2 },
+    ]);
   });
 });

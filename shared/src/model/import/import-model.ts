@@ -70,10 +70,10 @@ function pickOne(kind: string, names: readonly string[], wanted: string | undefi
  * that are not ONNX. The batch dimension is the input's first dimension (dynamic or not).
  */
 export function importOnnxModel(bytes: Uint8Array, options: ImportOptions = {}): ImportedModel {
-  const { model, constantNames } = readOnnxModel(bytes);
+  const { model, constantNames, positions } = readOnnxModel(bytes);
   const g = model.graph;
   const raw = g.nodes;
-  assertSupported(raw, (n) => raw.indexOf(n));
+  assertSupported(raw, (n) => positions[raw.indexOf(n)] ?? -1);
   const inits = new Map(g.initializers.map((t) => [t.name, t]));
   const inputName = pickOne(
     'input',

@@ -37,6 +37,8 @@ export interface RawModel {
 export interface ReadModel {
   readonly model: ModelIR;
   readonly constantNames: ReadonlySet<string>;
+  /** For each node of `model`, its position among the file's nodes (Constant nodes counted). */
+  readonly positions: readonly number[];
 }
 
 /** Decodes ONNX bytes into the protobuf object. Throws `CORRUPT_PAYLOAD`. */
@@ -88,8 +90,12 @@ export function readOnnxModel(bytes: Uint8Array): ReadModel {
   const graph = raw.graph ?? {};
   const constantNames = new Set<string>();
   const extra: Record<string, unknown>[] = [];
-  const nodes = (graph.node ?? []).filter((n) => {
-    if (n.opType !== 'Constant') return true;
+  const positions: number[] = [];
+  const nodes = (graph.node ?? []).filter((n, i) => {
+    if (n.opType !== 'Constant') {
+      positions.push(i);
+      return true;
+    }
     const name = n.output?.[0] ?? '';
     constantNames.add(name);
     extra.push(constantTensor(n, name));
@@ -99,5 +105,5 @@ export function readOnnxModel(bytes: Uint8Array): ReadModel {
     ...raw,
     graph: { ...graph, node: nodes, initializer: [...(graph.initializer ?? []), ...extra] },
   };
-  return { model: decodeModel(encodeRaw(rewritten)), constantNames };
+  return { model: decodeModel(encodeRaw(rewritten)), constantNames, positions };
 }

@@ -25,7 +25,7 @@ export interface UnsupportedNode {
   readonly op: string;
   readonly domain: string;
   readonly name: string;
-  /** Position of the node in the graph (0-based, Constant nodes included). */
+  /** Position of the node in the file's node list (0-based, Constant nodes included). */
   readonly index: number;
 }
 
