@@ -24,6 +24,8 @@ export {
   metricsSchema,
   positiveCountSchema,
   scalarRecordSchema,
+  MAX_MODEL_SPEC_CHARS,
+  taskConfigSchema,
   scalarSchema,
 } from './protocol/fields.js';
 export {
@@ -278,7 +280,7 @@ export type {
 export { findWebGpuIssues, WEBGPU_FORBIDDEN_OPS } from './model/compile/webgpu-check.js';
 export { modelSpecSchema, parseModelSpec } from './model/spec/model-spec.js';
 export type { LayerSpec, ModelSpec } from './model/spec/model-spec.js';
-export type { InitKind, MaskInfo, ParameterInfo } from './model/spec/layers.js';
+export type { ForwardOptions, InitKind, MaskInfo, ParameterInfo } from './model/spec/layers.js';
 export { countParameters, initParameter, initParameters } from './model/spec/init.js';
 export {
   charLstm,
@@ -313,6 +315,18 @@ export type {
   NodeIR,
   ValueInfo,
 } from './model/ir/types.js';
+export { compilePlan } from './model/compile/compile-model.js';
+export { emitPlanForward } from './model/compile/plan.js';
+export { importOnnxModel } from './model/import/import-model.js';
+export type { ImportedModel, ImportOptions } from './model/import/import-model.js';
+export { compileImportedModel, exportImportedModel } from './model/import/compile-imported.js';
+export { onnxModelSpec, planImportedModel } from './model/import/onnx-spec.js';
+export { fromBase64, toBase64 } from './model/import/base64.js';
+export { findUnsupportedNodes, IMPORT_SUPPORTED_OPS } from './model/import/supported-ops.js';
+export type { UnsupportedNode } from './model/import/supported-ops.js';
+export type { ImportedGraph } from './model/import/imported-graph.js';
+export type { ImportedTrace } from './model/import/trace.js';
+export type { KnownInts } from './model/import/int-values.js';
 // --- end model compiler ---
 // --- aggregation performance ---
 export type { WeightedMeanOptions } from './aggregation/weighted-mean.js';

@@ -1,7 +1,7 @@
 /**
  * Browser entry of the WebGPU test (bundled by webgpu.test.ts with esbuild): trains the
- * small CNN for a few steps on seeded synthetic data on a given backend and returns the
- * parameters. `onnxruntime-web` and `onnxruntime-web/webgpu` come from an import map.
+ * small CNN (or a given spec) for a few steps on seeded synthetic data on a given backend
+ * and returns the parameters. `onnxruntime-web` and `onnxruntime-web/webgpu` come from an import map.
  */
 // Imported by path, not through @edgefed/client's index: the index also exports the
 // Node-only fleet, which a browser bundle cannot resolve.
@@ -29,10 +29,10 @@ export function syntheticMnist(n: number) {
 /** The fit options shared by the page and the test process. */
 export const FIT = { batchSize: 8, learningRate: 0.1, maxSteps: 4, seed: 5 } as const;
 
-async function train(name: 'webgpu' | 'wasm'): Promise<PageResult> {
+async function train(name: 'webgpu' | 'wasm', spec: unknown = MODEL_TINY_CNN): Promise<PageResult> {
   const backend = name === 'webgpu' ? await createWebGpuBackend() : await createWasmBackend();
   const trainer = await createTrainer({
-    spec: MODEL_TINY_CNN,
+    spec,
     backend,
     compileOptions: { loss: 'softmax-cross-entropy', optimizer: { type: 'sgd' } },
     logSeverityLevel: name === 'webgpu' ? 0 : 3,

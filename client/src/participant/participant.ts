@@ -21,6 +21,7 @@ import type { Connection, ConnectOptions } from './connection-types.js';
 import type { FitProgress, LocalTrainingEngine } from './engine.js';
 import { ModelFetcher, type ModelCache } from './model-fetcher.js';
 import { ParticipantEvents, type ParticipantEventMap } from './participant-events.js';
+import { LocalParameters } from './local-params.js';
 import { TransparencyLog } from './transparency-log.js';
 import { UpdateEncoder } from './update-encoder.js';
 import { sendRespectingRateLimit, uploadPayload } from './uploader.js';
@@ -102,6 +103,7 @@ class TaskWorker {
   readonly #log = new TransparencyLog();
   /** Top-k error feedback: this client's residual, carried between its tasks of one run. */
   readonly #encoder = new UpdateEncoder();
+  readonly #local = new LocalParameters();
   readonly #queue: TaskMessage[] = [];
   #current: { taskId: string; abort: AbortController } | undefined;
   #stopped = false;
@@ -195,8 +197,9 @@ class TaskWorker {
 
   async #run(task: TaskMessage, signal: AbortSignal): Promise<void> {
     this.#events.emit('task-started', { taskId: task.taskId, kind: task.kind, round: task.round });
-    const global = await this.#fetcher.get(task.modelUrl, task.modelHash, signal);
     const spec: unknown = JSON.parse(String(task.config.modelSpec ?? 'null'));
+    const fetched = await this.#fetcher.get(task.modelUrl, task.modelHash, signal);
+    const global = this.#local.apply(task.runId, spec, fetched);
     if (task.kind === 'evaluate') {
       const batchSize = Number(task.hyperParameters.batchSize ?? 64);
       const out = await this.#o.engine.evaluate({ spec, global, batchSize, signal });
@@ -248,7 +251,11 @@ class TaskWorker {
       onProgress,
     });
     // A private run's strategy sends clipNorm: clip before compressing (the server clips again).
-    const delta = clipUpdateForTask(subtractMaps(out.parameters, global), task.hyperParameters);
+    this.#local.keep(task.runId, spec, out.parameters);
+    const delta = clipUpdateForTask(
+      this.#local.withoutLocal(spec, subtractMaps(out.parameters, global)),
+      task.hyperParameters,
+    );
     const compression = parseCompressionSpec(
       JSON.parse(String(task.config.compression ?? '{"method":"none"}')),
     );

@@ -15,7 +15,10 @@ export interface TrainerOptions {
   /** Backend to run on; default: the best available (`resolveBackend()`). */
   readonly backend?: TrainingBackend;
   readonly compileOptions: TrainerCompileOptions;
-  /** Initial parameters; default: `initParameters(model, initSeed)`. */
+  /**
+   * Initial parameters; default: an imported ONNX model's own values, else
+   * `initParameters(model, initSeed)`.
+   */
   readonly parameters?: TensorMap;
   /** Seed of the default initialisation (default 0). */
   readonly initSeed?: number;

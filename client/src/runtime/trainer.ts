@@ -57,14 +57,16 @@ class OrtTrainer implements Trainer {
     readonly backend: TrainingBackend,
     private readonly o: TrainerOptions,
     private readonly parameters: readonly ParameterInfo[],
+    initialValues?: TensorMap,
   ) {
     this.parameterShapes = new Map(parameters.map((p) => [p.name, p.shape]));
+    const given = o.parameters ?? initialValues;
     this.values =
-      o.parameters === undefined
+      given === undefined
         ? new Map(
             [...initParameters(parameters, o.initSeed ?? 0)].map(([k, t]) => [k, t.data as Float32Array]),
           )
-        : checkedValues(parameters, o.parameters);
+        : checkedValues(parameters, given);
   }
 
   setParameters(map: TensorMap): void {
@@ -153,5 +155,5 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     throw new EdgefedError('INVALID_ARGUMENT', `readbackEvery must be a positive integer, got ${rb}`);
   const plan = planModel(options.spec);
   const backend = options.backend ?? (await resolveBackend());
-  return new OrtTrainer(backend, { ...options, spec: plan.spec }, plan.parameters);
+  return new OrtTrainer(backend, { ...options, spec: plan.spec }, plan.parameters, plan.initialValues);
 }

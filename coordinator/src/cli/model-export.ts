@@ -11,6 +11,7 @@ import {
   EdgefedError,
   exportInferenceModel,
   initParameters,
+  planModel,
   type LossKind,
 } from '@edgefed/shared';
 import { intFlag, parseFlags, strFlag } from './args.js';
@@ -21,7 +22,7 @@ const HELP = `Usage: edgefed model export --model NAME|FILE --out DIR [options]
 Writes inference.onnx, train-step.onnx, eval.onnx and manifest.json into DIR.
 
 Options:
-  --model NAME|FILE     2nn | cnn | tiny-cnn | path to a model spec .json (required)
+  --model NAME|FILE     2nn | cnn | tiny-cnn | path to a model spec .json or an .onnx model (required)
   --out DIR             output directory, created if missing (required)
   --batch-size N        fixed batch size of the training step (default 32)
   --optimizer NAME      sgd | sgd-momentum | adam | adamw (default sgd)
@@ -84,7 +85,9 @@ export async function runModelExportCommand(argv: string[]): Promise<number> {
   };
   const compiled = compileModel(spec, compileOptions);
   const seed = intFlag(values, 'seed', 0) ?? 0;
-  const inference = exportInferenceModel(spec, loss, initParameters(compiled.parameters, seed));
+  // An imported ONNX model brings its own values; spec models start from the seed.
+  const initial = planModel(spec).initialValues ?? initParameters(compiled.parameters, seed);
+  const inference = exportInferenceModel(spec, loss, initial);
   await mkdir(dir, { recursive: true });
   const manifest = {
     format: 'edgefed-model-export/1',

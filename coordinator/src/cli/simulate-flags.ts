@@ -11,6 +11,7 @@ import {
   EXTRA_SIMULATE_OPTIONS,
   extraConfigFields,
 } from './simulate-extra-flags.js';
+import { onnxFlags, resolveModelSpec } from './train-model.js';
 
 /** `edgefed simulate --help`. */
 export const SIMULATE_HELP = `Usage: edgefed simulate [options]
@@ -22,8 +23,10 @@ Data and model
   --dataset mnist|fashion-mnist|sotu|moby-dick  dataset (default mnist); sotu and
                                     moby-dick are text corpora (provisioned once with
                                     \`edgefed datasets fetch\`)
-  --model NAME|FILE.json            model preset or spec file (default 2nn; text: char-lstm,
-                                    sized to the vocabulary; also char-transformer)
+  --model NAME|FILE.json|FILE.onnx  model preset, spec file or ONNX model (default 2nn; text:
+                                    char-lstm, sized to the vocabulary; also char-transformer)
+  --freeze PATTERN                  .onnx: keep matching initializers constant (repeatable)
+  --local-bn                        .onnx: FedBN, BatchNorm tensors stay on each client
   --partition iid|shards|dirichlet|natural|quantity-skew  how examples are split (default
                                     iid); natural only for sotu (a client per president;
                                     --clients takes the first K) and moby-dick (a client per
@@ -78,6 +81,8 @@ export const SIMULATE_OPTIONS = {
   help: { type: 'boolean' },
   dataset: { type: 'string' },
   model: { type: 'string' },
+  freeze: { type: 'string', multiple: true },
+  'local-bn': { type: 'boolean' },
   partition: { type: 'string' },
   alpha: { type: 'string' },
   'shards-per-client': { type: 'string' },
@@ -144,7 +149,8 @@ const STRATEGY_PARAMS: readonly (readonly [string, string])[] = [
   ['tau', 'tau'],
 ];
 
-async function modelOf(raw: string | undefined): Promise<SimulationConfigInput['model']> {
+async function modelOf(raw: string | undefined, values: Values): Promise<SimulationConfigInput['model']> {
+  if (raw?.endsWith('.onnx') === true) return resolveModelSpec(raw, onnxFlags(values));
   if (raw === undefined || !raw.endsWith('.json')) return raw;
   try {
     return JSON.parse(await readFile(raw, 'utf8')) as Record<string, unknown>;
@@ -167,7 +173,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
   applyStrategyFlags(values, strategy);
   const fields: Record<string, unknown> = {
     dataset: text(values, 'dataset'),
-    model: await modelOf(text(values, 'model')),
+    model: await modelOf(text(values, 'model'), values),
     partition: text(values, 'partition'),
     alpha: number(values, 'alpha'),
     shardsPerClient: number(values, 'shards-per-client'),

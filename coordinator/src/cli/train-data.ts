@@ -10,7 +10,7 @@ import { loadDataset } from '../datasets/load-dataset.js';
 import { loadTextFederation } from '../datasets/load-text.js';
 import { TEXT_CORPUS_NAMES, type TextCorpusName } from '../datasets/text-corpora.js';
 import { resolveTextModel } from '../datasets/text-models.js';
-import { resolveModelSpec } from './train-model.js';
+import { resolveModelSpec, type OnnxFlags } from './train-model.js';
 
 /** What `edgefed train` needs to know about the data. */
 export interface TrainDataRequest {
@@ -21,6 +21,8 @@ export interface TrainDataRequest {
   readonly textLevel: 'char' | 'word';
   readonly sequenceLength: number;
   readonly vocabularySize: number;
+  /** `--freeze` and friends for `.onnx` models. */
+  readonly onnx?: OnnxFlags;
 }
 
 /** Training and test data plus the model. */
@@ -75,6 +77,6 @@ export async function loadTrainData(r: TrainDataRequest): Promise<TrainData> {
   return {
     train: createDataSource(await loadDataset(name, 'train', limitOf(r.limit))),
     test: createDataSource(await loadDataset(name, 'test', limitOf(r.testLimit))),
-    spec: await resolveModelSpec(r.model ?? 'cnn'),
+    spec: await resolveModelSpec(r.model ?? 'cnn', r.onnx ?? {}),
   };
 }

@@ -8,7 +8,7 @@ import { createNodeBackend, createTrainer, createWasmBackend, type TrainingBacke
 import { EdgefedError } from '@edgefed/shared';
 import { intFlag, parseFlags, strFlag } from './args.js';
 import { loadTrainData } from './train-data.js';
-import { positiveNumber, resolveOptimizer } from './train-model.js';
+import { onnxFlags, positiveNumber, resolveOptimizer } from './train-model.js';
 import { ProgressBar, type ProgressStream } from './train-progress.js';
 
 const HELP = `Usage: edgefed train [options]
@@ -17,8 +17,10 @@ Trains a model centrally on real data and reports loss, test accuracy and sample
 
 Options:
   --dataset NAME        mnist | fashion-mnist | sotu | moby-dick (default mnist)
-  --model NAME|FILE     2nn | cnn | tiny-cnn | path to a model spec .json (default cnn);
-                        text: char-lstm | char-transformer (default char-lstm)
+  --model NAME|FILE     2nn | cnn | tiny-cnn | a model spec .json | an ONNX model .onnx, e.g.
+                        from torch.onnx.export (default cnn); text: char-lstm |
+                        char-transformer (default char-lstm)
+  --freeze PATTERN      .onnx models: keep matching initializers constant (repeatable)
   --text-level L        text: char | word (default char)
   --sequence-length T   text: window length (default 80)
   --vocabulary-size N   text, word level: top-N words plus <unk> (default 10000)
@@ -37,6 +39,7 @@ Options:
 const FLAGS = {
   dataset: { type: 'string' },
   model: { type: 'string' },
+  freeze: { type: 'string', multiple: true },
   epochs: { type: 'string' },
   'batch-size': { type: 'string' },
   lr: { type: 'string' },
@@ -106,6 +109,7 @@ export async function runTrainCommand(argv: string[], io?: TrainIo): Promise<num
     textLevel: level,
     sequenceLength: intFlag(values, 'sequence-length', 1) ?? 80,
     vocabularySize: intFlag(values, 'vocabulary-size', 1) ?? 10_000,
+    onnx: onnxFlags(values),
   });
   const trainer = await createTrainer({
     spec,

@@ -32,9 +32,10 @@ export function resolveModelSpec(model: RunConfig['model']): ModelSpec {
   return parseModelSpec(model);
 }
 
-/** Seeded initial parameters of a run's model. */
+/** Initial parameters of a run's model: an imported ONNX model's own values, else seeded. */
 export function initialParameters(config: RunConfig): TensorMap {
-  return initParams(planModel(resolveModelSpec(config.model)).parameters, config.seed);
+  const plan = planModel(resolveModelSpec(config.model));
+  return plan.initialValues ?? initParams(plan.parameters, config.seed);
 }
 
 /** The spec clients compile, as JSON text. */

@@ -10,6 +10,7 @@ import {
   idSchema,
   positiveCountSchema,
   scalarRecordSchema,
+  taskConfigSchema,
 } from './fields.js';
 
 /** Limits the coordinator enforces; a participant must stay within them. */
@@ -54,7 +55,7 @@ export const taskSchema = z.object({
   modelUrl: z.string().min(1).max(2048),
   hyperParameters: scalarRecordSchema,
   deadline: epochMsSchema,
-  config: scalarRecordSchema,
+  config: taskConfigSchema,
 });
 
 /** `cancel`: stop a task (round closed, deadline passed, run stopped); no result expected. */

@@ -6,7 +6,7 @@
 import { EdgefedError } from '../errors.js';
 
 /** The protocol version this build speaks. See docs/protocol.md for the history. */
-export const PROTOCOL_VERSION = '1.0.0';
+export const PROTOCOL_VERSION = '1.1.0';
 
 /** A parsed semantic version (pre-release and build metadata kept as text). */
 export interface SemVer {

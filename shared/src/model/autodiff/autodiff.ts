@@ -10,6 +10,7 @@ import type { NodeIR } from '../ir/types.js';
 import type { GradRule } from './rule.js';
 import { CONV_RULES } from './rules-conv.js';
 import { ELEMENTWISE_RULES } from './rules-elementwise.js';
+import { IMPORT_RULES } from './rules-import.js';
 import { LINALG_RULES } from './rules-linalg.js';
 import { NORM_RULES } from './rules-norm.js';
 import { REDUCE_RULES } from './rules-reduce.js';
@@ -24,6 +25,7 @@ const RULES: Readonly<Record<string, GradRule>> = {
   ...CONV_RULES,
   ...NORM_RULES,
   ...SEQ_RULES,
+  ...IMPORT_RULES,
 };
 
 /** Ops that never carry a gradient (comparisons, casts to non-float, shape plumbing). */

@@ -16,7 +16,8 @@ import { maxPoolRule } from './rules-maxpool.js';
 import { transposeAttrs } from './conv-utils.js';
 import { OFFSET_WEIGHT_GRAD_MIN_CHANNELS, offsetMatMulWeightGrad } from './conv-weight-grad.js';
 
-function convWeightGrad(ctx: GradContext, g: string, w: WindowAttrs, group: number): string {
+/** Weight gradient of a Conv (any group) from its input (node input 0) and output gradient `g`. */
+export function convWeightGrad(ctx: GradContext, g: string, w: WindowAttrs, group: number): string {
   const { b } = ctx;
   const x = inputOf(ctx, 0);
   const xs = requireStatic(b.shape(x), 'Conv gradient');

@@ -12,7 +12,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { buildEvaluationGraph, buildInferenceGraph } from './eval-graphs.js';
 import type { LossKind } from './losses.js';
 import type { EmittedGraph, GraphManifest } from './manifest.js';
-import { planModel, resolveOptions, type CompileOptions } from './plan.js';
+import { planModel, resolveOptions, type CompileOptions, type ModelPlan } from './plan.js';
 import { buildTrainGraph } from './train-graph.js';
 
 /** The result of {@link compileModel}. */
@@ -44,8 +44,15 @@ function emit(built: { graph: GraphIR; manifest: GraphManifest }, spec: ModelSpe
  * no gradient. All graphs use opset 17 and only ops that run on onnxruntime-web's WebGPU.
  */
 export function compileModel(spec: unknown, options: CompileOptions): CompiledModel {
+  return compilePlan(planModel(spec), options);
+}
+
+/**
+ * Compiles an already planned model (a spec's plan, or an imported ONNX model's plan from
+ * `planImportedModel`) into the three graphs. Throws as {@link compileModel}.
+ */
+export function compilePlan(plan: ModelPlan, options: CompileOptions): CompiledModel {
   const o = resolveOptions(options);
-  const plan = planModel(spec);
   return {
     spec: plan.spec,
     options: o,

@@ -7,12 +7,11 @@
 import { GraphBuilder } from '../ir/builder.js';
 import { mul, reduceSum } from '../ir/ops.js';
 import { attrInt, type ConstTensor, type GraphIR } from '../ir/types.js';
-import { emitForward } from '../spec/layers.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { EdgefedError } from '../../errors.js';
 import { emitLoss, labelNote, TOKEN_OUTPUTS, tokenValues, type LossKind } from './losses.js';
 import type { GraphManifest } from './manifest.js';
-import { Inputs, Outputs, type ModelPlan } from './plan.js';
+import { emitPlanForward, Inputs, Outputs, type ModelPlan } from './plan.js';
 
 const N = 'N';
 
@@ -63,7 +62,7 @@ export function buildInferenceGraph(
     );
   }
   const x = ins.add('x', 'batch', [N, ...plan.inputShape]);
-  const logits = emitForward(b, plan.spec, {
+  const logits = emitPlanForward(b, plan, {
     input: x,
     training: false,
     param: (p) => params.get(p.name) ?? '',
@@ -96,7 +95,7 @@ export function buildEvaluationGraph(
   const x = ins.add('x', 'batch', [N, ...plan.inputShape]);
   const y = ins.add('y', 'label', [N, ...plan.outputShape], labelNote(plan, loss));
   const mask = ins.add('mask', 'mask', [N], { description: '1 for real rows, 0 for padding' });
-  const logits = emitForward(b, plan.spec, {
+  const logits = emitPlanForward(b, plan, {
     input: x,
     training: false,
     param: (p) => params.get(p.name) ?? '',

@@ -5,11 +5,13 @@
 import { EdgefedError } from '../../errors.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Dim, FloatType } from '../ir/types.js';
-import { emitForward, type MaskInfo, type ParameterInfo } from '../spec/layers.js';
+import { emitForward, type ForwardOptions, type MaskInfo, type ParameterInfo } from '../spec/layers.js';
 import { parseModelSpec, type ModelSpec } from '../spec/model-spec.js';
 import type { LossKind } from './losses.js';
 import type { ManifestEntry, TensorRole } from './manifest.js';
 import type { OptimizerSpec } from './optimizers.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { planOnnxSpec } from '../import/onnx-spec.js';
 
 /** Options of `compileModel`. */
 export interface CompileOptions {
@@ -35,6 +37,18 @@ export interface ModelPlan {
   /** Shape of one example's input and output (no batch dimension). */
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];
+  /**
+   * Emits the forward pass; when absent the layers of `spec` are emitted. Imported ONNX
+   * models (`importOnnxModel`) set it, so they share the graph construction of spec models.
+   */
+  readonly forward?: (b: GraphBuilder, opts: ForwardOptions) => string;
+  /** Starting values of the parameters when the model brings its own (imported ONNX). */
+  readonly initialValues?: ReadonlyMap<string, Tensor>;
+}
+
+/** Emits the forward pass of a plan (its own `forward`, or the layers of its spec). */
+export function emitPlanForward(b: GraphBuilder, plan: ModelPlan, opts: ForwardOptions): string {
+  return plan.forward === undefined ? emitForward(b, plan.spec, opts) : plan.forward(b, opts);
 }
 
 /**
@@ -43,6 +57,7 @@ export interface ModelPlan {
  */
 export function planModel(specInput: unknown): ModelPlan {
   const spec = parseModelSpec(specInput);
+  if (spec.onnx !== undefined) return planOnnxSpec(spec);
   const b = new GraphBuilder({ name: 'plan' });
   const parameters: ParameterInfo[] = [];
   const masks: MaskInfo[] = [];

@@ -7,11 +7,10 @@ import { addGradients } from '../autodiff/autodiff.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { add, div, mul, reduceSum, sub, where } from '../ir/ops.js';
 import type { GraphIR } from '../ir/types.js';
-import { emitForward } from '../spec/layers.js';
 import { emitLoss, labelNote, TOKEN_OUTPUTS, tokenValues } from './losses.js';
 import type { GraphManifest } from './manifest.js';
 import { emitStepScalars, emitUpdate, optimizerHyperParameters, optimizerStateKinds } from './optimizers.js';
-import { Inputs, Outputs, type CompileOptions, type ModelPlan } from './plan.js';
+import { emitPlanForward, Inputs, Outputs, type CompileOptions, type ModelPlan } from './plan.js';
 
 interface StepTotals {
   lossSum: string | undefined;
@@ -60,8 +59,10 @@ export function buildTrainGraph(
   const state = new Map<string, string>();
   const anchors = new Map<string, string>();
   const kinds = optimizerStateKinds(o.optimizer);
+  // Non-trainable parameters (BatchNorm running stats) are updated by the forward pass only.
+  const trainable = plan.parameters.filter((p) => p.trainable !== false);
   for (const p of plan.parameters) cur.set(p.name, ins.add(p.name, 'parameter', p.shape));
-  for (const p of plan.parameters) {
+  for (const p of trainable) {
     for (const kind of kinds) {
       state.set(
         `${p.name}/${kind}`,
@@ -70,7 +71,7 @@ export function buildTrainGraph(
     }
   }
   if (o.fedProx)
-    for (const p of plan.parameters)
+    for (const p of trainable)
       anchors.set(p.name, ins.add(`${p.name}.anchor`, 'anchor', p.shape, { parameter: p.name }));
   const hyper = new Map<string, string>();
   const hps = optimizerHyperParameters(o.optimizer);
@@ -93,9 +94,10 @@ export function buildTrainGraph(
       ...step,
       description: '1 for real rows, 0 for padding',
     });
-    const logits = emitForward(b, plan.spec, {
+    const logits = emitPlanForward(b, plan, {
       input: x,
       training: true,
+      updateState: (name, value) => cur.set(name, value),
       param: (p) => cur.get(p.name) ?? '',
       mask: (m) =>
         ins.add(`${m.name}${sfx}`, 'mask', [B, ...m.shape], { ...step, layer: m.layer, rate: m.rate }),
@@ -112,21 +114,19 @@ export function buildTrainGraph(
     let objective = div(b, lossSum, b.op1('Clip', [count, b.scalar(1)]));
     if (o.fedProx) {
       let prox: string | undefined;
-      for (const p of plan.parameters) {
+      for (const p of trainable) {
         const d = sub(b, cur.get(p.name) ?? '', anchors.get(p.name) ?? '');
         prox = accumulate(b, prox, sumAll(b, mul(b, d, d)));
       }
       if (prox !== undefined)
         objective = add(b, objective, mul(b, mul(b, prox, hyper.get('mu') ?? ''), b.scalar(0.5)));
     }
-    const names = plan.parameters.map((p) => cur.get(p.name) ?? '');
+    const names = trainable.map((p) => cur.get(p.name) ?? '');
     const byValue = addGradients(b, objective, names);
-    const grads = new Map(
-      plan.parameters.map((p) => [p.name, byValue.get(cur.get(p.name) ?? '') ?? ''] as const),
-    );
+    const grads = new Map(trainable.map((p) => [p.name, byValue.get(cur.get(p.name) ?? '') ?? ''] as const));
     if (o.clipNorm) clipGradients(b, grads, hyper.get('clip_norm') ?? '');
     const scalars = emitStepScalars(b, o.optimizer, hyper, k);
-    for (const p of plan.parameters) {
+    for (const p of trainable) {
       const st = new Map(kinds.map((kind) => [kind, state.get(`${p.name}/${kind}`) ?? ''] as const));
       const r = emitUpdate(b, {
         opt: o.optimizer,
@@ -142,7 +142,7 @@ export function buildTrainGraph(
   const outs = new Outputs(b);
   for (const p of plan.parameters)
     outs.add(cur.get(p.name) ?? '', `${p.name}.new`, 'output-parameter', { parameter: p.name });
-  for (const p of plan.parameters) {
+  for (const p of trainable) {
     for (const kind of kinds) {
       outs.add(state.get(`${p.name}/${kind}`) ?? '', `${p.name}.${kind}.new`, 'output-state', {
         parameter: p.name,

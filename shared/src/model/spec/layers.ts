@@ -28,6 +28,14 @@ export interface ParameterInfo {
   /** Fan-in and fan-out used by He/Glorot initialisation. */
   readonly fanIn: number;
   readonly fanOut: number;
+  /**
+   * `false` for model state that is not trained by gradient but updated by the forward pass
+   * of the training graph (BatchNorm running mean/var): no gradient, no optimizer state, no
+   * FedProx anchor; the train step still outputs its new value. Default true.
+   */
+  readonly trainable?: boolean;
+  /** FedBN-style local tensor: participants keep their own value and never upload it. */
+  readonly local?: boolean;
 }
 
 /** A dropout mask the caller feeds (values 0 or 1; the graph rescales by 1/(1-rate)). */
@@ -49,6 +57,11 @@ export interface ForwardOptions {
   readonly mask?: (info: MaskInfo) => string | undefined;
   /** Training graphs ask LayerNormalization for Mean/InvStdDev (the backward pass uses them). */
   readonly training: boolean;
+  /**
+   * Training graphs only: receives the new value of a non-trainable parameter
+   * (`trainable: false`, e.g. a BatchNorm running mean) computed by this forward pass.
+   */
+  readonly updateState?: (name: string, value: string) => void;
 }
 
 /** What a layer emitter gets. */

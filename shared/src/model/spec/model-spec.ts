@@ -70,17 +70,40 @@ const layerSchema = z.discriminatedUnion('type', [
 ]);
 
 /** zod schema of a {@link ModelSpec}. */
-export const modelSpecSchema = z.object({
-  /** Optional human-readable name. */
-  name: z.string().optional(),
-  input: z.object({
-    /** Shape of one example (no batch dimension), e.g. [1, 28, 28] or [784]. */
-    shape: z.array(posInt).min(1),
-    /** Element type of the input; token ids for `embedding` are fed as float32 too. */
-    dtype: z.literal('float32').optional(),
-  }),
-  layers: z.array(layerSchema).min(1),
-});
+export const modelSpecSchema = z
+  .object({
+    /** Optional human-readable name. */
+    name: z.string().optional(),
+    input: z.object({
+      /** Shape of one example (no batch dimension), e.g. [1, 28, 28] or [784]. */
+      shape: z.array(posInt).min(1),
+      /** Element type of the input; token ids for `embedding` are fed as float32 too. */
+      dtype: z.literal('float32').optional(),
+    }),
+    /** Layers; empty for a model imported from ONNX (`onnx`). */
+    layers: z.array(layerSchema),
+    /**
+     * An imported ONNX model (see docs/import.md): the whole graph is the model, trained
+     * through its initializers. Build with `onnxModelSpec`.
+     */
+    onnx: z
+      .object({
+        /** The ONNX file, base64. */
+        model: z.string().min(1),
+        /** Initializer names or globs kept constant. */
+        freeze: z.array(z.string()).optional(),
+        /** FedBN: BatchNorm tensors stay local to each participant. */
+        localBatchNorm: z.boolean().optional(),
+        /** Graph input / output to use when the graph has several. */
+        input: z.string().optional(),
+        output: z.string().optional(),
+      })
+      .optional(),
+  })
+  .refine((s) => s.layers.length > 0 || s.onnx !== undefined, {
+    message: 'A model spec needs at least one layer (or an onnx model)',
+    path: ['layers'],
+  });
 
 /** One layer of a model spec. */
 export type LayerSpec = z.infer<typeof layerSchema>;
