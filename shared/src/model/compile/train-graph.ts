@@ -1,7 +1,8 @@
 /**
  * The training-step graph: K unrolled optimizer steps, each forward -> masked mean loss
  * (+ FedProx term) -> reverse-mode gradients -> optional global-norm clipping ->
- * optimizer update. Inputs and outputs are listed in the manifest (docs/training-graphs.md).
+ * optimizer update. For plain SGD the objective is scaled by lr before differentiation, so
+ * the update is `w - g` (see foldsLearningRate). Inputs and outputs are listed in the manifest (docs/training-graphs.md).
  */
 import { addGradients } from '../autodiff/autodiff.js';
 import { GraphBuilder } from '../ir/builder.js';
@@ -10,7 +11,13 @@ import type { GraphIR } from '../ir/types.js';
 import { emitForward } from '../spec/layers.js';
 import { emitLoss } from './losses.js';
 import type { GraphManifest } from './manifest.js';
-import { emitStepScalars, emitUpdate, optimizerHyperParameters, optimizerStateKinds } from './optimizers.js';
+import {
+  emitStepScalars,
+  emitUpdate,
+  foldsLearningRate,
+  optimizerHyperParameters,
+  optimizerStateKinds,
+} from './optimizers.js';
 import { Inputs, Outputs, type CompileOptions, type ModelPlan } from './plan.js';
 
 interface StepTotals {
@@ -80,6 +87,7 @@ export function buildTrainGraph(
       ins.add(h.name, 'hyper-parameter', [], { default: h.default, description: h.description }),
     );
   const totals: StepTotals = { lossSum: undefined, correct: undefined, count: undefined };
+  const foldLr = foldsLearningRate(o.optimizer, o.clipNorm);
   for (let k = 0; k < o.stepsPerRun; k++) {
     const sfx = suffix(o, k);
     const step = o.stepsPerRun === 1 ? {} : { step: k };
@@ -114,6 +122,7 @@ export function buildTrainGraph(
         objective = add(b, objective, mul(b, mul(b, prox, hyper.get('mu') ?? ''), b.scalar(0.5)));
     }
     const names = plan.parameters.map((p) => cur.get(p.name) ?? '');
+    if (foldLr) objective = mul(b, objective, hyper.get('lr') ?? '');
     const byValue = addGradients(b, objective, names);
     const grads = new Map(
       plan.parameters.map((p) => [p.name, byValue.get(cur.get(p.name) ?? '') ?? ''] as const),
@@ -128,6 +137,7 @@ export function buildTrainGraph(
         grad: grads.get(p.name) ?? '',
         state: st,
         hyper: scalars,
+        gradTimesLr: foldLr,
       });
       cur.set(p.name, r.param);
       for (const [kind, v] of r.state) state.set(`${p.name}/${kind}`, v);
