@@ -6,14 +6,19 @@
  * FLOPs per example. Prints one JSON line per figure and a markdown table on stderr.
  *
  * `npm run bench -- training [--models 2nn,cnn] [--batches 10,32,128] [--backends node,wasm]
- * [--seconds 2] [--node-threads 2] [--steps-per-run 1] [--baselines pytorch,tfjs]
+ * [--seconds 2] [--node-threads 2] [--steps-per-run auto] [--baselines pytorch,tfjs]
  * [--torch-threads 2] [--pythons /usr/bin/python3,/opt/edgefed/torch2/bin/python]`
  *
  * PyTorch runs once per interpreter and OpenMP wait policy (training-lib/torch-env.ts); the
  * fastest of those per (model, batch) is the `pytorch` baseline, and `ratio/...` figures
  * divide edgefed's samples/s by it. The table shows every PyTorch configuration.
  */
-import { createNodeBackend, createWasmBackend, type TrainingBackend } from '@edgefed/client';
+import {
+  createNodeBackend,
+  createWasmBackend,
+  defaultStepsPerRun,
+  type TrainingBackend,
+} from '@edgefed/client';
 import { MODEL_PRESETS } from '@edgefed/shared';
 import type { BenchContext, Benchmark } from './harness.js';
 import { pytorchRows, tfjsRows, type BaselineRow } from './training-lib/baselines.js';
@@ -72,7 +77,8 @@ const bench: Benchmark = {
     const models = list(args.models, '2nn,cnn');
     const batches = list(args.batches, '10,32,128').map(Number);
     const seconds = Number(args.seconds ?? 2);
-    const stepsPerRun = Number(args['steps-per-run'] ?? 1);
+    // `auto`: what a participant's Trainer engine uses by default (defaultStepsPerRun).
+    const kArg = args['steps-per-run'] ?? 'auto';
     const baselineNames = list(args.baselines, 'pytorch,tfjs');
     const backends = await backendsFor(list(args.backends, 'node,wasm'), Number(args['node-threads'] ?? 2));
     const rows: BaselineRow[] = [];
@@ -89,6 +95,7 @@ const bench: Benchmark = {
       ctx.report({ name: `training-flops/${model}`, value: flops, unit: 'FLOP/example' });
       for (const b of backends) {
         for (const batch of batches) {
+          const stepsPerRun = kArg === 'auto' ? defaultStepsPerRun(b.name, batch) : Number(kArg);
           const sps = await trainerSamplesPerSecond({
             backend: b,
             spec,
