@@ -71,6 +71,7 @@ class Worker:
         self.loss_fn = nn.CrossEntropyLoss()
         self.a = a
         self.gen = torch.Generator().manual_seed(a.seed + a.worker)
+        self.update: list = []
 
     def fit(self, client: int) -> int:
         """Flower's fit(): set parameters, E local epochs, get parameters. Returns examples."""
@@ -88,7 +89,8 @@ class Worker:
                 self.loss_fn(self.net(self.x[b]), self.y[b]).backward()
                 opt.step()
                 seen += len(b)
-        [p.detach().numpy().copy() for p in self.net.state_dict().values()]  # get_parameters
+        # Flower's get_parameters(): the new parameters as NumPy copies, sent back to the server.
+        self.update = [p.detach().numpy().copy() for p in self.net.state_dict().values()]
         return seen
 
 
