@@ -4,11 +4,15 @@
  * SGD (lr 0.01), softmax cross-entropy, batch B, random MNIST-shaped input, 2 threads each.
  * ORT and PyTorch are measured alternately for each configuration, `--reps` times, and the
  * fastest of each is kept, so background load hurts both alike. PyTorch runs in one
- * persistent Debian `/usr/bin/python3` process (python3-torch + libopenblas0-pthread).
+ * persistent Python process per configuration (see below).
  *
  * `npm run bench -- train-step [--models 2nn,cnn] [--batches 10,32,128] [--k 1]
  * [--seconds 1] [--reps 3] [--threads 2] [--torch-threads 2] [--opt all] [--torch true]
- * [--spin false] [--profile 0]`
+ * [--spin false] [--profile 0] [--pythons a,b] [--omp-wait passive,active]`
+ * PyTorch runs in one process per interpreter (Debian's and the 2.x venv, where present)
+ * and OpenMP wait policy, started with training-lib/torch-env.ts's environment
+ * (OPENBLAS_NUM_THREADS=1, no OpenBLAS pins); `pytorch` is the fastest of them, each is
+ * also reported as `pytorch-config`.
  * `--k 1,8` also measures K steps unrolled into one run (per-run overhead amortized).
  * `--spin true` lets onnxruntime's idle intra-op threads spin-wait (the node backend's
  * default, `allowSpinning: false`, is mirrored here by default).
@@ -18,14 +22,27 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInterface, type Interface } from 'node:readline';
 import * as ort from 'onnxruntime-node';
 import { compileModel, createPrng, initParameters, MODEL_PRESETS } from '@edgefed/shared';
 import type { Benchmark } from './harness.js';
+import {
+  torchEnv,
+  torchLabel,
+  torchPythons,
+  type OmpWait,
+  type TorchConfig,
+} from './training-lib/torch-env.js';
+
+const BASELINES = join(dirname(fileURLToPath(import.meta.url)), 'baselines');
 
 const TORCH_SCRIPT = String.raw`
-import json, sys, time, torch
+import json, sys, time
+sys.path.insert(0, sys.argv[2])
+import torch_env
+import torch
 from torch import nn
 torch.set_num_threads(int(sys.argv[1]))
 def model(name):
@@ -34,7 +51,7 @@ def model(name):
     return nn.Sequential(nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(3136, 512), nn.ReLU(), nn.Linear(512, 10))
-print(json.dumps({"ready": torch.__version__}), flush=True)
+print(json.dumps({"ready": torch_env.describe(torch)}), flush=True)
 for line in sys.stdin:
     name, batch, seconds = line.split()
     batch, seconds = int(batch), float(seconds)
@@ -63,8 +80,8 @@ class TorchBaseline {
   private readonly lines: Interface;
   private readonly queue: ((line: string) => void)[] = [];
 
-  constructor(python: string, threads: number) {
-    this.proc = spawn(python, ['-c', TORCH_SCRIPT, String(threads)]);
+  constructor(python: string, threads: number, wait: OmpWait) {
+    this.proc = spawn(python, ['-c', TORCH_SCRIPT, String(threads), BASELINES], { env: torchEnv(wait) });
     this.proc.stderr.pipe(process.stderr);
     this.lines = createInterface({ input: this.proc.stdout });
     this.lines.on('line', (line) => this.queue.shift()?.(line));
@@ -83,9 +100,9 @@ class TorchBaseline {
     });
   }
 
-  /** The torch version, once the process has imported torch. */
-  async ready(): Promise<string> {
-    return String((await this.next()).ready);
+  /** The process's torch configuration, once it has imported torch. */
+  async ready(): Promise<TorchConfig> {
+    return (await this.next()).ready as TorchConfig;
   }
 
   /** Seconds per SGD step of `model` at batch `batch`, timed for about `seconds`. */
@@ -240,33 +257,54 @@ const bench: Benchmark = {
     const profileTop = Number(args.profile ?? 0);
     const spin = args.spin === 'true';
     const torchThreads = Number(args['torch-threads'] ?? threads);
-    const torch =
-      args.torch === 'false' ? undefined : new TorchBaseline(args.python ?? '/usr/bin/python3', torchThreads);
-    const torchVersion = await torch?.ready();
+    const waits = list(args['omp-wait'], 'passive,active') as OmpWait[];
+    const torches =
+      args.torch === 'false'
+        ? []
+        : torchPythons(args.pythons).flatMap((py) =>
+            waits.map((w) => new TorchBaseline(py, torchThreads, w)),
+          );
+    const configs = await Promise.all(torches.map((t) => t.ready()));
     try {
       for (const model of list(args.models, '2nn,cnn')) {
         for (const batch of list(args.batches, '10,32,128').map(Number)) {
           const ks = list(args.k, '1').map(Number);
           const steps = await Promise.all(ks.map((k) => ortStep({ model, batch, k, threads, opt, spin })));
           const best = ks.map(() => Infinity);
-          let torchBest = Infinity;
+          const torchBest = torches.map(() => Infinity);
           for (let r = 0; r < reps; r++) {
             for (const [i, s] of steps.entries()) {
               const perRun = await ortSecondsPerRun(s.run, seconds);
               best[i] = Math.min(best[i] ?? Infinity, perRun / (ks[i] ?? 1));
             }
-            if (torch !== undefined) torchBest = Math.min(torchBest, await torch.time(model, batch, seconds));
+            for (const [i, t] of torches.entries())
+              torchBest[i] = Math.min(torchBest[i] ?? Infinity, await t.time(model, batch, seconds));
           }
           await Promise.all(steps.map((s) => s.release()));
           const base = { model, batch, threads, reps };
-          if (torch !== undefined) {
+          for (const [i, c] of configs.entries()) {
             ctx.report({
-              name: 'pytorch',
-              value: batch / torchBest,
+              name: `pytorch-config`,
+              value: batch / (torchBest[i] ?? Infinity),
               unit: 'samples/s',
               ...base,
               threads: torchThreads,
-              torch: torchVersion,
+              config: torchLabel(c),
+            });
+          }
+          const fastest = torchBest.reduce((m, v, i) => (v < (torchBest[m] ?? Infinity) ? i : m), 0);
+          const torch = configs[fastest];
+          const torchS = torchBest[fastest] ?? Infinity;
+          if (torch !== undefined) {
+            ctx.report({
+              name: 'pytorch',
+              value: batch / torchS,
+              unit: 'samples/s',
+              ...base,
+              threads: torchThreads,
+              torch: torch.torch,
+              blas: torch.blas,
+              config: torchLabel(torch),
             });
           }
           for (const [i, k] of ks.entries()) {
@@ -279,7 +317,7 @@ const bench: Benchmark = {
               k,
               opt,
               spin,
-              ...(torch === undefined ? {} : { baseline: 'pytorch', ratio: (value * torchBest) / batch }),
+              ...(torch === undefined ? {} : { baseline: 'pytorch', ratio: (value * torchS) / batch }),
             });
           }
           if (profileTop > 0) {
@@ -292,7 +330,7 @@ const bench: Benchmark = {
         }
       }
     } finally {
-      torch?.close();
+      for (const t of torches) t.close();
     }
   },
 };

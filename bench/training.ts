@@ -1,16 +1,26 @@
 /**
  * Training throughput (samples/s) of edgefed's Trainer for the FedAvg `2nn` and `cnn` at
  * batch 10, 32 and 128 on onnxruntime-node and onnxruntime-web wasm in Node, side by side
- * with PyTorch (2 threads, same CPU, same run) and TensorFlow.js (cpu and wasm backends),
+ * with PyTorch (2 threads, OPENBLAS_NUM_THREADS=1, same CPU, same run) and TensorFlow.js (cpu and wasm backends),
  * plus each backend's ceiling: its plain-MatMul GFLOP/s divided by the model's training
  * FLOPs per example. Prints one JSON line per figure and a markdown table on stderr.
  *
  * `npm run bench -- training [--models 2nn,cnn] [--batches 10,32,128] [--backends node,wasm]
- * [--seconds 2] [--node-threads 2] [--steps-per-run 1] [--baselines pytorch,tfjs]`
+ * [--seconds 2] [--node-threads 2] [--steps-per-run auto] [--baselines pytorch,tfjs]
+ * [--torch-threads 2] [--pythons /usr/bin/python3,/opt/edgefed/torch2/bin/python]`
+ *
+ * PyTorch runs once per interpreter and OpenMP wait policy (training-lib/torch-env.ts); the
+ * fastest of those per (model, batch) is the `pytorch` baseline, and `ratio/...` figures
+ * divide edgefed's samples/s by it. The table shows every PyTorch configuration.
  */
-import { createNodeBackend, createWasmBackend, type TrainingBackend } from '@edgefed/client';
+import {
+  createNodeBackend,
+  createWasmBackend,
+  defaultStepsPerRun,
+  type TrainingBackend,
+} from '@edgefed/client';
 import { MODEL_PRESETS } from '@edgefed/shared';
-import type { Benchmark } from './harness.js';
+import type { BenchContext, Benchmark } from './harness.js';
 import { pytorchRows, tfjsRows, type BaselineRow } from './training-lib/baselines.js';
 import { trainingFlopsPerExample } from './training-lib/flops.js';
 import { matmulGflops, trainerSamplesPerSecond } from './training-lib/measure.js';
@@ -44,6 +54,22 @@ function table(rows: BaselineRow[], models: readonly string[], batches: readonly
   return [head, sep, ...body].join('\n');
 }
 
+/** One `ratio/...` figure per edgefed row of `model` that has a `pytorch` row (same run). */
+function reportRatios(ctx: BenchContext, rows: readonly BaselineRow[], model: string): void {
+  for (const r of rows) {
+    if (r.model !== model || !r.engine.startsWith('edgefed/')) continue;
+    const torch = rows.find((x) => x.engine === 'pytorch' && x.model === model && x.batch === r.batch);
+    if (torch?.samplesPerSecond === undefined || r.samplesPerSecond === undefined) continue;
+    ctx.report({
+      name: `ratio/${model}/${r.engine.slice('edgefed/'.length)}/B${String(r.batch)}`,
+      value: r.samplesPerSecond / torch.samplesPerSecond,
+      unit: 'x pytorch',
+      baseline: `pytorch/${model}/B${String(r.batch)}`,
+      ...(torch.note === undefined ? {} : { pytorch: torch.note }),
+    });
+  }
+}
+
 const bench: Benchmark = {
   description: 'Trainer samples/s (2nn, cnn) on onnxruntime-node and wasm vs PyTorch and TF.js; ceiling',
   async run(ctx) {
@@ -51,7 +77,8 @@ const bench: Benchmark = {
     const models = list(args.models, '2nn,cnn');
     const batches = list(args.batches, '10,32,128').map(Number);
     const seconds = Number(args.seconds ?? 2);
-    const stepsPerRun = Number(args['steps-per-run'] ?? 1);
+    // `auto`: what a participant's Trainer engine uses by default (defaultStepsPerRun).
+    const kArg = args['steps-per-run'] ?? 'auto';
     const baselineNames = list(args.baselines, 'pytorch,tfjs');
     const backends = await backendsFor(list(args.backends, 'node,wasm'), Number(args['node-threads'] ?? 2));
     const rows: BaselineRow[] = [];
@@ -68,6 +95,7 @@ const bench: Benchmark = {
       ctx.report({ name: `training-flops/${model}`, value: flops, unit: 'FLOP/example' });
       for (const b of backends) {
         for (const batch of batches) {
+          const stepsPerRun = kArg === 'auto' ? defaultStepsPerRun(b.name, batch) : Number(kArg);
           const sps = await trainerSamplesPerSecond({
             backend: b,
             spec,
@@ -88,7 +116,13 @@ const bench: Benchmark = {
           });
         }
       }
-      const o = { models: [model], batches, seconds };
+      const o = {
+        models: [model],
+        batches,
+        seconds,
+        threads: Number(args['torch-threads'] ?? 2),
+        ...(args.pythons === undefined ? {} : { pythons: args.pythons }),
+      };
       for (const name of baselineNames) {
         const r = name === 'pytorch' ? await pytorchRows(o) : await tfjsRows(o);
         if (r.note !== undefined) console.error(`# ${r.note}`);
@@ -102,6 +136,7 @@ const bench: Benchmark = {
           });
         }
       }
+      reportRatios(ctx, rows, model);
     }
     console.error(`\n${table(rows, models, batches)}\n`);
   },

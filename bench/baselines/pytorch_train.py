@@ -1,17 +1,24 @@
 """PyTorch training-throughput baseline for `npm run bench -- training`.
 
 Same architectures as edgefed's `2nn` and `cnn` presets, plain SGD, softmax cross-entropy,
-random MNIST-shaped input, fixed batch. Prints one JSON line per (model, batch):
-{"model": ..., "batch": ..., "samples_per_s": ..., "threads": ..., "torch": ...}.
-Run with Debian's /usr/bin/python3 (python3-torch + libopenblas0-pthread; see
-bench/setup-baselines.sh).
+random MNIST-shaped input, fixed batch. Prints one JSON line with the configuration
+({"config": {...}}: torch version, BLAS, threads) and then one per (model, batch):
+{"model": ..., "batch": ..., "samples_per_s": ..., "threads": ..., "torch": ..., "blas": ...}.
+Run with Debian's /usr/bin/python3 (python3-torch + libopenblas0-pthread) or the PyTorch 2.x
+venv that bench/setup-baselines.sh makes where a local wheel is available.
+
+torch_env (imported before torch) sets OPENBLAS_NUM_THREADS=1 and unsets the image's
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE pins: without that, OpenBLAS's own thread pool
+oversubscribes the cores under PyTorch's intra-op threads and every ratio is wrong.
 """
 import argparse
 import json
 import time
 
-import torch
-from torch import nn
+import torch_env  # noqa: F401  (must precede `import torch`: fixes the OpenBLAS environment)
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 
 def model(name: str) -> nn.Module:
@@ -62,11 +69,14 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    config = torch_env.describe(torch)
+    print(json.dumps({"config": config}), flush=True)
     for name in a.models.split(","):
         for b in (int(v) for v in a.batches.split(",")):
             sps = measure(name, b, a.seconds)
-            print(json.dumps({"model": name, "batch": b, "samples_per_s": sps, "threads": torch.get_num_threads(),
-                              "torch": torch.__version__}), flush=True)
+            row = {"model": name, "batch": b, "samples_per_s": sps, "threads": config["threads"],
+                   "torch": config["torch"], "blas": config["blas"]}
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ export type { UploadOptions, UploadSummary } from './participant/uploader.js';
 // --- end participant ---
 // --- trainer engine ---
 export { createTrainerEngine } from './participant/trainer-engine.js';
-export { compileOptionsFor, fitSettings } from './participant/task-settings.js';
+export { compileOptionsFor, defaultStepsPerRun, fitSettings } from './participant/task-settings.js';
 export type { TrainerEngineOptions } from './participant/trainer-engine.js';
 // --- end trainer engine ---
 // --- runtime: training backends, registry, trainer; local data ---

@@ -142,6 +142,7 @@ export async function runSimulation(
       stepsPerRun: c.stepsPerRun,
       transport: hub === undefined ? { kind: 'socketio' } : { kind: 'in-process', attach: hub.attach },
       ...(c.workers === undefined ? {} : { workers: c.workers }),
+      ...(c.intraOpThreads === undefined ? {} : { intraOpThreads: c.intraOpThreads }),
     });
     if (fleet.clientIds.length !== c.clients)
       throw new EdgefedError('INTERNAL', `${fleet.clientIds.length} of ${c.clients} clients connected`);

@@ -63,6 +63,8 @@ export const simulationConfigSchema = z.strictObject({
   evalEvery: z.number().int().min(1).default(1),
   /** Worker threads (default: one per core). */
   workers: z.number().int().min(1).max(256).optional(),
+  /** onnxruntime-node intra-op threads per worker (default 1: one worker per core is faster). */
+  intraOpThreads: z.number().int().min(1).max(64).optional(),
   /**
    * How virtual clients reach the control plane: `in-process` (MessagePorts into the same
    * control plane and validation; no file descriptor per client) or `socketio` (a real

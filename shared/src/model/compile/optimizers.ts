@@ -62,6 +62,27 @@ export interface UpdateOptions {
   readonly state: ReadonlyMap<string, string>;
   /** Hyper-parameter values by name, plus derived per-step scalars (see {@link emitStepScalars}). */
   readonly hyper: ReadonlyMap<string, string>;
+  /**
+   * The gradient already carries the learning rate (the objective was scaled by `lr`, see
+   * {@link foldsLearningRate}): plain SGD then subtracts it as it is.
+   */
+  readonly gradTimesLr?: boolean;
+}
+
+/**
+ * True when the learning rate can be folded into the objective (differentiate `lr * loss`,
+ * then `w - g`): plain SGD without momentum or weight decay, and no gradient clipping
+ * (which needs the unscaled norm). This removes one full-size Mul per parameter and step;
+ * the scalar Mul on the loss seed is free.
+ */
+export function foldsLearningRate(opt: OptimizerSpec, clipNorm: boolean): boolean {
+  return (
+    opt.type === 'sgd' &&
+    opt.momentum !== true &&
+    opt.nesterov !== true &&
+    opt.weightDecay !== true &&
+    !clipNorm
+  );
 }
 
 /** New parameter and state values. */
@@ -77,6 +98,7 @@ function hp(o: UpdateOptions, name: string): string {
 }
 
 function sgd(b: GraphBuilder, o: UpdateOptions & { opt: { type: 'sgd' } }): UpdateResult {
+  if (o.gradTimesLr === true) return { param: sub(b, o.param, o.grad), state: new Map() };
   let g = o.grad;
   if (o.opt.weightDecay === true) g = add(b, g, mul(b, o.param, hp(o, 'weight_decay')));
   const state = new Map<string, string>();

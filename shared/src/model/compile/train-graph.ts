@@ -1,7 +1,8 @@
 /**
  * The training-step graph: K unrolled optimizer steps, each forward -> masked mean loss
  * (+ FedProx term) -> reverse-mode gradients -> optional global-norm clipping ->
- * optimizer update. Inputs and outputs are listed in the manifest (docs/training-graphs.md).
+ * optimizer update. For plain SGD the objective is scaled by lr before differentiation, so
+ * the update is `w - g` (see foldsLearningRate). Inputs and outputs are listed in the manifest (docs/training-graphs.md).
  */
 import { addGradients } from '../autodiff/autodiff.js';
 import { GraphBuilder } from '../ir/builder.js';
@@ -9,7 +10,13 @@ import { add, div, mul, reduceSum, sub, where } from '../ir/ops.js';
 import type { GraphIR } from '../ir/types.js';
 import { emitLoss, labelNote, TOKEN_OUTPUTS, tokenValues } from './losses.js';
 import type { GraphManifest } from './manifest.js';
-import { emitStepScalars, emitUpdate, optimizerHyperParameters, optimizerStateKinds } from './optimizers.js';
+import {
+  emitStepScalars,
+  emitUpdate,
+  foldsLearningRate,
+  optimizerHyperParameters,
+  optimizerStateKinds,
+} from './optimizers.js';
 import { emitPlanForward, Inputs, Outputs, type CompileOptions, type ModelPlan } from './plan.js';
 
 interface StepTotals {
@@ -85,6 +92,7 @@ export function buildTrainGraph(
     );
   const totals: StepTotals = { lossSum: undefined, correct: undefined, count: undefined };
   const tokenTotals: TokenTotals = new Map();
+  const foldLr = foldsLearningRate(o.optimizer, o.clipNorm);
   for (let k = 0; k < o.stepsPerRun; k++) {
     const sfx = suffix(o, k);
     const step = o.stepsPerRun === 1 ? {} : { step: k };
@@ -122,6 +130,7 @@ export function buildTrainGraph(
         objective = add(b, objective, mul(b, mul(b, prox, hyper.get('mu') ?? ''), b.scalar(0.5)));
     }
     const names = trainable.map((p) => cur.get(p.name) ?? '');
+    if (foldLr) objective = mul(b, objective, hyper.get('lr') ?? '');
     const byValue = addGradients(b, objective, names);
     const grads = new Map(trainable.map((p) => [p.name, byValue.get(cur.get(p.name) ?? '') ?? ''] as const));
     if (o.clipNorm) clipGradients(b, grads, hyper.get('clip_norm') ?? '');
@@ -134,6 +143,7 @@ export function buildTrainGraph(
         grad: grads.get(p.name) ?? '',
         state: st,
         hyper: scalars,
+        gradTimesLr: foldLr,
       });
       cur.set(p.name, r.param);
       for (const [kind, v] of r.state) state.set(`${p.name}/${kind}`, v);
