@@ -59,7 +59,13 @@ export function partitionSpecOf(c: SimulationConfig): PartitionSpec {
       throw new EdgefedError(
         'INVALID_ARGUMENT',
         `The ${c.dataset} dataset has no natural grouping; --partition natural works for sotu (one client per president) and moby-dick (one per chapter); image datasets take iid, shards, dirichlet or quantity-skew`,
-        { details: { dataset: c.dataset, partition: 'natural', datasetsWithNaturalKey: ['sotu', 'moby-dick'] } },
+        {
+          details: {
+            dataset: c.dataset,
+            partition: 'natural',
+            datasetsWithNaturalKey: ['sotu', 'moby-dick'],
+          },
+        },
       );
   }
 }
