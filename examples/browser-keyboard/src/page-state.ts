@@ -1,0 +1,110 @@
+/**
+ * The keyboard page's state (also `window.edgefedExample`, read by the end-to-end tests) and
+ * how the participant's events update it and the status cards: task progress, local
+ * evaluations, the "what left this device" table from the transparency log, and a callback
+ * after each completed fit (a new global model is then in this device's cache).
+ */
+import type { BrowserParticipant, LocalEvaluation, SentRecord } from '@edgefed/client/browser';
+import { appendSent, el, formatBytes, text } from '../../common/ui.js';
+import { appendQuality } from './keyboard-view.js';
+
+/** What the page shows. */
+export interface KeyboardState {
+  status: 'loading' | 'ready' | 'joining' | 'joined' | 'stopped' | 'failed';
+  error?: string;
+  president?: string;
+  /** Characters in the text box (saved in IndexedDB only). */
+  typedChars: number;
+  /** Typed characters in the training data of the current participant. */
+  trainedOnTypedChars: number;
+  currentTask?: { taskId: string; round: number; kind: string; step: number };
+  backend?: string;
+  backendReason?: string;
+  tasksCompleted: number;
+  tasksFailed: { taskId: string; code: string }[];
+  evaluations: LocalEvaluation[];
+  sent: SentRecord[];
+  bytesSent: number;
+  /** Global models used for suggestions, with their top-3 next-key accuracy on held-out text. */
+  models: { round: number; hash: string; heldOutTop3: number }[];
+  /** The suggestions on screen and the text they were made for. */
+  suggestions?: { context: string; words: string[]; nextChars: string[] };
+}
+
+/** The page's state. */
+export const state: KeyboardState = {
+  status: 'loading',
+  typedChars: 0,
+  trainedOnTypedChars: 0,
+  tasksCompleted: 0,
+  tasksFailed: [],
+  evaluations: [],
+  sent: [],
+  bytesSent: 0,
+  models: [],
+};
+(globalThis as { edgefedExample?: KeyboardState }).edgefedExample = state;
+
+/** Hooks of {@link wireParticipant}. */
+export interface WireHooks {
+  /** After a fit task completed (its global model is cached on the device). */
+  onModel(round: number): Promise<void>;
+}
+
+function wireLog(p: BrowserParticipant): void {
+  let shown = 0;
+  const refresh = (): void => {
+    const entries = p.log.entries();
+    for (const r of entries.slice(shown)) appendSent(r);
+    shown = entries.length;
+    state.sent = entries;
+    state.bytesSent = p.log.totalBytes;
+    text('bytes', formatBytes(p.log.totalBytes));
+  };
+  for (const e of ['uploaded', 'task-completed', 'task-failed'] as const) p.on(e, () => setTimeout(refresh, 0));
+  setInterval(refresh, 1000);
+}
+
+/** Connects the participant's events to the state and the cards. */
+export function wireParticipant(p: BrowserParticipant, hooks: WireHooks): void {
+  p.on('task-started', (t) => {
+    state.currentTask = { taskId: t.taskId, round: t.round, kind: t.kind, step: 0 };
+    text('progress-text', `round ${t.round}: ${t.kind} started`);
+  });
+  p.on('progress', (g) => {
+    if (state.currentTask?.taskId === g.taskId) state.currentTask.step = g.step;
+    const bar = el('progress', HTMLProgressElement);
+    bar.max = g.totalSteps ?? Math.max(bar.max, g.step);
+    bar.value = g.step;
+    text('progress-text', `step ${g.step}${g.loss === undefined ? '' : `, loss ${g.loss.toFixed(3)}`}`);
+  });
+  p.on('task-completed', (c) => {
+    state.tasksCompleted++;
+    text('progress-text', `${state.tasksCompleted} round(s) done`);
+    const round = state.currentTask?.round ?? 0;
+    const after = state.evaluations.at(-1)?.after.accuracy;
+    if (c.kind === 'fit')
+      void hooks.onModel(round).then(() => {
+        const m = state.models.at(-1);
+        if (m !== undefined) appendQuality(m.round, m.heldOutTop3, after);
+      });
+  });
+  p.on('task-failed', (f) => {
+    state.tasksFailed.push({ taskId: f.taskId, code: f.error.code });
+    text('progress-text', `task failed: ${f.error.code}`);
+  });
+  p.on('local-evaluation', (e: LocalEvaluation) => {
+    state.evaluations.push(e);
+    const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+    text('accuracy', `global ${pct(e.before.accuracy)} → after local training ${pct(e.after.accuracy)}`);
+  });
+  p.on('policy', (v) => {
+    if (!v.allowed) text('status', `paused: ${v.reasons.join('; ')}`);
+    else if (state.status === 'joined') text('status', 'joined');
+  });
+  p.on('stopped', () => {
+    state.status = 'stopped';
+    text('status', 'stopped');
+  });
+  wireLog(p);
+}
