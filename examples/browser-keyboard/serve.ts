@@ -17,7 +17,7 @@ const stack = await startKeyboardStack({
 });
 const run = await stack.coordinator.runs.create({
   name: 'browser-keyboard',
-  config: stack.runConfig(rounds, 2, 30),
+  config: stack.runConfig({ rounds, clients: 2, maxSteps: 30 }),
 });
 console.log(`\nedgefed browser keyboard example`);
 console.log(`  coordinator  ${stack.coordinatorUrl}  (admin token: ${stack.coordinator.adminToken})`);

@@ -12,7 +12,10 @@ import { keyboardModel, type KeyboardModelSize } from './src/keyboard-model.js';
 import { buildSeeds, type SeedOptions, type Seeds } from './seed-text.js';
 
 /** Options of {@link startKeyboardStack}. */
-export interface KeyboardStackOptions extends Omit<StackOptions, 'root' | 'name' | 'shards' | 'centralEvaluator'> {
+export interface KeyboardStackOptions extends Omit<
+  StackOptions,
+  'root' | 'name' | 'shards' | 'centralEvaluator'
+> {
   readonly seeds: SeedOptions;
   /** Model size (`demo` by default; the test uses `tiny`); passed to the pages as `model=`. */
   readonly model?: KeyboardModelSize;
@@ -20,12 +23,23 @@ export interface KeyboardStackOptions extends Omit<StackOptions, 'root' | 'name'
   readonly rounds: number;
 }
 
+/** Options of {@link KeyboardStack.runConfig}. */
+export interface KeyboardRunOptions {
+  readonly rounds: number;
+  /** Clients per round (and needed to start one). */
+  readonly clients: number;
+  /** Local optimizer steps per round. */
+  readonly maxSteps: number;
+  /** Windows per step (default 16). */
+  readonly batchSize?: number;
+}
+
 /** A running keyboard stack. */
 export interface KeyboardStack extends ExampleStack {
   readonly seeds: Seeds;
   readonly model: KeyboardModelSize;
-  /** A run config for the keyboard model with sensible training settings. */
-  runConfig(rounds: number, clients: number, maxSteps: number): RunConfigInput;
+  /** A run config for the keyboard model (FedAvg over `clients`, Adam, lr 0.01, batches of `batchSize`). */
+  runConfig(o: KeyboardRunOptions): RunConfigInput;
 }
 
 /** Builds the seeds and starts the coordinator (with central evaluation) and the page server. */
@@ -51,11 +65,22 @@ export async function startKeyboardStack(o: KeyboardStackOptions): Promise<Keybo
   return Object.assign(stack, {
     seeds,
     model,
-    runConfig: (rounds: number, clients: number, maxSteps: number): RunConfigInput => ({
+    runConfig: (r: KeyboardRunOptions): RunConfigInput => ({
       model: { ...spec },
-      rounds,
-      strategy: { name: 'fedavg', minFitClients: clients, minAvailableClients: clients, minFitResults: clients },
-      training: { epochs: 1, batchSize: 16, learningRate: 0.01, optimizer: 'adam', maxSteps },
+      rounds: r.rounds,
+      strategy: {
+        name: 'fedavg',
+        minFitClients: r.clients,
+        minAvailableClients: r.clients,
+        minFitResults: r.clients,
+      },
+      training: {
+        epochs: 1,
+        batchSize: r.batchSize ?? 16,
+        learningRate: 0.01,
+        optimizer: 'adam',
+        maxSteps: r.maxSteps,
+      },
       roundDeadlineMs: 120_000,
     }),
   });

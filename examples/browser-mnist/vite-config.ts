@@ -9,5 +9,9 @@ import { exampleConfig as sharedConfig, type ExampleConfigOptions } from '../com
 
 /** The MNIST page's Vite config for dev (`createServer`), `build` and `preview`. */
 export function exampleConfig(o: Omit<ExampleConfigOptions, 'root' | 'name'>): InlineConfig {
-  return sharedConfig({ ...o, root: fileURLToPath(new URL('./', import.meta.url)), name: 'edgefed-browser-mnist' });
+  return sharedConfig({
+    ...o,
+    root: fileURLToPath(new URL('./', import.meta.url)),
+    name: 'edgefed-browser-mnist',
+  });
 }

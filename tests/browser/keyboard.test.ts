@@ -7,6 +7,7 @@
  * putting the right key in the top three, and no websocket frame or request from any page
  * or worker carries the typed text — while the page's own IndexedDB holds it.
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startKeyboardStack, type KeyboardStack } from '../../examples/browser-keyboard/stack.js';
@@ -14,6 +15,8 @@ import { encodeText, normalizeText } from '../../examples/browser-keyboard/src/k
 import { consentAndJoin, launchChromium, openUserPage, pageState, type UserPage } from './harness.js';
 
 const ROUNDS = 3;
+/** Where the test leaves its screenshot (copied to docs/images/keyboard.png by hand). */
+const ARTIFACTS_DIR = fileURLToPath(new URL('../../test-artifacts/keyboard/', import.meta.url));
 /** What each user types: distinctive phrases that are in no address. */
 const TYPED = [
   'my quixotic zebra named waldorf juggles kumquats',
@@ -38,7 +41,12 @@ async function keyboardState(u: UserPage): Promise<KeyboardPageState> {
 }
 
 beforeAll(async () => {
-  stack = await startKeyboardStack({ mode: 'preview', seeds: { users: 3, chars: 6000 }, model: 'tiny', rounds: ROUNDS });
+  stack = await startKeyboardStack({
+    mode: 'preview',
+    seeds: { users: 3, chars: 6000 },
+    model: 'tiny',
+    rounds: ROUNDS,
+  });
   browser = await launchChromium();
   const s = stack;
   const b = browser;
@@ -49,12 +57,16 @@ beforeAll(async () => {
       openUserPage(b, s.pageFor(2, { backend: 'wasm' })),
     ])),
   );
-  for (const [i, u] of users.entries()) {
-    await u.page.waitForFunction(() => window.edgefedExample?.status === 'ready', undefined, { timeout: 60_000 });
-    await u.page.fill('#typed', TYPED[i] ?? '');
-    await consentAndJoin(u);
-  }
-}, 180_000);
+  await Promise.all(
+    users.map(async (u, i) => {
+      await u.page.waitForFunction(() => window.edgefedExample?.status === 'ready', undefined, {
+        timeout: 120_000,
+      });
+      await u.page.fill('#typed', TYPED[i] ?? '');
+      await consentAndJoin(u, 120_000);
+    }),
+  );
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -91,7 +103,10 @@ describe('keyboard example (headless Chromium)', () => {
     for (const [i, u] of users.entries())
       expect((await keyboardState(u)).trainedOnTypedChars).toBe(normalizeText(TYPED[i] ?? '').length);
 
-    const run = await stack.coordinator.runs.create({ name: 'keyboard-e2e', config: stack.runConfig(ROUNDS, 3, 10) });
+    const run = await stack.coordinator.runs.create({
+      name: 'keyboard-e2e',
+      config: stack.runConfig({ rounds: ROUNDS, clients: 3, maxSteps: 6, batchSize: 8 }),
+    });
     await stack.coordinator.runs.settled(run.id);
     const record = await api<{ status: string; currentRound: number }>(`/api/runs/${run.id}`);
     expect(record).toMatchObject({ status: 'completed', currentRound: ROUNDS });
@@ -109,7 +124,11 @@ describe('keyboard example (headless Chromium)', () => {
 
     for (const [i, u] of users.entries()) {
       // Each page used every global model it received for suggestions, and they got better.
-      await u.page.waitForFunction((n) => (window.edgefedExample as { models?: unknown[] } | undefined)?.models?.length === n, ROUNDS, { timeout: 30_000 });
+      await u.page.waitForFunction(
+        (n) => (window.edgefedExample as { models?: unknown[] } | undefined)?.models?.length === n,
+        ROUNDS,
+        { timeout: 30_000 },
+      );
       const k = await keyboardState(u);
       expect(k.models.map((m) => m.round)).toEqual([1, 2, 3]);
       expect(k.models[ROUNDS - 1]!.heldOutTop3).toBeGreaterThan(k.models[0]!.heldOutTop3);
@@ -140,10 +159,13 @@ describe('keyboard example (headless Chromium)', () => {
           ...other.requests.flatMap((r) => [Buffer.from(r.url), ...(r.body === undefined ? [] : [r.body])]),
         ];
         expect(payloads.length).toBeGreaterThan(0);
-        for (const probe of probes(TYPED[i] ?? '')) for (const p of payloads) expect(p.includes(probe)).toBe(false);
+        for (const probe of probes(TYPED[i] ?? ''))
+          for (const p of payloads) expect(p.includes(probe)).toBe(false);
       }
       expect(u.requests.every((r) => r.method === 'GET')).toBe(true);
       expect(u.frames.some((f) => f.bytes !== undefined)).toBe(true); // updates did go out
     }
-  }, 240_000);
+    await users[0]!.page.setViewportSize({ width: 1100, height: 900 });
+    await users[0]!.page.screenshot({ path: `${ARTIFACTS_DIR}keyboard.png`, fullPage: true });
+  }, 480_000);
 });

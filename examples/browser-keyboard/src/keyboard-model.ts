@@ -5,7 +5,13 @@
  * typed or seeded text is normalised to it, how text becomes next-character training windows
  * (labels shape `[T]`, -1 = ignored padding), and a small causal char-transformer.
  */
-import { charVocabulary, createDataset, sequenceWindows, type Dataset, type ModelSpec } from '@edgefed/shared';
+import {
+  charVocabulary,
+  createDataset,
+  sequenceWindows,
+  type Dataset,
+  type ModelSpec,
+} from '@edgefed/shared';
 
 /** Every character the keyboard model knows, sorted by code point (token id = index). */
 export const KEYBOARD_ALPHABET = " !#',-.:;?abcdefghijklmnopqrstuvwxyz";

@@ -18,13 +18,19 @@ export function renderSuggestions(s: Suggestions | undefined, onPick: (word: str
     const w = words[i];
     b.textContent = w ?? '…';
     b.disabled = w === undefined;
-    if (w !== undefined) b.onclick = () => {
-      onPick(w);
-    };
+    if (w !== undefined)
+      b.onclick = () => {
+        onPick(w);
+      };
     bar.append(b);
   }
-  const chips = (s?.nextChars ?? []).map((c) => `${c.char === ' ' ? '␣' : c.char} ${(c.p * 100).toFixed(0)}%`);
-  text('next-chars', chips.length === 0 ? 'no model yet: join to receive the global model' : chips.join('   '));
+  const chips = (s?.nextChars ?? []).map(
+    (c) => `${c.char === ' ' ? '␣' : c.char} ${(c.p * 100).toFixed(0)}%`,
+  );
+  text(
+    'next-chars',
+    chips.length === 0 ? 'no model yet: join to receive the global model' : chips.join('   '),
+  );
 }
 
 /** Appends a row to the suggestion-quality list (one per global model received). */

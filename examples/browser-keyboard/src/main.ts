@@ -54,7 +54,11 @@ function suggestions(box: HTMLTextAreaElement, suggester: Suggester): () => void
       .suggest(box.value)
       .then((s) => {
         if (id !== latest) return;
-        state.suggestions = { context: box.value, words: [...s.words], nextChars: s.nextChars.map((c) => c.char) };
+        state.suggestions = {
+          context: box.value,
+          words: [...s.words],
+          nextChars: s.nextChars.map((c) => c.char),
+        };
         renderSuggestions(s, pick);
       })
       .catch((e: unknown) => {
@@ -77,7 +81,12 @@ async function loadNewestModel(suggester: Suggester): Promise<string | undefined
   }
 }
 
-async function join(train: string[], heldOut: string, suggester: Suggester, refresh: () => void): Promise<void> {
+async function join(
+  train: string[],
+  heldOut: string,
+  suggester: Suggester,
+  refresh: () => void,
+): Promise<void> {
   setStatus('joining');
   const worker = params.get('worker') !== '0';
   const test = textWindows([heldOut]);
@@ -153,7 +162,8 @@ async function main(): Promise<void> {
     const typed = normalizeText(box.value);
     state.trainedOnTypedChars = typed.length;
     join([head, typed], tail, suggester, refresh).catch((e: unknown) => {
-      state.error = e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e);
+      state.error =
+        e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e);
       setStatus('failed', state.error);
     });
   };

@@ -61,7 +61,8 @@ function wireLog(p: BrowserParticipant): void {
     state.bytesSent = p.log.totalBytes;
     text('bytes', formatBytes(p.log.totalBytes));
   };
-  for (const e of ['uploaded', 'task-completed', 'task-failed'] as const) p.on(e, () => setTimeout(refresh, 0));
+  for (const e of ['uploaded', 'task-completed', 'task-failed'] as const)
+    p.on(e, () => setTimeout(refresh, 0));
   setInterval(refresh, 1000);
 }
 

@@ -7,7 +7,13 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-web';
 import { exportInferenceModel, topKCorrect, type Dataset, type TensorMap } from '@edgefed/shared';
-import { encodeText, KEYBOARD_CONTEXT, KEYBOARD_VOCABULARY, keyboardModel, type KeyboardModelSize } from './keyboard-model.js';
+import {
+  encodeText,
+  KEYBOARD_CONTEXT,
+  KEYBOARD_VOCABULARY,
+  keyboardModel,
+  type KeyboardModelSize,
+} from './keyboard-model.js';
 
 type Ort = typeof import('onnxruntime-web');
 
@@ -75,7 +81,7 @@ export class Suggester {
     const run = session.run({ x: new this.ort.Tensor('float32', x, [rows.length, T]) });
     this.#busy = run;
     const out = await run;
-    const p = out.probabilities as OrtTensor | undefined;
+    const p: OrtTensor | undefined = out.probabilities;
     return p === undefined ? new Float32Array(0) : (p.data as Float32Array);
   }
 
@@ -88,17 +94,25 @@ export class Suggester {
   async suggest(typed: string): Promise<Suggestions> {
     const ids = encodeText(typed.length === 0 ? ' ' : typed);
     const context = ids.length === 0 ? Int32Array.of(0) : ids;
-    const text = Array.from(context.subarray(Math.max(0, context.length - T)), (i) => KEYBOARD_VOCABULARY.chars[i] ?? '');
+    const text = Array.from(
+      context.subarray(Math.max(0, context.length - T)),
+      (i) => KEYBOARD_VOCABULARY.chars[i] ?? '',
+    );
     const partial = /[a-z'#-]*$/.exec(text.join(''))?.[0] ?? '';
     const probs = await this.#probabilities([context]);
     if (probs.length === 0) return { nextChars: [], words: [], partial };
     const first = topK(probs, Suggester.#lastOffset(context, 0), 3);
-    const nextChars = first.map((id) => ({ char: KEYBOARD_VOCABULARY.chars[id] ?? '', p: probs[id + Suggester.#lastOffset(context, 0)] ?? 0 }));
+    const nextChars = first.map((id) => ({
+      char: KEYBOARD_VOCABULARY.chars[id] ?? '',
+      p: probs[id + Suggester.#lastOffset(context, 0)] ?? 0,
+    }));
     return { nextChars, words: await this.#complete(context, first, partial), partial };
   }
 
   async #complete(context: Int32Array, first: number[], partial: string): Promise<string[]> {
-    const rows = first.map((id) => Int32Array.of(...context.subarray(Math.max(0, context.length - T + 1)), id));
+    const rows = first.map((id) =>
+      Int32Array.of(...context.subarray(Math.max(0, context.length - T + 1)), id),
+    );
     const words = first.map((id) => partial + (KEYBOARD_VOCABULARY.chars[id] ?? ''));
     const open = words.map((w) => isLetter(w.slice(-1)));
     for (let step = 0; step < MAX_WORD && open.some(Boolean); step++) {
