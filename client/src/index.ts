@@ -79,4 +79,6 @@ export { createDataSource } from './data/in-memory-data-source.js';
 export type { DataSourceOptions } from './data/in-memory-data-source.js';
 export type { Batch, BatchOptions, DataSource, DataSplit } from './data/data-source.js';
 export { writeOneHot } from './data/one-hot.js';
+export { labelLayout } from './runtime/label-layout.js';
+export type { LabelLayout, LabelledShape } from './runtime/label-layout.js';
 // --- end runtime ---

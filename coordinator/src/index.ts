@@ -48,6 +48,22 @@ export {
 } from './datasets/dataset-sources.js';
 export type { DatasetName, DatasetSplit, IdxFiles } from './datasets/dataset-sources.js';
 export { readIdxFile } from './datasets/read-idx-file.js';
+export {
+  ensureTextCorpora,
+  ensureTextCorpus,
+  hasTextCorpus,
+  installTextCorpus,
+  TEXT_CORPORA,
+  TEXT_CORPUS_NAMES,
+  textCorpusCacheDir,
+  textCorpusDirectory,
+  textCorpusTarballName,
+} from './datasets/text-corpora.js';
+export type { ProvisionOptions, TextCorpusName, TextCorpusPackage } from './datasets/text-corpora.js';
+export { loadTextFederation, readTextDocuments } from './datasets/load-text.js';
+export { readTar } from './datasets/tar-reader.js';
+export type { TarEntry } from './datasets/tar-reader.js';
+export { resolveTextModel, TEXT_MODEL_PRESETS } from './datasets/text-models.js';
 // --- end datasets ---
 // --- store (RunStore, BlobStore) ---
 export { createMemoryRunStore } from './store/memory-run-store.js';
@@ -136,6 +152,8 @@ export type { Logger } from './observability/logger.js';
 export { runSimulation } from './simulation/run-simulation.js';
 export type { RunSimulationOptions, SimulationProgress } from './simulation/run-simulation.js';
 export {
+  defaultModelName,
+  isTextDataset,
   parseSimulationConfig,
   simulationConfigSchema,
   toRunConfig,

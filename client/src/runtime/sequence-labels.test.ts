@@ -115,3 +115,31 @@ describe('Trainer with per-position labels', () => {
     wrong.dispose();
   });
 });
+
+describe('Trainer with the sequence softmax cross-entropy', () => {
+  it('reports token accuracy over non-ignored tokens, perplexity and host top-k', async () => {
+    const backend = await createNodeBackend({ intraOpNumThreads: 1 });
+    const t = await createTrainer({
+      spec: SEQ,
+      backend,
+      compileOptions: { loss: 'softmax-cross-entropy', optimizer: { type: 'adam' } },
+      initSeed: 4,
+    });
+    const data = createDataSource(cycleData(30));
+    const before = await t.evaluate(data, { topK: 3 });
+    expect(before.tokenCount).toBe(30 * T - 1);
+    expect(before.perplexity).toBeGreaterThan(2);
+    expect(before.topKAccuracy).toBeGreaterThanOrEqual(before.accuracy);
+    const events: FitProgress[] = [];
+    for await (const e of t.fit(data, { epochs: 30, batchSize: 10, learningRate: 0.05, seed: 1 }))
+      events.push(e);
+    expect(events.filter((e) => e.type === 'epoch')).toHaveLength(30);
+    const after = await t.evaluate(data, { topK: 1, batchSize: 7 });
+    // The next token is a function of the current one: learnable exactly.
+    expect(after.accuracy).toBe(1);
+    expect(after.topKAccuracy).toBe(1);
+    expect(after.perplexity).toBeLessThan(1.5);
+    await expect(t.evaluate(data, { topK: 0 })).rejects.toThrow(code('INVALID_ARGUMENT'));
+    t.dispose();
+  });
+});

@@ -7,7 +7,7 @@ import {
   EdgefedError,
   partitionIid,
   partitionNatural,
-  sliceDataset,
+  selectExamples,
   type Dataset,
   type ModelSpec,
   type Partition,
@@ -29,6 +29,24 @@ export interface TextSimulationData {
   readonly vocabularySize: number;
 }
 
+/** The first `limit` windows of every key (all when undefined); a copy only when limited. */
+function perKeyLimit(
+  d: Dataset,
+  clientOf: Uint32Array,
+  limit: number | undefined,
+): { dataset: Dataset; clientOf: Uint32Array } {
+  if (limit === undefined) return { dataset: d, clientOf };
+  const kept: number[] = [];
+  const seen = new Map<number, number>();
+  for (let i = 0; i < clientOf.length; i++) {
+    const k = clientOf[i] as number;
+    const n = seen.get(k) ?? 0;
+    if (n < limit) kept.push(i);
+    seen.set(k, n + 1);
+  }
+  return { dataset: selectExamples(d, kept), clientOf: Uint32Array.from(kept, (i) => clientOf[i] as number) };
+}
+
 function firstTargets(d: Dataset): Int32Array {
   const out = new Int32Array(d.size);
   for (let i = 0; i < d.size; i++) out[i] = Math.max(0, d.labels[i * d.labelSize] ?? 0);
@@ -38,8 +56,8 @@ function firstTargets(d: Dataset): Int32Array {
 /**
  * Loads the text federation for `c` and partitions its training windows. `natural`: one
  * client per key, using the first `c.clients` keys (all when there are fewer); `iid`:
- * `c.clients` clients over all keys' windows. `trainLimit`/`testLimit` keep the first
- * windows (in key order). Throws `INVALID_ARGUMENT` for `shards`/`dirichlet` (text windows
+ * `c.clients` clients over all keys' windows. `trainLimit`/`testLimit` keep the first N
+ * windows of every key (speaker, chapter), so a quick run still spans all its clients. Throws `INVALID_ARGUMENT` for `shards`/`dirichlet` (text windows
  * have no single label), `DATASET_MISSING` when the corpus is not provisioned.
  */
 export async function loadTextSimulationData(
@@ -59,9 +77,9 @@ export async function loadTextSimulationData(
     testFraction: c.testFraction,
     ...(natural ? { maxClients: c.clients } : {}),
   });
-  const train = c.trainLimit === undefined ? fed.train : sliceDataset(fed.train, 0, c.trainLimit);
-  const test = c.testLimit === undefined ? fed.test : sliceDataset(fed.test, 0, c.testLimit);
-  const groups = natural ? partitionNatural(fed.trainClient.subarray(0, train.size)) : undefined;
+  const { dataset: train, clientOf } = perKeyLimit(fed.train, fed.trainClient, c.trainLimit);
+  const test = perKeyLimit(fed.test, fed.testClient, c.testLimit).dataset;
+  const groups = natural ? partitionNatural(clientOf) : undefined;
   const partition = groups ?? partitionIid(train.size, { numClients: c.clients, seed: c.seed });
   const keys = groups === undefined ? [] : groups.keys.map((k) => fed.keys[Number(k)] ?? '');
   const spec = resolveTextModel(c.model ?? defaultModelName(c.dataset), fed.tokens.length, c.sequenceLength);
