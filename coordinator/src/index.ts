@@ -166,15 +166,10 @@ export type {
   SimulationTotals,
 } from './simulation/simulation-result.js';
 export { CSV_COLUMNS, writeSimulationOutputs } from './simulation/write-outputs.js';
+export { createCentralEvaluator } from './simulation/central-evaluator.js';
+export type { CentralEvaluatorOptions } from './simulation/central-evaluator.js';
 export { createInProcessHub } from './simulation/in-process-hub.js';
 export type { HubServer, InProcessHub, InProcessHubOptions } from './simulation/in-process-hub.js';
 export { InProcessServerSocket } from './transport/in-process-socket.js';
 export type { InProcessSocketSink } from './transport/in-process-socket.js';
 // --- end simulation ---
-// --- text corpora and central evaluation (used by examples/browser-keyboard) ---
-export { ensureTextCorpus, hasTextCorpus, TEXT_CORPORA, TEXT_CORPUS_NAMES } from './datasets/text-corpora.js';
-export type { ProvisionOptions, TextCorpusName, TextCorpusPackage } from './datasets/text-corpora.js';
-export { readTextDocuments } from './datasets/load-text.js';
-export { createCentralEvaluator } from './simulation/central-evaluator.js';
-export type { CentralEvaluatorOptions } from './simulation/central-evaluator.js';
-// --- end text corpora ---
