@@ -31,6 +31,7 @@ const users: UserPage[] = [];
 interface KeyboardPageState {
   typedChars: number;
   trainedOnTypedChars: number;
+  sessions: { clientId: string; resumedIdentity: boolean; typedChars: number }[];
   models: { round: number; hash: string; heldOutTop3: number }[];
   suggestions?: { context: string; words: string[]; nextChars: string[] };
 }
@@ -168,4 +169,25 @@ describe('keyboard example (headless Chromium)', () => {
     await users[0]!.page.setViewportSize({ width: 1100, height: 900 });
     await users[0]!.page.screenshot({ path: `${ARTIFACTS_DIR}keyboard.png`, fullPage: true });
   }, 480_000);
+
+  it('text typed after joining is trained on by a new participant with the same client id', async () => {
+    const u = users[2]!;
+    const before = await keyboardState(u);
+    expect(before.sessions).toHaveLength(1);
+    const more = `${TYPED[2] ?? ''} and quokkas`;
+    await u.page.fill('#typed', more);
+    await u.page.waitForFunction(
+      () => (window.edgefedExample as { sessions?: unknown[] } | undefined)?.sessions?.length === 2,
+      undefined,
+      { timeout: 60_000 },
+    );
+    const after = await keyboardState(u);
+    expect(after.trainedOnTypedChars).toBe(normalizeText(more).length);
+    expect(after.sessions[1]).toMatchObject({
+      clientId: before.sessions[0]!.clientId,
+      resumedIdentity: true,
+    });
+    for (const probe of probes(more))
+      for (const f of u.frames) expect((f.bytes ?? Buffer.from(f.text ?? '')).includes(probe)).toBe(false);
+  }, 120_000);
 });

@@ -81,19 +81,29 @@ async function loadNewestModel(suggester: Suggester): Promise<string | undefined
   }
 }
 
+/** The running participant, the typed text it trains on, and how to unhook it. */
+interface Session {
+  readonly participant: BrowserParticipant;
+  readonly typed: string;
+  readonly unwire: () => void;
+}
+
+let session: Session | undefined;
+let taskRunning = false;
+
 async function join(
-  train: string[],
-  heldOut: string,
+  seed: { head: string; tail: string },
+  typed: string,
   suggester: Suggester,
   refresh: () => void,
 ): Promise<void> {
   setStatus('joining');
   const worker = params.get('worker') !== '0';
-  const test = textWindows([heldOut]);
+  const test = textWindows([seed.tail]);
   const p: BrowserParticipant = await createBrowserParticipant({
     url: location.origin,
     token: params.get('token') ?? '',
-    train: textWindows(train),
+    train: textWindows([seed.head, typed]),
     test,
     policy: { consent: el('agree', HTMLInputElement).checked, page: 'visible' },
     backend: checkBackendPreference(params.get('backend') ?? 'auto'),
@@ -104,9 +114,13 @@ async function join(
   });
   state.backend = p.backend;
   state.backendReason = p.backendReason;
+  state.trainedOnTypedChars = typed.length;
+  state.sessions.push({ clientId: p.clientId, resumedIdentity: p.resumedIdentity, typedChars: typed.length });
   text('backend', `${p.backend}${worker ? ' (Web Worker)' : ' (page thread)'}`);
   text('backend-reason', p.backendReason);
-  wireParticipant(p, {
+  p.on('task-started', () => (taskRunning = true));
+  for (const e of ['task-completed', 'task-failed'] as const) p.on(e, () => (taskRunning = false));
+  const unwire = wireParticipant(p, {
     onModel: async (round) => {
       const hash = await loadNewestModel(suggester);
       if (hash === undefined) return;
@@ -115,6 +129,7 @@ async function join(
       refresh();
     },
   });
+  session = { participant: p, typed, unwire };
   setStatus('joined', `client ${p.clientId.slice(0, 8)}`);
   el('forget').onclick = () => {
     void p
@@ -122,6 +137,43 @@ async function join(
       .then(() => forgetTyped(typedName))
       .then(() => setStatus('stopped', 'local state deleted'));
   };
+}
+
+/**
+ * Text typed after joining: once typing pauses (2 s) and no task is running, the participant
+ * is replaced by one that trains on the longer text (same device store, so the coordinator
+ * gives back the same client id). A task that is running finishes first.
+ */
+function retrainOnTyping(
+  box: HTMLTextAreaElement,
+  seed: { head: string; tail: string },
+  suggester: Suggester,
+  refresh: () => void,
+): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const attempt = async (): Promise<void> => {
+    const current = session;
+    const typed = normalizeText(box.value);
+    if (current === undefined || state.status !== 'joined' || typed === current.typed) return;
+    if (taskRunning) {
+      schedule();
+      return;
+    }
+    session = undefined;
+    current.unwire();
+    await current.participant.stop();
+    await join(seed, typed, suggester, refresh);
+  };
+  function schedule(): void {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      attempt().catch((e: unknown) => {
+        state.error = String(e);
+        setStatus('failed', state.error);
+      });
+    }, 2000);
+  }
+  return schedule;
 }
 
 async function main(): Promise<void> {
@@ -137,7 +189,10 @@ async function main(): Promise<void> {
   state.typedChars = box.value.length;
   text('data', `${seed.president}'s addresses: ${head.length.toLocaleString()} characters typed earlier`);
   const refresh = suggestions(box, suggester);
+  const seedParts = { head, tail };
+  const retrain = retrainOnTyping(box, seedParts, suggester, refresh);
   box.oninput = () => {
+    retrain();
     state.typedChars = box.value.length;
     text('typed-count', `${box.value.length} characters typed here, kept in IndexedDB only`);
     typedStore.save(box.value).catch((e: unknown) => (state.error = String(e)));
@@ -159,9 +214,7 @@ async function main(): Promise<void> {
   };
   button.onclick = () => {
     button.disabled = true;
-    const typed = normalizeText(box.value);
-    state.trainedOnTypedChars = typed.length;
-    join([head, typed], tail, suggester, refresh).catch((e: unknown) => {
+    join(seedParts, normalizeText(box.value), suggester, refresh).catch((e: unknown) => {
       state.error =
         e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e);
       setStatus('failed', state.error);

@@ -17,6 +17,8 @@ export interface KeyboardState {
   typedChars: number;
   /** Typed characters in the training data of the current participant. */
   trainedOnTypedChars: number;
+  /** Participants started so far (a new one takes over when the typed text grew). */
+  sessions: { clientId: string; resumedIdentity: boolean; typedChars: number }[];
   currentTask?: { taskId: string; round: number; kind: string; step: number };
   backend?: string;
   backendReason?: string;
@@ -36,6 +38,7 @@ export const state: KeyboardState = {
   status: 'loading',
   typedChars: 0,
   trainedOnTypedChars: 0,
+  sessions: [],
   tasksCompleted: 0,
   tasksFailed: [],
   evaluations: [],
@@ -51,35 +54,52 @@ export interface WireHooks {
   onModel(round: number): Promise<void>;
 }
 
-function wireLog(p: BrowserParticipant): void {
+function wireLog(p: BrowserParticipant): () => void {
   let shown = 0;
+  const earlier = state.sent.slice();
+  const earlierBytes = state.bytesSent;
   const refresh = (): void => {
     const entries = p.log.entries();
     for (const r of entries.slice(shown)) appendSent(r);
     shown = entries.length;
-    state.sent = entries;
-    state.bytesSent = p.log.totalBytes;
-    text('bytes', formatBytes(p.log.totalBytes));
+    state.sent = [...earlier, ...entries];
+    state.bytesSent = earlierBytes + p.log.totalBytes;
+    text('bytes', formatBytes(state.bytesSent));
   };
-  for (const e of ['uploaded', 'task-completed', 'task-failed'] as const)
-    p.on(e, () => setTimeout(refresh, 0));
-  setInterval(refresh, 1000);
+  const offs = (['uploaded', 'task-completed', 'task-failed'] as const).map((e) =>
+    p.on(e, () => setTimeout(refresh, 0)),
+  );
+  const timer = setInterval(refresh, 1000);
+  return () => {
+    refresh();
+    clearInterval(timer);
+    for (const off of offs) off();
+  };
 }
 
-/** Connects the participant's events to the state and the cards. */
-export function wireParticipant(p: BrowserParticipant, hooks: WireHooks): void {
-  p.on('task-started', (t) => {
+/**
+ * Connects the participant's events to the state and the cards. Returns a function that
+ * disconnects them (when a new participant takes over; the table keeps its rows).
+ */
+export function wireParticipant(p: BrowserParticipant, hooks: WireHooks): () => void {
+  const offs: (() => void)[] = [];
+  const on: BrowserParticipant['on'] = (event, handler) => {
+    const off = p.on(event, handler);
+    offs.push(off);
+    return off;
+  };
+  on('task-started', (t) => {
     state.currentTask = { taskId: t.taskId, round: t.round, kind: t.kind, step: 0 };
     text('progress-text', `round ${t.round}: ${t.kind} started`);
   });
-  p.on('progress', (g) => {
+  on('progress', (g) => {
     if (state.currentTask?.taskId === g.taskId) state.currentTask.step = g.step;
     const bar = el('progress', HTMLProgressElement);
     bar.max = g.totalSteps ?? Math.max(bar.max, g.step);
     bar.value = g.step;
     text('progress-text', `step ${g.step}${g.loss === undefined ? '' : `, loss ${g.loss.toFixed(3)}`}`);
   });
-  p.on('task-completed', (c) => {
+  on('task-completed', (c) => {
     state.tasksCompleted++;
     text('progress-text', `${state.tasksCompleted} round(s) done`);
     const round = state.currentTask?.round ?? 0;
@@ -90,22 +110,26 @@ export function wireParticipant(p: BrowserParticipant, hooks: WireHooks): void {
         if (m !== undefined) appendQuality(m.round, m.heldOutTop3, after);
       });
   });
-  p.on('task-failed', (f) => {
+  on('task-failed', (f) => {
     state.tasksFailed.push({ taskId: f.taskId, code: f.error.code });
     text('progress-text', `task failed: ${f.error.code}`);
   });
-  p.on('local-evaluation', (e: LocalEvaluation) => {
+  on('local-evaluation', (e: LocalEvaluation) => {
     state.evaluations.push(e);
     const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
     text('accuracy', `global ${pct(e.before.accuracy)} → after local training ${pct(e.after.accuracy)}`);
   });
-  p.on('policy', (v) => {
+  on('policy', (v) => {
     if (!v.allowed) text('status', `paused: ${v.reasons.join('; ')}`);
     else if (state.status === 'joined') text('status', 'joined');
   });
-  p.on('stopped', () => {
+  on('stopped', () => {
     state.status = 'stopped';
     text('status', 'stopped');
   });
-  wireLog(p);
+  const offLog = wireLog(p);
+  return () => {
+    offLog();
+    for (const off of offs) off();
+  };
 }
