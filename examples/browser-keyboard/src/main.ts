@@ -16,6 +16,7 @@ import {
 } from '@edgefed/client/browser';
 import { decodeTensorMap } from '@edgefed/shared';
 import { el, text } from '../../common/ui.js';
+import '../../common/style.css';
 import { keyboardModelSize, normalizeText, splitSeed, textWindows } from './keyboard-model.js';
 import { renderSuggestions } from './keyboard-view.js';
 import { decodeSeed } from './seed-format.js';

@@ -16,6 +16,7 @@ import {
 } from '@edgefed/client/browser';
 import { decodeShard } from './shard-format.js';
 import { appendSent, el, formatBytes, text } from '../../common/ui.js';
+import '../../common/style.css';
 
 /** What the page shows, also readable by tests. */
 interface ExampleState {
