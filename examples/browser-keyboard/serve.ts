@@ -10,7 +10,7 @@ const users = Number(process.env.EDGEFED_USERS ?? '3');
 const rounds = Number(process.env.EDGEFED_ROUNDS ?? '30');
 const stack = await startKeyboardStack({
   mode: 'dev',
-  seeds: { users, chars: 60_000 },
+  seeds: { users, chars: 30_000 },
   rounds,
   port: Number(process.env.PORT ?? '5174'),
   logLevel: 'info',

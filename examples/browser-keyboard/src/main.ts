@@ -68,19 +68,26 @@ function suggestions(box: HTMLTextAreaElement, suggester: Suggester): () => void
   };
 }
 
-/** Loads the newest global model this device has (the participant's IndexedDB cache). */
-async function loadNewestModel(suggester: Suggester): Promise<string | undefined> {
+/**
+ * Loads the newest global model this device has (the participant's IndexedDB cache) unless
+ * it is `known` already; returns its hash, or undefined when there is none or nothing new.
+ */
+async function loadNewestModel(suggester: Suggester, known?: string): Promise<string | undefined> {
   const store = await openDeviceStore({ name: storeName });
   try {
     const hash = (await store.modelHashes()).at(-1);
-    const bytes = hash === undefined ? undefined : await store.get(hash);
-    if (hash === undefined || bytes === undefined) return undefined;
+    if (hash === undefined || hash === known) return undefined;
+    const bytes = await store.get(hash);
+    if (bytes === undefined) return undefined;
     await suggester.setModel(decodeTensorMap(bytes));
     return hash;
   } finally {
     store.close();
   }
 }
+
+/** One model update at a time, so a model and its held-out score always belong together. */
+let modelQueue: Promise<unknown> = Promise.resolve();
 
 /** The running participant, the typed text it trains on, and how to unhook it. */
 interface Session {
@@ -122,12 +129,17 @@ async function join(
   p.on('task-started', () => (taskRunning = true));
   for (const e of ['task-completed', 'task-failed'] as const) p.on(e, () => (taskRunning = false));
   const unwire = wireParticipant(p, {
-    onModel: async (round) => {
-      const hash = await loadNewestModel(suggester);
-      if (hash === undefined) return;
-      const top3 = await suggester.heldOutTop3(test);
-      state.models.push({ round, hash, heldOutTop3: top3 });
-      refresh();
+    onModel: (round) => {
+      const next = modelQueue.then(async () => {
+        const hash = await loadNewestModel(suggester, state.models.at(-1)?.hash);
+        if (hash === undefined) return undefined;
+        const entry = { round, hash, heldOutTop3: await suggester.heldOutTop3(test) };
+        state.models.push(entry);
+        refresh();
+        return entry;
+      });
+      modelQueue = next.catch(() => undefined);
+      return next;
     },
   });
   session = { participant: p, typed, unwire };

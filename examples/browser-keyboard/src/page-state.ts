@@ -50,8 +50,11 @@ export const state: KeyboardState = {
 
 /** Hooks of {@link wireParticipant}. */
 export interface WireHooks {
-  /** After a fit task completed (its global model is cached on the device). */
-  onModel(round: number): Promise<void>;
+  /**
+   * After a fit task of `round` completed (its global model is cached on the device): loads
+   * it for suggestions; resolves to the new entry of `models`, or undefined if nothing new.
+   */
+  onModel(round: number): Promise<KeyboardState['models'][number] | undefined>;
 }
 
 function wireLog(p: BrowserParticipant): () => void {
@@ -102,13 +105,18 @@ export function wireParticipant(p: BrowserParticipant, hooks: WireHooks): () => 
   on('task-completed', (c) => {
     state.tasksCompleted++;
     text('progress-text', `${state.tasksCompleted} round(s) done`);
-    const round = state.currentTask?.round ?? 0;
+    // A task that started before the page was listening has no currentTask: count instead.
+    const round = state.currentTask?.taskId === c.taskId ? state.currentTask.round : state.models.length + 1;
     const after = state.evaluations.at(-1)?.after.accuracy;
     if (c.kind === 'fit')
-      void hooks.onModel(round).then(() => {
-        const m = state.models.at(-1);
-        if (m !== undefined) appendQuality(m.round, m.heldOutTop3, after);
-      });
+      hooks
+        .onModel(round)
+        .then((m) => {
+          if (m !== undefined) appendQuality(m.round, m.heldOutTop3, after);
+        })
+        .catch((e: unknown) => {
+          state.error = String(e);
+        });
   });
   on('task-failed', (f) => {
     state.tasksFailed.push({ taskId: f.taskId, code: f.error.code });
