@@ -70,5 +70,8 @@ describe('federated char model on SOTU (natural partition)', () => {
     // Chance is ~1/V; the most frequent character (space) alone gives ~16%.
     expect(acc[3]).toBeGreaterThan(0.25);
     expect(acc[3]).toBeGreaterThan((acc[0] ?? 0) + 0.05);
+    const ppl = result.rounds.map((r) => r.testPerplexity ?? Number.NaN);
+    expect(ppl[3]).toBeLessThan(ppl[0] ?? 0);
+    expect(ppl[3]).toBeGreaterThan(1);
   });
 });

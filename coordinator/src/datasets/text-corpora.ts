@@ -137,7 +137,12 @@ export async function installTextCorpus(
     for (const e of data) await writeFile(join(staging, 'data', basename(e.name)), e.data);
     await writeFile(join(staging, MARKER), JSON.stringify({ ...TEXT_CORPORA[name], files: data.length }));
     await rm(target, { recursive: true, force: true });
-    await rename(staging, target);
+    try {
+      await rename(staging, target);
+    } catch (e) {
+      // Another process provisioned the same corpus at the same moment: keep theirs.
+      if (!hasTextCorpus(name, options.cacheDir)) throw e;
+    }
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

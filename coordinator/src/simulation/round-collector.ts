@@ -12,6 +12,8 @@ interface Pending {
   trainLoss: number | null;
   testAccuracy: number | null;
   testLoss: number | null;
+  testPerplexity: number | null;
+  testTopKAccuracy: number | null;
   endedAt: number;
   bytesDown: number;
 }
@@ -50,6 +52,8 @@ export class RoundCollector {
         trainLoss: finite(e.metrics.loss),
         testAccuracy: null,
         testLoss: null,
+        testPerplexity: null,
+        testTopKAccuracy: null,
         endedAt: performance.now(),
         bytesDown: 0,
       };
@@ -63,6 +67,8 @@ export class RoundCollector {
       if (p === undefined) return;
       p.testAccuracy = finite(e.metrics.accuracy);
       p.testLoss = finite(e.metrics.loss);
+      p.testPerplexity = finite(e.metrics.perplexity);
+      p.testTopKAccuracy = finite(e.metrics.topKAccuracy);
       p.endedAt = performance.now();
     }
     if (
@@ -99,6 +105,8 @@ export class RoundCollector {
           round: r.round,
           testAccuracy: p?.testAccuracy ?? null,
           testLoss: p?.testLoss ?? null,
+          testPerplexity: p?.testPerplexity ?? null,
+          testTopKAccuracy: p?.testTopKAccuracy ?? null,
           trainLoss: p?.trainLoss ?? null,
           selected: r.selectedCount,
           completed: r.completedCount,

@@ -11,6 +11,10 @@ export interface RoundRecord {
   /** Central test accuracy and loss of the model after this round. */
   readonly testAccuracy: number | null;
   readonly testLoss: number | null;
+  /** Text datasets: central test perplexity (null otherwise; JSON only, not in the CSV). */
+  readonly testPerplexity?: number | null;
+  /** Word-level text: central top-3 accuracy (null otherwise; JSON only, not in the CSV). */
+  readonly testTopKAccuracy?: number | null;
   /** Example-weighted mean local training loss of the completed clients. */
   readonly trainLoss: number | null;
   readonly selected: number;

@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EdgefedError } from '@edgefed/shared';
+import { defaultModelName } from './simulation-config.js';
 import type { RoundRecord, SimulationResult } from './simulation-result.js';
 import { accuracySvg } from './svg-plot.js';
 
@@ -34,7 +35,8 @@ export function roundsCsv(rounds: readonly RoundRecord[]): string {
 /** The accuracy plot of a result. */
 export function resultSvg(result: SimulationResult): string {
   const c = result.config;
-  const model = typeof c.model === 'string' ? c.model : 'custom model';
+  const named = c.model ?? defaultModelName(c.dataset);
+  const model = typeof named === 'string' ? named : 'custom model';
   const strategy = typeof c.strategy.name === 'string' ? c.strategy.name : 'strategy';
   return accuracySvg({
     points: result.rounds.flatMap((r) =>

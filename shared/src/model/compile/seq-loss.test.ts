@@ -154,23 +154,82 @@ describe('evaluation graph of a sequence model', () => {
   });
 });
 
+describe('training graph of a sequence model', () => {
+  it('sums token outputs over the K unrolled steps and the real rows', async () => {
+    const m = compileModel(TINY, {
+      loss: 'softmax-cross-entropy',
+      optimizer: { type: 'sgd' },
+      batchSize: B,
+      stepsPerRun: 2,
+    });
+    const y0 = m.trainStep.manifest.inputs.find((e) => e.name === 'y.0');
+    expect(y0?.shape).toEqual([B, T, V]);
+    expect(y0?.description).toContain('all-zero row');
+    const params = initParameters(m.parameters, 3);
+    const feeds: Record<string, HostTensor> = { lr: f32([], [0]) };
+    for (const p of m.parameters) feeds[p.name] = f32(p.shape, params.get(p.name)?.data ?? []);
+    const x = f32([B, T], [0, 1, 2, 3, 4, 4, 3, 2, 1, 0, 0, 1]);
+    const y = f32([B, T, V], oneHot(CLASSES, V));
+    for (const k of [0, 1]) Object.assign(feeds, { [`x.${k}`]: x, [`y.${k}`]: y });
+    feeds['mask.0'] = f32([B], [1, 1, 1]);
+    feeds['mask.1'] = f32([B], [1, 0, 1]);
+    const out = await (await loadOrt(m.trainStep.onnx))(feeds);
+    // Step 0: 3 + 3 + 0 tokens; step 1 (row 1 masked): 3 + 0 tokens.
+    expect(Number(out.token_count?.data[0])).toBe(9);
+    expect(Number(out.count?.data[0])).toBe(5);
+    const logits = Float64Array.from(
+      (await (await loadOrt(m.inference.onnx))({ ...feeds, x })).logits?.data ?? [],
+    );
+    const ref = reference(logits, CLASSES);
+    const perExample = (i: number): number => ref[i]?.[0] ?? Number.NaN;
+    // lr = 0: both steps see the same parameters; loss = mean per-example loss over the 5 real rows.
+    const expected = (2 * perExample(0) + perExample(1) + 2 * perExample(2)) / 5;
+    expect(Number(out.loss?.data[0])).toBeCloseTo(expected, 4);
+  });
+});
+
 describe('sequence presets', () => {
+  it('char-transformer inference: [N, T, V] probabilities that sum to 1, causal (a later token does not change earlier outputs)', async () => {
+    const m = compileModel(charTransformer(7, 5), {
+      loss: 'softmax-cross-entropy',
+      optimizer: { type: 'sgd' },
+    });
+    const params = initParameters(m.parameters, 1);
+    const feeds: Record<string, HostTensor> = {};
+    for (const p of m.parameters) feeds[p.name] = f32(p.shape, params.get(p.name)?.data ?? []);
+    const infer = await loadOrt(m.inference.onnx);
+    const out = await infer({ ...feeds, x: f32([2, 5], [0, 1, 2, 3, 4, 0, 1, 2, 3, 6]) });
+    expect(out.probabilities?.shape).toEqual([2, 5, 7]);
+    const p = Array.from(out.probabilities?.data ?? []);
+    for (let r = 0; r < 10; r++)
+      expect(p.slice(r * 7, r * 7 + 7).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
+    // Rows 0 and 1 differ only in the last token: the first 4 positions must agree.
+    for (let k = 0; k < 4 * 7; k++) expect(p[35 + k]).toBeCloseTo(p[k] ?? Number.NaN, 5);
+    expect(
+      Math.abs((p[35 + 4 * 7] ?? 0) - (p[4 * 7] ?? 0)) + Math.abs((p[35 + 34] ?? 0) - (p[34] ?? 0)),
+    ).toBeGreaterThan(0);
+  });
+
   it.each([
     ['char-lstm', charLstm(40, 12)],
     ['char-transformer', charTransformer(40, 16)],
     ['char-lstm (full size)', charLstm(96)],
-  ])('%s: every graph is WebGPU-clean and loads in onnxruntime', async (_name, spec) => {
-    const m = compileModel(spec, {
-      loss: 'softmax-cross-entropy',
-      optimizer: { type: 'adam' },
-      batchSize: 4,
-      clipNorm: true,
-    });
-    for (const g of [m.inference, m.evaluation, m.trainStep]) {
-      const ir = decodeModel(g.onnx);
-      expect(findWebGpuIssues(ir.graph)).toEqual([]);
-      expect(ir.graph.inputs.map((i) => i.name)).toEqual(g.manifest.inputs.map((i) => i.name));
-      await loadOrt(g.onnx);
-    }
-  });
+  ])(
+    '%s: every graph is WebGPU-clean and loads in onnxruntime',
+    async (_name, spec) => {
+      const m = compileModel(spec, {
+        loss: 'softmax-cross-entropy',
+        optimizer: { type: 'adam' },
+        batchSize: 4,
+        clipNorm: true,
+      });
+      for (const g of [m.inference, m.evaluation, m.trainStep]) {
+        const ir = decodeModel(g.onnx);
+        expect(findWebGpuIssues(ir.graph)).toEqual([]);
+        expect(ir.graph.inputs.map((i) => i.name)).toEqual(g.manifest.inputs.map((i) => i.name));
+        await loadOrt(g.onnx);
+      }
+    },
+    60_000,
+  );
 });

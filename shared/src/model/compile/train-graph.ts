@@ -159,7 +159,9 @@ export function buildTrainGraph(
     description: 'mean loss over the real rows of all steps (before the update)',
   });
   if (totals.correct !== undefined)
-    outs.add(totals.correct, 'correct', 'metric', { description: 'correctly classified real rows' });
+    outs.add(totals.correct, 'correct', 'metric', {
+      description: 'correctly classified real rows (sequences: sum of per-example token accuracies)',
+    });
   outs.add(totals.count ?? b.scalar(0), 'count', 'metric', {
     description: 'real rows seen (sum of row masks)',
   });

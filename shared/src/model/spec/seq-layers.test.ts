@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { planModel } from '../compile/plan.js';
 import { checkGradients, type CheckInput } from '../testing/grad-check.js';
 import { loadOrt } from '../testing/ort-load.test.js';
+import { initParameters } from './init.js';
 import { emitForward } from './layers.js';
 import type { LayerSpec, ModelSpec } from './model-spec.js';
 
@@ -112,5 +113,63 @@ describe('sequence layer gradients match finite differences (float64)', () => {
         }),
     });
     expect(Math.max(...results.map((r) => r.error))).toBeLessThan(1e-2);
+  });
+});
+
+describe('sequence layer parameters, masks and validation', () => {
+  it('lstm / gru / mha parameters carry PyTorch names, shapes and initialisation', () => {
+    const plan = planModel(
+      seq(5, 3, [
+        { type: 'lstm', units: 4, returnSequences: true },
+        { type: 'gru', units: 6, returnSequences: true },
+        { type: 'multiHeadAttention', heads: 2, dropout: 0.1, name: 'attn' },
+      ]),
+    );
+    expect(plan.parameters.map((p) => `${p.name}:${p.shape.join('x')}`)).toEqual([
+      'lstm0.weight_ih:16x3',
+      'lstm0.weight_hh:16x4',
+      'lstm0.bias_ih:16',
+      'lstm0.bias_hh:16',
+      'gru0.weight_ih:18x4',
+      'gru0.weight_hh:18x6',
+      'gru0.bias_ih:18',
+      'gru0.bias_hh:18',
+      'attn.in_proj_weight:18x6',
+      'attn.in_proj_bias:18',
+      'attn.out_proj.weight:6x6',
+      'attn.out_proj.bias:6',
+    ]);
+    expect(plan.masks).toEqual([{ name: 'attn.mask', layer: 'attn', shape: [2, 5, 5], rate: 0.1 }]);
+    expect(plan.outputShape).toEqual([5, 6]);
+    const values = initParameters(plan.parameters, 1);
+    const bound = (name: string): number => Math.max(...Array.from(values.get(name)?.data ?? [], Math.abs));
+    expect(bound('lstm0.weight_hh')).toBeLessThanOrEqual(0.5);
+    expect(bound('lstm0.bias_ih')).toBeGreaterThan(0.25);
+    expect(bound('gru0.weight_ih')).toBeLessThanOrEqual(1 / Math.sqrt(6));
+    expect(bound('attn.in_proj_weight')).toBeLessThanOrEqual(Math.sqrt(6 / 24));
+    expect(bound('attn.in_proj_bias')).toBe(0);
+  });
+
+  it('returnSequences false gives the last state; transformerBlock names its sub-layers', () => {
+    expect(planModel(seq(5, 3, [{ type: 'gru', units: 4 }])).outputShape).toEqual([4]);
+    const plan = planModel(seq(4, 8, [{ type: 'transformerBlock', heads: 2, dropout: 0.1, causal: true }]));
+    expect(plan.masks.map((m) => `${m.name}:${m.shape.join('x')}`)).toEqual([
+      'transformerBlock0.attn.mask:2x4x4',
+      'transformerBlock0.drop1.mask:4x8',
+      'transformerBlock0.drop2.mask:4x8',
+    ]);
+    expect(plan.parameters.map((p) => p.name)).toContain('transformerBlock0.fc1.weight');
+    expect(plan.parameters.find((p) => p.name === 'transformerBlock0.fc1.weight')?.shape).toEqual([32, 8]);
+  });
+
+  it('rejects a rank-2 input and heads that do not divide the width', () => {
+    expect(() => planModel({ input: { shape: [5] }, layers: [{ type: 'lstm', units: 3 }] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_MODEL' }),
+    );
+    expect(() => planModel(seq(4, 6, [{ type: 'multiHeadAttention', heads: 4 }]))).toThrow(
+      expect.objectContaining({ code: 'INVALID_MODEL' }),
+    );
+    const rotary = { input: { shape: [4, 6] }, layers: [{ type: 'positionalEmbedding', kind: 'rotary' }] };
+    expect(() => planModel(rotary)).toThrow(expect.objectContaining({ code: 'INVALID_MODEL' }));
   });
 });
