@@ -166,6 +166,8 @@ export type {
   SimulationTotals,
 } from './simulation/simulation-result.js';
 export { CSV_COLUMNS, writeSimulationOutputs } from './simulation/write-outputs.js';
+export { createCentralEvaluator } from './simulation/central-evaluator.js';
+export type { CentralEvaluatorOptions } from './simulation/central-evaluator.js';
 export { createInProcessHub } from './simulation/in-process-hub.js';
 export type { HubServer, InProcessHub, InProcessHubOptions } from './simulation/in-process-hub.js';
 export { InProcessServerSocket } from './transport/in-process-socket.js';

@@ -15,7 +15,8 @@ import {
   type SentRecord,
 } from '@edgefed/client/browser';
 import { decodeShard } from './shard-format.js';
-import { appendSent, el, formatBytes, text } from './ui.js';
+import { appendSent, el, formatBytes, text } from '../../common/ui.js';
+import '../../common/style.css';
 
 /** What the page shows, also readable by tests. */
 interface ExampleState {
