@@ -122,7 +122,8 @@ describe('browser participant local state (headless Chromium)', () => {
     expect(first).toMatchObject({ exists: true, hasToken: true, models: 0 });
     expect(joined).toEqual([first.lastClientId]);
     await trainOneRound('before-reload');
-    expect((await pageState(u.page)).tasksCompleted).toBe(1);
+    // The run settles when the coordinator has the result; the page hears of it just after.
+    await expect.poll(async () => (await pageState(u.page)).tasksCompleted, { timeout: 30_000 }).toBe(1);
     expect(downloads).toHaveLength(1);
     expect((await storedState(u.page)).models).toBe(1);
 
@@ -135,7 +136,8 @@ describe('browser participant local state (headless Chromium)', () => {
     expect(joined).toHaveLength(1);
     expect((await pageState(u.page)).cachedModels).toEqual([downloads[0]]);
     await trainOneRound('after-reload');
-    expect((await pageState(u.page)).tasksCompleted).toBe(1);
+    // The run settles when the coordinator has the result; the page hears of it just after.
+    await expect.poll(async () => (await pageState(u.page)).tasksCompleted, { timeout: 30_000 }).toBe(1);
     expect(downloads).toHaveLength(1);
 
     // "Forget me": the store is gone; the next start is a new client and downloads again.
