@@ -55,6 +55,8 @@ export const ERROR_CODES = [
   'RUN_NOT_ACTIVE',
   'STORE_ERROR',
   'INVALID_CONFIG',
+  /** A fit result claims more examples than the client declared in `hello` (its FedAvg weight). */
+  'EXAMPLE_COUNT_EXCEEDED',
 ] as const;
 
 /** A stable, machine-readable error code. */
