@@ -5,6 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { EdgefedError } from '@edgefed/shared';
 import type { SimulationConfigInput } from '../simulation/simulation-config.js';
+import {
+  ROBUST_HELP,
+  ROBUST_OPTIONS,
+  robustConfigFields,
+  robustStrategyParams,
+} from './simulate-robust-flags.js';
 
 /** `edgefed simulate --help`. */
 export const SIMULATE_HELP = `Usage: edgefed simulate [options]
@@ -29,7 +35,8 @@ Federation
   --optimizer sgd|adam|adamw        client optimizer (default sgd)
   --momentum M                      client SGD momentum (default 0)
   --strategy NAME                   fedavg|fedavgm|fedprox|fedadam|fedyogi|fedadagrad|
-                                    fedmedian|fedtrimmedavg|krum (default fedavg)
+                                    fedmedian|fedtrimmedavg|krum|multikrum|bulyan|
+                                    centeredclipping|normbounded (default fedavg)
   --server-lr X                     server learning rate (fedavgm, fedadam, fedyogi, fedadagrad)
   --server-momentum M               server momentum (fedavgm)
   --mu X                            proximal term (fedprox; required there)
@@ -51,6 +58,7 @@ Running
                                     (runs until interrupted; the coordinator runs the rounds)
   --log-level LEVEL                 coordinator log level (default warn)
   --help                            this text
+${ROBUST_HELP}
 
 Progress (round, test accuracy, ETA) goes to stderr; the result summary to stdout.`;
 
@@ -91,6 +99,7 @@ export const SIMULATE_OPTIONS = {
   url: { type: 'string' },
   token: { type: 'string' },
   'log-level': { type: 'string' },
+  ...ROBUST_OPTIONS,
 } as const;
 
 type Values = Readonly<Record<string, unknown>>;
@@ -140,6 +149,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     const v = number(values, flag);
     if (v !== undefined) strategy[key] = v;
   }
+  Object.assign(strategy, robustStrategyParams(values));
   const fields: Record<string, unknown> = {
     dataset: text(values, 'dataset'),
     model: await modelOf(text(values, 'model')),
@@ -164,6 +174,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     transport: text(values, 'transport'),
     stepsPerRun: number(values, 'steps-per-run'),
     strategy,
+    ...robustConfigFields(values),
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
