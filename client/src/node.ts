@@ -22,3 +22,6 @@ export { InProcessClientSocket } from './fleet/in-process-socket.js';
 export type { SocketLink } from './fleet/in-process-socket.js';
 export type { FramePort, LinkFrame } from './fleet/in-process-frames.js';
 // --- end fleet: in-process transport ---
+// --- fleet: simulated attacks (issue #15) ---
+export { ATTACK_KINDS, attackParameters, chooseAttackers, flippedLabels } from './fleet/attack.js';
+export type { AttackKind, AttackSpec } from './fleet/attack.js';

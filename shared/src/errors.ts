@@ -58,6 +58,8 @@ export const ERROR_CODES = [
   // datasets
   /** A dataset is not on this machine and could not be provisioned (e.g. offline). */
   'DATASET_MISSING',
+  /** A fit result claims more examples than the client declared in `hello` (its FedAvg weight). */
+  'EXAMPLE_COUNT_EXCEEDED',
 ] as const;
 
 /** A stable, machine-readable error code. */

@@ -169,6 +169,12 @@ export { coordinateTrimmedMean, trimCount, trimmedMeanReducer } from './aggregat
 export type { TrimmedMeanOptions } from './aggregation/trimmed-mean.js';
 export { krumScores, krumSelect, squaredDistance } from './aggregation/krum.js';
 export type { KrumOptions } from './aggregation/krum.js';
+export { krumScoresAmong, pairwiseSquaredDistances } from './aggregation/krum.js';
+export { bulyanAggregate, bulyanMinUpdates, bulyanSelect } from './aggregation/bulyan.js';
+export type { BulyanOptions } from './aggregation/bulyan.js';
+export { CenteredClippingStep, centeredClipping, clipScale } from './aggregation/centered-clipping.js';
+export type { CenteredClippingOptions } from './aggregation/centered-clipping.js';
+export { NormBoundedMean, updateNorm } from './aggregation/norm-bound.js';
 export type {
   AggregateEvaluateInput,
   AggregateFitInput,
@@ -206,6 +212,8 @@ export { FedAvgM } from './strategy/fed-avg-m.js';
 export { AdaptiveStrategy, FedAdagrad, FedAdam, FedYogi } from './strategy/adaptive.js';
 export { FedMedian, FedTrimmedAvg } from './strategy/robust.js';
 export { FedKrum } from './strategy/krum.js';
+export { FedBulyan, FedMultiKrum } from './strategy/byzantine.js';
+export { FedCenteredClipping, FedNormBounded } from './strategy/clipping.js';
 export { selectClients } from './strategy/selection.js';
 export type { Selection, SelectionOptions } from './strategy/selection.js';
 export { strategyConformance } from './strategy/strategy-conformance.js';

@@ -34,16 +34,24 @@ export interface RawParticipant {
   /** Downloads the task's global model with the join token. */
   fetchModel(task: TaskMessage): Promise<TensorMap>;
   /** Uploads `update` with the real uploader and sends the `result`; rejects with the ack's error. */
-  submit(task: TaskMessage, update: TensorMap | Uint8Array, extra?: { exampleCount?: number }): Promise<void>;
+  submit(
+    task: TaskMessage,
+    update: TensorMap | Uint8Array,
+    extra?: { exampleCount?: number; metrics?: Record<string, number> },
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Connects a raw participant with `token` (websocket, fast reconnects). */
-export async function rawParticipant(url: string, token: string): Promise<RawParticipant> {
+/** Connects a raw participant with `token` (websocket, fast reconnects); `capabilities` overrides the hello's. */
+export async function rawParticipant(
+  url: string,
+  token: string,
+  capabilities: Partial<Capabilities> = {},
+): Promise<RawParticipant> {
   const conn = await connect({
     url,
     token,
-    capabilities: rawCapabilities,
+    capabilities: { ...rawCapabilities, ...capabilities },
     reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
     ackTimeoutMs: 20_000,
   });
@@ -98,7 +106,7 @@ export async function rawParticipant(url: string, token: string): Promise<RawPar
         runId: task.runId,
         round: task.round,
         exampleCount: extra.exampleCount ?? 50,
-        metrics: { loss: 1 },
+        metrics: extra.metrics ?? { loss: 1 },
         update: {
           payloadId,
           byteLength: payload.byteLength,

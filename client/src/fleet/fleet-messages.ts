@@ -3,6 +3,7 @@
  * dataset and partition arrays are SharedArrayBuffer views, so they are shared, not copied).
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { AttackSpec } from './attack.js';
 import type { SharedDataset, SharedPartition } from './shared-dataset.js';
 
 /** First message to a worker: what to connect and with which data. */
@@ -24,6 +25,8 @@ export interface WorkerInitMessage {
   readonly intraOpThreads: number;
   /** Optimizer steps per graph run (see `compileOptionsFor`). */
   readonly stepsPerRun: number;
+  /** Simulated attack (`edgefed simulate --attack`); absent: every client is honest. */
+  readonly attack?: AttackSpec;
 }
 
 /** Binds slot `i` to partition client `clients[i]`. */

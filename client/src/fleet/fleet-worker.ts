@@ -61,7 +61,15 @@ async function init(m: WorkerInitMessage): Promise<void> {
   const connectOne = async (i: number): Promise<void> => {
     const slot: VirtualSlot = { client: undefined };
     s.slots[i] = slot;
-    const engine = createVirtualEngine({ pool, dataset, partition, slot, onFit, stepsPerRun: m.stepsPerRun });
+    const engine = createVirtualEngine({
+      pool,
+      dataset,
+      partition,
+      slot,
+      onFit,
+      stepsPerRun: m.stepsPerRun,
+      ...(m.attack === undefined ? {} : { attack: m.attack }),
+    });
     const p = await createParticipant({
       ...(socketFactory === undefined ? {} : { socketFactory }),
       url: m.url,

@@ -12,6 +12,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { EdgefedError, type Dataset, type Partition } from '@edgefed/shared';
 import { shareDataset, sharePartition } from './shared-dataset.js';
+import type { AttackSpec } from './attack.js';
 import type { WorkerStats } from './fleet-messages.js';
 import { spawnModuleWorker } from './spawn-worker.js';
 import { WorkerHandle } from './worker-handle.js';
@@ -34,6 +35,8 @@ export interface FleetOptions {
   readonly transport?: FleetTransport;
   /** Optimizer steps per graph run in local training (default 8; 1 = one step per run). */
   readonly stepsPerRun?: number;
+  /** Simulated attack applied by the attacking virtual clients (see attack.ts). */
+  readonly attack?: AttackSpec;
   /** A join token valid for the run(s) the fleet should serve. */
   readonly token: string;
   readonly dataset: Dataset;
@@ -135,6 +138,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             url: options.url,
             ...(ports[w] === undefined ? {} : { port: ports[w] }),
             stepsPerRun: options.stepsPerRun ?? DEFAULT_STEPS_PER_RUN,
+            ...(options.attack === undefined ? {} : { attack: options.attack }),
             token: options.token,
             dataset,
             partition,

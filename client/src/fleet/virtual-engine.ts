@@ -12,6 +12,7 @@ import type {
   LocalTrainingEngine,
 } from '../participant/engine.js';
 import { fitSettings } from '../participant/task-settings.js';
+import { attackParameters, flippedLabels, type AttackSpec } from './attack.js';
 import type { TrainerPool } from './trainer-pool.js';
 
 /** Where a virtual client's data lives; `client` is set when the fleet binds it. */
@@ -29,6 +30,8 @@ export interface VirtualEngineOptions {
   readonly onFit?: (seconds: number, steps: number) => void;
   /** Optimizer steps per graph run for fits (default 1; see `compileOptionsFor`). */
   readonly stepsPerRun?: number;
+  /** Simulated attack; applied only when the bound partition client is in `attack.attackers`. */
+  readonly attack?: AttackSpec;
 }
 
 class VirtualEngine implements LocalTrainingEngine {
@@ -44,13 +47,25 @@ class VirtualEngine implements LocalTrainingEngine {
     return c === undefined ? 0 : clientIndices(this.#o.partition, c).length;
   }
 
+  #poisoned: Dataset | undefined;
+
+  #attacking(client: number): AttackSpec | undefined {
+    const a = this.#o.attack;
+    return a !== undefined && a.attackers.includes(client) ? a : undefined;
+  }
+
   #data() {
     const c = this.#o.slot.client;
     if (c === undefined)
       throw new EdgefedError('FAILED_PRECONDITION', 'Virtual client has no data bound yet');
+    let dataset = this.#o.dataset;
+    if (this.#attacking(c)?.kind === 'label-flip') {
+      this.#poisoned ??= flippedLabels(dataset);
+      dataset = this.#poisoned;
+    }
     return {
       client: c,
-      data: createDataSource(this.#o.dataset, { indices: clientIndices(this.#o.partition, c) }),
+      data: createDataSource(dataset, { indices: clientIndices(this.#o.partition, c) }),
     };
   }
 
@@ -80,7 +95,12 @@ class VirtualEngine implements LocalTrainingEngine {
       const metrics: Record<string, number> = { steps, trainSeconds: seconds };
       if (Number.isFinite(loss)) metrics.loss = loss;
       if (Number.isFinite(accuracy)) metrics.accuracy = accuracy;
-      return { parameters: trainer.getParameters(), exampleCount: data.size, metrics };
+      const attack = this.#attacking(client);
+      if (attack === undefined)
+        return { parameters: trainer.getParameters(), exampleCount: data.size, metrics };
+      const parameters = attackParameters(attack, trainer.getParameters(), input.global, seed);
+      const exampleCount = attack.kind === 'example-count' ? attack.claimedExamples : data.size;
+      return { parameters, exampleCount, metrics };
     });
   }
 

@@ -11,6 +11,12 @@ import {
   EXTRA_SIMULATE_OPTIONS,
   extraConfigFields,
 } from './simulate-extra-flags.js';
+import {
+  ROBUST_HELP,
+  ROBUST_OPTIONS,
+  robustConfigFields,
+  robustStrategyParams,
+} from './simulate-robust-flags.js';
 import { onnxFlags, resolveModelSpec } from './train-model.js';
 
 /** `edgefed simulate --help`. */
@@ -48,7 +54,8 @@ Federation
   --optimizer sgd|adam|adamw        client optimizer (default sgd)
   --momentum M                      client SGD momentum (default 0)
   --strategy NAME                   fedavg|fedavgm|fedprox|fedadam|fedyogi|fedadagrad|
-                                    fedmedian|fedtrimmedavg|krum (default fedavg)
+                                    fedmedian|fedtrimmedavg|krum|multikrum|bulyan|
+                                    centeredclipping|normbounded (default fedavg)
   --server-lr X                     server learning rate (fedavgm, fedadam, fedyogi, fedadagrad)
   --server-momentum M               server momentum (fedavgm)
   --mu X                            proximal term (fedprox; required there)
@@ -73,6 +80,7 @@ Running
                                     (runs until interrupted; the coordinator runs the rounds)
   --log-level LEVEL                 coordinator log level (default warn)
   --help                            this text
+${ROBUST_HELP}
 
 Progress (round, test accuracy, ETA) goes to stderr; the result summary to stdout.`;
 
@@ -120,6 +128,7 @@ export const SIMULATE_OPTIONS = {
   token: { type: 'string' },
   'log-level': { type: 'string' },
   ...EXTRA_SIMULATE_OPTIONS,
+  ...ROBUST_OPTIONS,
 } as const;
 
 type Values = Readonly<Record<string, unknown>>;
@@ -171,6 +180,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     if (v !== undefined) strategy[key] = v;
   }
   applyStrategyFlags(values, strategy);
+  Object.assign(strategy, robustStrategyParams(values));
   const fields: Record<string, unknown> = {
     dataset: text(values, 'dataset'),
     model: await modelOf(text(values, 'model'), values),
@@ -200,6 +210,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     stepsPerRun: number(values, 'steps-per-run'),
     strategy,
     ...extraConfigFields(values),
+    ...robustConfigFields(values),
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }

@@ -15,6 +15,8 @@ export interface CoordinatorMetrics {
   readonly bytesOut: Counter;
   readonly rejectedMessages: Counter<'code'>;
   readonly clientOutcomes: Counter<'outcome'>;
+  /** Fit results whose example count the run's `maxExampleWeight` clamped (issue #14). */
+  readonly clampedExampleCounts: Counter;
 }
 
 /** Creates a fresh registry with edgefed's metrics (and Node process metrics when `processMetrics`). */
@@ -53,6 +55,11 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Coord
       name: 'edgefed_client_outcomes_total',
       help: 'Per-client task outcomes (completed, failed, dropped, late, rejected)',
       labelNames: ['outcome'],
+      registers,
+    }),
+    clampedExampleCounts: new Counter({
+      name: 'edgefed_clamped_example_counts_total',
+      help: 'Fit results whose example count (FedAvg weight) was clamped to maxExampleWeight',
       registers,
     }),
   };

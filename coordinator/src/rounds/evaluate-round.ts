@@ -1,9 +1,11 @@
 /**
  * Federated evaluation: clients evaluate the global model on their held-out local data;
  * the strategy aggregates loss and metrics weighted by example count. Never fails the
- * run: too few results just means no federated metrics this round.
+ * run: too few results just means no federated metrics this round. Results outside the
+ * trust bounds (result-bounds.ts) are refused and reported like rejected fit results.
  */
-import { EdgefedError, createPrng, type EvaluateResult, type Metrics } from '@edgefed/shared';
+import { EdgefedError, createPrng, toEdgefedError, type EvaluateResult, type Metrics } from '@edgefed/shared';
+import { boundExampleCount, checkClientMetrics } from './result-bounds.js';
 import type { RoundContext } from './round-context.js';
 import type { TaskSpec } from './task-gateway.js';
 
@@ -52,9 +54,22 @@ export async function runEvaluateRound(
   const results = async function* (): AsyncGenerator<EvaluateResult> {
     for await (const o of services.gateway.runTasks({ tasks, signal: close })) {
       if (o.status !== 'completed') continue;
+      let weight: number;
+      try {
+        checkClientMetrics(o.metrics);
+        // hello declares training examples; a held-out set may be larger, so only the cap applies
+        weight = boundExampleCount({
+          claimed: o.exampleCount,
+          declared: undefined,
+          maxExampleWeight: config.maxExampleWeight,
+        }).weight;
+      } catch (err) {
+        services.gateway.reportRejected?.(o.task, toEdgefedError(err));
+        continue;
+      }
       const { loss, ...metrics } = o.metrics;
       if (loss === undefined) continue;
-      yield { clientId: o.task.clientId, exampleCount: o.exampleCount, loss, metrics };
+      yield { clientId: o.task.clientId, exampleCount: weight, loss, metrics };
     }
   };
   try {

@@ -9,6 +9,7 @@ import {
   EdgefedError,
   createPrng,
   toEdgefedError,
+  type ClientCandidate,
   type ErrorCode,
   type FitAggregate,
   type FitPlan,
@@ -16,6 +17,7 @@ import {
   type TensorMap,
 } from '@edgefed/shared';
 import type { ClientOutcomeFields } from '../store/records.js';
+import { boundExampleCount, checkClientMetrics } from './result-bounds.js';
 import type { RoundContext } from './round-context.js';
 import type { TaskOutcome, TaskSpec } from './task-gateway.js';
 
@@ -110,12 +112,14 @@ function outcomeRecord(o: TaskOutcome): ClientOutcomeFields {
 export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Promise<FitRoundResult> {
   const { services, config } = ctx;
   const rng = createPrng(config.seed * 1_000_003 + input.round * 101 + input.attempt);
+  const available = services.gateway.candidates(ctx.runId);
   const plan = ctx.strategy.configureFit({
     round: input.round,
-    availableClients: services.gateway.candidates(ctx.runId),
+    availableClients: available,
     globalVersion: String(input.modelVersion),
     rng,
   });
+  const declared = declaredCounts(available);
   await input.onPlanned(plan.clientIds.length);
   const bytesDownAtStart = services.gateway.bytesDown;
   const tasks = buildTasks(ctx, input, plan);
@@ -146,20 +150,31 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
         continue;
       }
       let update: TensorMap;
+      let weight: number;
       try {
+        checkClientMetrics(o.metrics);
+        const bounded = boundExampleCount({
+          claimed: o.exampleCount,
+          declared: declared.get(o.task.clientId),
+          maxExampleWeight: config.maxExampleWeight,
+        });
+        weight = bounded.weight;
+        if (bounded.clamped) services.metrics?.clampedExampleCounts.inc();
         update = services.decodeUpdate(o.payload);
       } catch (err) {
         const e = toEdgefedError(err);
-        outcomes.push({ ...outcomeRecord(o), outcome: 'rejected', code: e.code });
+        // nothing the client claimed about a refused result is recorded (count, metrics)
+        const { metrics: _metrics, exampleCount: _count, ...record } = outcomeRecord(o);
+        outcomes.push({ ...record, outcome: 'rejected', code: e.code });
         services.gateway.reportRejected?.(o.task, e);
         continue;
       }
-      outcomes.push(outcomeRecord(o));
+      outcomes.push({ ...outcomeRecord(o), exampleCount: weight });
       completed++;
       if (completed >= plan.targetResults) {
         close.abort(new EdgefedError('CANCELLED', 'enough results for this round'));
       }
-      yield { clientId: o.task.clientId, exampleCount: o.exampleCount, update, metrics: o.metrics };
+      yield { clientId: o.task.clientId, exampleCount: weight, update, metrics: o.metrics };
     }
   };
   try {
@@ -184,6 +199,16 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
     input.signal.removeEventListener('abort', onOuterAbort);
     close.abort(new EdgefedError('CANCELLED', 'round finished'));
   }
+}
+
+/** The example counts clients declared in `hello`, by client id (absent when not a number). */
+function declaredCounts(available: readonly ClientCandidate[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of available) {
+    const n = c.capabilities?.exampleCount;
+    if (typeof n === 'number') out.set(c.id, n);
+  }
+  return out;
 }
 
 /**

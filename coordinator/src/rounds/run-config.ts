@@ -3,6 +3,7 @@
  * keeps it. Validated with zod; the strategy part with the strategy's own schema.
  */
 import { z } from 'zod';
+import { DEFAULT_MAX_EXAMPLE_WEIGHT } from './result-bounds.js';
 import {
   EdgefedError,
   compressionSpecSchema,
@@ -67,6 +68,12 @@ export const runConfigSchema = z.strictObject({
     .default(0),
   /** Extra scalars added to every fit task's config. */
   taskConfig: scalarRecord.default({}),
+  /**
+   * Largest FedAvg weight (example count) one fit result may carry; larger claims are clamped
+   * to it. Results claiming more than the client declared in `hello` are rejected. See
+   * result-bounds.ts and docs/api.md ("Trust bounds").
+   */
+  maxExampleWeight: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_EXAMPLE_WEIGHT),
 });
 
 /** A validated run configuration (defaults filled in). */

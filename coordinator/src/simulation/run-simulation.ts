@@ -17,6 +17,7 @@ import { createCoordinator, type Coordinator } from '../server/coordinator.js';
 import { createCentralEvaluator } from './central-evaluator.js';
 import { createInProcessHub, type InProcessHub } from './in-process-hub.js';
 import { RoundCollector } from './round-collector.js';
+import { attackSpec } from './simulation-attack.js';
 import { parseSimulationConfig, toRunConfig, type SimulationConfig } from './simulation-config.js';
 import { loadSimulationData, type SimulationData } from './simulation-data.js';
 import {
@@ -134,7 +135,9 @@ export async function runSimulation(
       c.transport === 'in-process'
         ? createInProcessHub({ io: coordinator.io, maxMessageBytes: started.maxMessageBytes })
         : undefined;
+    const attack = c.attack === undefined ? undefined : attackSpec(c.attack, c.clients, c.seed);
     fleet = await startFleet({
+      ...(attack === undefined ? {} : { attack }),
       url: coordinator.url,
       token,
       dataset: data.train,
@@ -176,6 +179,7 @@ export async function runSimulation(
         bestAccuracy: accs.length === 0 ? null : Math.max(...accs),
       },
       partition: partitionReportJson(data.report),
+      ...(attack === undefined ? {} : { attack: { kind: attack.kind, attackers: attack.attackers } }),
     };
   } finally {
     await fleet?.close();

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { EdgefedError, compressionSpecSchema, toWireIssues } from '@edgefed/shared';
 import type { RunConfigInput } from '../rounds/run-config.js';
+import { attackConfigSchema } from './simulation-attack.js';
 
 /** Schema of a simulation config; every field has a default except where noted. */
 export const simulationConfigSchema = z.strictObject({
@@ -78,6 +79,10 @@ export const simulationConfigSchema = z.strictObject({
   testLimit: z.number().int().min(1).optional(),
   /** How long the selected clients of one round have (default 1 hour). */
   roundDeadlineMs: z.number().int().min(100).default(3_600_000),
+  /** Simulated Byzantine clients (`--attack`); see simulation-attack.ts. */
+  attack: attackConfigSchema.optional(),
+  /** The run's `maxExampleWeight` (FedAvg weight cap); absent: the run default. */
+  maxExampleWeight: z.number().int().min(1).optional(),
 });
 
 /** A validated simulation config. */
@@ -160,5 +165,6 @@ export function toRunConfig(
     compression: c.compression,
     ...(c.targetAccuracy === undefined ? {} : { targetAccuracy: c.targetAccuracy }),
     seed: c.seed,
+    ...(c.maxExampleWeight === undefined ? {} : { maxExampleWeight: c.maxExampleWeight }),
   };
 }

@@ -77,6 +77,11 @@ export interface SimulationResult {
   readonly roundsToTarget: number | null;
   readonly totals: SimulationTotals;
   readonly partition: PartitionReportJson;
+  /**
+   * Present with `--attack`: the kind and the partition indices of the attacking clients
+   * (client k is the virtual client with the k-th smallest id; see the fleet).
+   */
+  readonly attack?: { readonly kind: string; readonly attackers: readonly number[] };
 }
 
 /** The partition report in JSON form. */

@@ -30,8 +30,8 @@ export function squaredDistance(a: readonly Float32Array[], b: readonly Float32A
   return sum;
 }
 
-/** Krum scores: for each update, the sum of squared distances to its max(1, n - f - 2) nearest others. */
-export function krumScores(updates: readonly (readonly Float32Array[])[], byzantine: number): number[] {
+/** The n x n matrix of squared distances between updates (row-major, float64, zero diagonal). */
+export function pairwiseSquaredDistances(updates: readonly (readonly Float32Array[])[]): Float64Array {
   const n = updates.length;
   const dist = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -41,11 +41,37 @@ export function krumScores(updates: readonly (readonly Float32Array[])[], byzant
       dist[j * n + i] = d;
     }
   }
-  const closest = Math.max(1, n - byzantine - 2);
-  return Array.from({ length: n }, (_, i) => {
-    const others = [...dist.subarray(i * n, i * n + n)].filter((_, j) => j !== i).sort((a, b) => a - b);
+  return dist;
+}
+
+/**
+ * Krum scores of the updates in `active` (indices into an n x n distance matrix): for each,
+ * the sum of squared distances to its max(1, |active| - f - 2) nearest other active updates.
+ * A single active update scores 0.
+ */
+export function krumScoresAmong(
+  dist: Float64Array,
+  n: number,
+  active: readonly number[],
+  byzantine: number,
+): number[] {
+  const closest = Math.max(1, active.length - byzantine - 2);
+  return active.map((i) => {
+    const others = active.filter((j) => j !== i).map((j) => dist[i * n + j] ?? 0);
+    others.sort((a, b) => a - b);
     return others.slice(0, closest).reduce((s, d) => s + d, 0);
   });
+}
+
+/** Krum scores: for each update, the sum of squared distances to its max(1, n - f - 2) nearest others. */
+export function krumScores(updates: readonly (readonly Float32Array[])[], byzantine: number): number[] {
+  const n = updates.length;
+  return krumScoresAmong(
+    pairwiseSquaredDistances(updates),
+    n,
+    Array.from({ length: n }, (_, i) => i),
+    byzantine,
+  );
 }
 
 /**

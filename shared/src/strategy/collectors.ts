@@ -66,3 +66,59 @@ export function bufferedCollector(options: BufferedCollectorOptions): DeltaColle
       }),
   };
 }
+
+/** Options for {@link copyCollector}. */
+export interface CopyCollectorOptions {
+  readonly layout: TensorLayout;
+  /** More accepted updates than this aborts the aggregation with `FAILED_PRECONDITION`. */
+  readonly maxUpdates: number;
+  /** Reduces the copies (float32 data per tensor, layout order) and their example counts. */
+  readonly finish: (copies: readonly (readonly Float32Array[])[], weights: readonly number[]) => Float64Array;
+}
+
+/**
+ * Copies each accepted update with its example count (O(k x model)) and hands them all to
+ * `finish` at the end: the Krum family, Bulyan, multi-iteration centered clipping.
+ */
+export function copyCollector(options: CopyCollectorOptions): DeltaCollector {
+  const copies: Float32Array[][] = [];
+  const weights: number[] = [];
+  return {
+    accept: (update, exampleCount) => {
+      const data = layoutData(options.layout, update);
+      assertFinite(options.layout, data);
+      if (copies.length >= options.maxUpdates) {
+        throw new EdgefedError(
+          'FAILED_PRECONDITION',
+          `More than maxBufferedUpdates = ${options.maxUpdates} results; raise it or select fewer clients`,
+          { details: { maxBufferedUpdates: options.maxUpdates } },
+        );
+      }
+      copies.push(data.map((d) => d.slice()));
+      weights.push(exampleCount);
+    },
+    finish: () => options.finish(copies, weights),
+  };
+}
+
+/** The example-weighted mean (float64, flat) of the `picked` copies. */
+export function weightedMeanOf(
+  layout: TensorLayout,
+  copies: readonly (readonly Float32Array[])[],
+  weights: readonly number[],
+  picked: readonly number[],
+): Float64Array {
+  const out = new Float64Array(layout.size);
+  let total = 0;
+  for (const k of picked) {
+    const w = weights[k] ?? 0;
+    const data = copies[k] ?? [];
+    total += w;
+    layout.entries.forEach((e, t) => {
+      const x = data[t] ?? new Float32Array(0);
+      for (let i = 0; i < e.size; i++) out[e.offset + i] = (out[e.offset + i] ?? 0) + w * (x[i] ?? 0);
+    });
+  }
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] ?? 0) / total;
+  return out;
+}

@@ -92,6 +92,32 @@ export const strategyConfigSchema = z.discriminatedUnion('name', [
     byzantineClients: z.number().int().gte(0).default(0),
     selected: atLeastOne.default(1),
   }),
+  z.strictObject({
+    name: z.literal('multikrum'),
+    ...common,
+    maxBufferedUpdates: maxBuffered.default(1000),
+    byzantineClients: z.number().int().gte(0).default(0),
+    /** m, the updates averaged; absent: n - f of the n results (at least 1). */
+    selected: atLeastOne.optional(),
+  }),
+  z.strictObject({
+    name: z.literal('bulyan'),
+    ...common,
+    ...buffered,
+    byzantineClients: z.number().int().gte(0).default(0),
+  }),
+  z.strictObject({
+    name: z.literal('centeredclipping'),
+    ...common,
+    maxBufferedUpdates: maxBuffered.default(1000),
+    tau: z.number().gt(0).lte(1e6).default(1),
+    iterations: z.number().int().gte(1).lte(100).default(1),
+  }),
+  z.strictObject({
+    name: z.literal('normbounded'),
+    ...common,
+    normBound: z.number().gt(0).lte(1e6).default(1),
+  }),
 ]);
 
 /** A strategy config as written (defaults may be omitted). */
@@ -120,6 +146,10 @@ export const STRATEGY_NAMES: readonly StrategyName[] = [
   'fedmedian',
   'fedtrimmedavg',
   'krum',
+  'multikrum',
+  'bulyan',
+  'centeredclipping',
+  'normbounded',
 ];
 
 /** Strategies whose aggregate is not a mean: the privacy block is refused for them. */
@@ -127,6 +157,9 @@ const ROBUST_STRATEGIES: ReadonlySet<StrategyName> = new Set<StrategyName>([
   'fedmedian',
   'fedtrimmedavg',
   'krum',
+  'multikrum',
+  'bulyan',
+  'centeredclipping',
 ]);
 
 /**
@@ -134,7 +167,9 @@ const ROBUST_STRATEGIES: ReadonlySet<StrategyName> = new Set<StrategyName>([
  * `INVALID_CONFIG` with `details.issues` (path, code, message) for an unknown name, an unknown
  * or out-of-range parameter, a missing required one (FedProx's `proximalMu`), or a quorum
  * larger than the selection minimum (`minFitResults > minFitClients`, same for evaluation), or a
- * `privacy` block (bad values, unknown keys, or on a robust strategy: fedmedian, fedtrimmedavg, krum).
+ * `privacy` block (bad values, unknown keys, or on a robust strategy: fedmedian, fedtrimmedavg, krum,
+ * multikrum, bulyan, centeredclipping), or a `bulyan` whose `minFitResults` is below `4f + 3`
+ * for `byzantineClients = f > 0` (its guarantee needs that many results in every round).
  */
 export function parseStrategyConfig(input: unknown): StrategyConfig {
   const result = strategyConfigSchema.safeParse(input);
@@ -157,6 +192,13 @@ export function parseStrategyConfig(input: unknown): StrategyConfig {
       path: 'minEvaluateResults',
       code: 'too_big',
       message: 'minEvaluateResults must be <= minEvaluateClients',
+    });
+  }
+  if (c.name === 'bulyan' && c.byzantineClients > 0 && c.minFitResults < 4 * c.byzantineClients + 3) {
+    issues.push({
+      path: 'minFitResults',
+      code: 'too_small',
+      message: `bulyan with byzantineClients = ${c.byzantineClients} needs minFitResults >= 4f + 3 = ${4 * c.byzantineClients + 3}`,
     });
   }
   if (c.privacy !== undefined && ROBUST_STRATEGIES.has(c.name)) {

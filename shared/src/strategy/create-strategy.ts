@@ -8,6 +8,8 @@ import { parseStrategyConfig, type StrategyConfig } from './config.js';
 import { FedAvgM } from './fed-avg-m.js';
 import { FedAvg } from './fed-avg.js';
 import { FedProx } from './fed-prox.js';
+import { FedBulyan, FedMultiKrum } from './byzantine.js';
+import { FedCenteredClipping, FedNormBounded } from './clipping.js';
 import { FedKrum } from './krum.js';
 import { FedMedian, FedTrimmedAvg } from './robust.js';
 import type { Strategy } from './types.js';
@@ -44,5 +46,13 @@ function createInner(c: StrategyConfig): Strategy {
       return new FedTrimmedAvg(c);
     case 'krum':
       return new FedKrum(c);
+    case 'multikrum':
+      return new FedMultiKrum(c);
+    case 'bulyan':
+      return new FedBulyan(c);
+    case 'centeredclipping':
+      return new FedCenteredClipping(c);
+    case 'normbounded':
+      return new FedNormBounded(c);
   }
 }

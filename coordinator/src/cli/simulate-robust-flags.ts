@@ -1,0 +1,80 @@
+/**
+ * `edgefed simulate` flags for robust federations (issues #14, #15): simulated attacks,
+ * the FedAvg weight cap, and the robust strategies' parameters. Kept apart from
+ * simulate-flags.ts, which merges them in with one spread each.
+ */
+import { EdgefedError } from '@edgefed/shared';
+
+/** Help lines appended to `edgefed simulate --help`. */
+export const ROBUST_HELP = `Robustness
+  --attack KIND                     sign-flip|scale|gaussian|label-flip|example-count: a seeded
+                                    subset of the clients attacks (the result lists them)
+  --attackers F                     fraction of the clients that attack (default 0.2)
+  --attack-scale S                  scale: delta x S; sign-flip: delta x -S (default 1)
+  --attack-noise SD                 gaussian: noise standard deviation (default 1)
+  --attack-examples N               example-count: the count each attacker claims (default 1e9)
+  --max-example-weight N            the run's FedAvg weight cap (default 100000)
+  --byzantine F                     f for krum, multikrum, bulyan
+  --selected M                      m for krum, multikrum
+  --norm-bound B                    normbounded: L2 bound of each update
+  --iterations L                    centeredclipping: clipping iterations (tau: --tau)`;
+
+/** parseArgs options of these flags. */
+export const ROBUST_OPTIONS = {
+  attack: { type: 'string' },
+  attackers: { type: 'string' },
+  'attack-scale': { type: 'string' },
+  'attack-noise': { type: 'string' },
+  'attack-examples': { type: 'string' },
+  'max-example-weight': { type: 'string' },
+  byzantine: { type: 'string' },
+  selected: { type: 'string' },
+  'norm-bound': { type: 'string' },
+  iterations: { type: 'string' },
+} as const;
+
+type Values = Readonly<Record<string, unknown>>;
+
+function num(values: Values, flag: string): number | undefined {
+  const raw = values[flag];
+  if (typeof raw !== 'string') return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n))
+    throw new EdgefedError('INVALID_ARGUMENT', `--${flag} must be a number, got "${raw}"`);
+  return n;
+}
+
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** Strategy parameters from these flags (merged into the strategy config). */
+export function robustStrategyParams(values: Values): Record<string, unknown> {
+  return defined({
+    byzantineClients: num(values, 'byzantine'),
+    selected: num(values, 'selected'),
+    normBound: num(values, 'norm-bound'),
+    iterations: num(values, 'iterations'),
+  });
+}
+
+/**
+ * Simulation config fields from these flags: `attack` (when `--attack` is given; attack
+ * parameters without it throw `INVALID_ARGUMENT`) and `maxExampleWeight`.
+ */
+export function robustConfigFields(values: Values): Record<string, unknown> {
+  const kind = values.attack;
+  const attack = defined({
+    fraction: num(values, 'attackers'),
+    scale: num(values, 'attack-scale'),
+    noiseStd: num(values, 'attack-noise'),
+    claimedExamples: num(values, 'attack-examples'),
+  });
+  if (typeof kind !== 'string' && Object.keys(attack).length > 0) {
+    throw new EdgefedError('INVALID_ARGUMENT', 'attack parameters need --attack KIND');
+  }
+  return defined({
+    attack: typeof kind === 'string' ? { kind, ...attack } : undefined,
+    maxExampleWeight: num(values, 'max-example-weight'),
+  });
+}
