@@ -33,6 +33,16 @@ export function intFlag(values: Record<string, unknown>, name: string, min = 0):
   return n;
 }
 
+/** Reads a finite number flag; throws `INVALID_ARGUMENT` naming the flag when it is not one. */
+export function numberFlag(values: Readonly<Record<string, unknown>>, name: string): number | undefined {
+  const raw = values[name];
+  if (typeof raw !== 'string') return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n))
+    throw new EdgefedError('INVALID_ARGUMENT', `--${name} must be a number, got "${raw}"`);
+  return n;
+}
+
 /** Reads a string flag. */
 export function strFlag(values: Record<string, unknown>, name: string): string | undefined {
   const raw = values[name];

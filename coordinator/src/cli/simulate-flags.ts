@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { EdgefedError } from '@edgefed/shared';
+import { numberFlag } from './args.js';
 import type { SimulationConfigInput } from '../simulation/simulation-config.js';
 import {
   applyStrategyFlags,
@@ -133,15 +134,6 @@ export const SIMULATE_OPTIONS = {
 
 type Values = Readonly<Record<string, unknown>>;
 
-function number(values: Values, flag: string): number | undefined {
-  const raw = values[flag];
-  if (typeof raw !== 'string') return undefined;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n))
-    throw new EdgefedError('INVALID_ARGUMENT', `--${flag} must be a number, got "${raw}"`);
-  return n;
-}
-
 function text(values: Values, flag: string): string | undefined {
   const raw = values[flag];
   return typeof raw === 'string' ? raw : undefined;
@@ -176,7 +168,7 @@ async function modelOf(raw: string | undefined, values: Values): Promise<Simulat
 export async function configFromFlags(values: Values): Promise<Record<string, unknown>> {
   const strategy: Record<string, unknown> = { name: text(values, 'strategy') ?? 'fedavg' };
   for (const [flag, key] of STRATEGY_PARAMS) {
-    const v = number(values, flag);
+    const v = numberFlag(values, flag);
     if (v !== undefined) strategy[key] = v;
   }
   applyStrategyFlags(values, strategy);
@@ -185,29 +177,29 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     dataset: text(values, 'dataset'),
     model: await modelOf(text(values, 'model'), values),
     partition: text(values, 'partition'),
-    alpha: number(values, 'alpha'),
-    shardsPerClient: number(values, 'shards-per-client'),
-    trainLimit: number(values, 'train-limit'),
-    testLimit: number(values, 'test-limit'),
+    alpha: numberFlag(values, 'alpha'),
+    shardsPerClient: numberFlag(values, 'shards-per-client'),
+    trainLimit: numberFlag(values, 'train-limit'),
+    testLimit: numberFlag(values, 'test-limit'),
     textLevel: text(values, 'text-level'),
-    sequenceLength: number(values, 'sequence-length'),
-    vocabularySize: number(values, 'vocabulary-size'),
-    testFraction: number(values, 'test-fraction'),
-    clients: number(values, 'clients'),
-    fraction: number(values, 'fraction'),
-    rounds: number(values, 'rounds'),
-    epochs: number(values, 'epochs'),
-    batchSize: number(values, 'batch-size'),
-    learningRate: number(values, 'lr'),
+    sequenceLength: numberFlag(values, 'sequence-length'),
+    vocabularySize: numberFlag(values, 'vocabulary-size'),
+    testFraction: numberFlag(values, 'test-fraction'),
+    clients: numberFlag(values, 'clients'),
+    fraction: numberFlag(values, 'fraction'),
+    rounds: numberFlag(values, 'rounds'),
+    epochs: numberFlag(values, 'epochs'),
+    batchSize: numberFlag(values, 'batch-size'),
+    learningRate: numberFlag(values, 'lr'),
     optimizer: text(values, 'optimizer'),
-    momentum: number(values, 'momentum'),
-    seed: number(values, 'seed'),
-    targetAccuracy: number(values, 'target-accuracy'),
-    evalEvery: number(values, 'eval-every'),
-    roundDeadlineMs: number(values, 'round-deadline-ms'),
-    workers: number(values, 'workers'),
+    momentum: numberFlag(values, 'momentum'),
+    seed: numberFlag(values, 'seed'),
+    targetAccuracy: numberFlag(values, 'target-accuracy'),
+    evalEvery: numberFlag(values, 'eval-every'),
+    roundDeadlineMs: numberFlag(values, 'round-deadline-ms'),
+    workers: numberFlag(values, 'workers'),
     transport: text(values, 'transport'),
-    stepsPerRun: number(values, 'steps-per-run'),
+    stepsPerRun: numberFlag(values, 'steps-per-run'),
     strategy,
     ...extraConfigFields(values),
     ...robustConfigFields(values),

@@ -4,6 +4,7 @@
  * simulate-flags.ts, which merges them in with one spread each.
  */
 import { EdgefedError } from '@edgefed/shared';
+import { numberFlag } from './args.js';
 
 /** Help lines appended to `edgefed simulate --help`. */
 export const ROBUST_HELP = `Robustness
@@ -35,15 +36,6 @@ export const ROBUST_OPTIONS = {
 
 type Values = Readonly<Record<string, unknown>>;
 
-function num(values: Values, flag: string): number | undefined {
-  const raw = values[flag];
-  if (typeof raw !== 'string') return undefined;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n))
-    throw new EdgefedError('INVALID_ARGUMENT', `--${flag} must be a number, got "${raw}"`);
-  return n;
-}
-
 function defined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
@@ -51,10 +43,10 @@ function defined(o: Record<string, unknown>): Record<string, unknown> {
 /** Strategy parameters from these flags (merged into the strategy config). */
 export function robustStrategyParams(values: Values): Record<string, unknown> {
   return defined({
-    byzantineClients: num(values, 'byzantine'),
-    selected: num(values, 'selected'),
-    normBound: num(values, 'norm-bound'),
-    iterations: num(values, 'iterations'),
+    byzantineClients: numberFlag(values, 'byzantine'),
+    selected: numberFlag(values, 'selected'),
+    normBound: numberFlag(values, 'norm-bound'),
+    iterations: numberFlag(values, 'iterations'),
   });
 }
 
@@ -65,16 +57,16 @@ export function robustStrategyParams(values: Values): Record<string, unknown> {
 export function robustConfigFields(values: Values): Record<string, unknown> {
   const kind = values.attack;
   const attack = defined({
-    fraction: num(values, 'attackers'),
-    scale: num(values, 'attack-scale'),
-    noiseStd: num(values, 'attack-noise'),
-    claimedExamples: num(values, 'attack-examples'),
+    fraction: numberFlag(values, 'attackers'),
+    scale: numberFlag(values, 'attack-scale'),
+    noiseStd: numberFlag(values, 'attack-noise'),
+    claimedExamples: numberFlag(values, 'attack-examples'),
   });
   if (typeof kind !== 'string' && Object.keys(attack).length > 0) {
     throw new EdgefedError('INVALID_ARGUMENT', 'attack parameters need --attack KIND');
   }
   return defined({
     attack: typeof kind === 'string' ? { kind, ...attack } : undefined,
-    maxExampleWeight: num(values, 'max-example-weight'),
+    maxExampleWeight: numberFlag(values, 'max-example-weight'),
   });
 }
