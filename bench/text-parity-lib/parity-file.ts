@@ -92,14 +92,15 @@ export function decodeParityFile(bytes: Uint8Array): ParityFile {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = view.getUint32(8, true);
   if (12 + len > bytes.length) throw new EdgefedError('CORRUPT_PAYLOAD', 'parity file header is truncated');
-  let header: ParityHeader;
+  let raw: { readonly format?: unknown; readonly arrays?: unknown };
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + len))) as ParityHeader;
+    raw = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + len))) as typeof raw;
   } catch (e) {
     throw new EdgefedError('CORRUPT_PAYLOAD', `parity file header is not JSON: ${String(e)}`, { cause: e });
   }
-  if (header.format !== 1 || !Array.isArray(header.arrays))
-    throw new EdgefedError('CORRUPT_PAYLOAD', `unsupported parity file format ${String(header.format)}`);
+  if (raw.format !== 1 || !Array.isArray(raw.arrays))
+    throw new EdgefedError('CORRUPT_PAYLOAD', `unsupported parity file format ${String(raw.format)}`);
+  const header = raw as ParityHeader;
   const start = Math.ceil((12 + len) / 4) * 4;
   const arrays = new Map<string, { shape: readonly number[]; data: ParityData }>();
   for (const a of header.arrays) {
