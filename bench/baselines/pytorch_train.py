@@ -1,7 +1,9 @@
 """PyTorch training-throughput baseline for `npm run bench -- training`.
 
-Same architectures as edgefed's `2nn` and `cnn` presets, plain SGD, softmax cross-entropy,
-random MNIST-shaped input, fixed batch. Prints one JSON line with the configuration
+Same architectures as edgefed's `2nn` and `cnn` presets (random MNIST-shaped input) and its
+`char-lstm` (96 characters, windows of 80) and `char-transformer` (96 characters, context 64)
+presets (random token windows, next-token loss at every position; the models of
+text_parity.py), plain SGD, softmax cross-entropy, fixed batch. Prints one JSON line with the configuration
 ({"config": {...}}: torch version, BLAS, threads) and then one per (model, batch):
 {"model": ..., "batch": ..., "samples_per_s": ..., "threads": ..., "torch": ..., "blas": ...}.
 Run with Debian's /usr/bin/python3 (python3-torch + libopenblas0-pthread) or the PyTorch 2.x
@@ -20,8 +22,22 @@ import torch_env  # noqa: F401  (must precede `import torch`: fixes the OpenBLAS
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
+from text_parity import CharLstm, CharTransformer  # noqa: E402
+
+VOCAB = 96
+TEXT = {
+    "char-lstm": (80, {"layers": [{"type": "embedding", "dim": 8}, {"type": "lstm", "units": 256},
+                                  {"type": "lstm", "units": 256}]}),
+    "char-transformer": (64, {"layers": [{"type": "embedding", "dim": 128}]
+                              + [{"type": "transformerBlock", "heads": 4}] * 4}),
+}
+
 
 def model(name: str) -> nn.Module:
+    if name == "char-lstm":
+        return CharLstm(TEXT[name][1], VOCAB)
+    if name == "char-transformer":
+        return CharTransformer(TEXT[name][1], VOCAB, TEXT[name][0])
     if name == "2nn":
         return nn.Sequential(
             nn.Flatten(), nn.Linear(784, 200), nn.ReLU(), nn.Linear(200, 200), nn.ReLU(), nn.Linear(200, 10)
@@ -40,12 +56,18 @@ def measure(name: str, batch: int, seconds: float) -> float:
     net = model(name)
     opt = torch.optim.SGD(net.parameters(), lr=0.01)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.rand(batch, 1, 28, 28)
-    y = torch.randint(0, 10, (batch,))
+    if name in TEXT:
+        t = TEXT[name][0]
+        x = torch.randint(0, VOCAB, (batch, t))
+        y = torch.randint(0, VOCAB, (batch * t,))
+    else:
+        x = torch.rand(batch, 1, 28, 28)
+        y = torch.randint(0, 10, (batch,))
 
     def step() -> None:
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(net(x), y)
+        out = net(x)
+        loss = loss_fn(out.reshape(-1, out.shape[-1]) if name in TEXT else out, y)
         loss.backward()
         opt.step()
 

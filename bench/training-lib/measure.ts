@@ -1,9 +1,17 @@
 /**
  * Measurements for the training benchmark: Trainer throughput on one backend (random
- * MNIST-shaped data, plain SGD) and the backend's plain-MatMul GFLOP/s (the ceiling).
+ * MNIST-shaped data, or random token windows for a text model; plain SGD) and the backend's
+ * plain-MatMul GFLOP/s (the ceiling).
  */
 import { createDataSource, createTrainer, type TrainingBackend } from '@edgefed/client';
-import { createDataset, createPrng, DEFAULT_OPSET, encodeModel, GraphBuilder } from '@edgefed/shared';
+import {
+  createDataset,
+  createPrng,
+  DEFAULT_OPSET,
+  encodeModel,
+  GraphBuilder,
+  planModel,
+} from '@edgefed/shared';
 
 /** Options of {@link trainerSamplesPerSecond}. */
 export interface ThroughputOptions {
@@ -14,7 +22,30 @@ export interface ThroughputOptions {
   readonly stepsPerRun?: number;
 }
 
-function randomData(n: number) {
+/**
+ * A text model's window length and vocabulary (input `[T]` into an embedding, logits
+ * `[T, V]`), or undefined for an image model.
+ */
+export function textShape(spec: unknown): { readonly T: number; readonly V: number } | undefined {
+  const { spec: s } = planModel(spec);
+  const first = s.layers[0];
+  if (first?.type !== 'embedding' || s.input.shape.length !== 1) return undefined;
+  return { T: s.input.shape[0] ?? 1, V: first.vocabSize };
+}
+
+/** `n` random token windows of `T` tokens over `V` (next-token labels at every position). */
+function randomText(n: number, T: number, V: number) {
+  const rng = createPrng(1);
+  const features = Float32Array.from({ length: n * T }, () => rng.nextInt(V));
+  const labels = Int32Array.from({ length: n * T }, () => rng.nextInt(V));
+  return createDataSource(
+    createDataset({ features, labels, featureShape: [T], labelShape: [T], numClasses: V }),
+  );
+}
+
+function randomData(n: number, spec: unknown) {
+  const text = textShape(spec);
+  if (text !== undefined) return randomText(n, text.T, text.V);
   const rng = createPrng(1);
   const features = Float32Array.from({ length: n * 784 }, () => rng.nextFloat());
   const labels = Uint8Array.from({ length: n }, () => rng.nextInt(10));
@@ -29,7 +60,7 @@ export async function trainerSamplesPerSecond(o: ThroughputOptions): Promise<num
     backend: o.backend,
     compileOptions: { loss: 'softmax-cross-entropy', optimizer: { type: 'sgd' }, stepsPerRun: k },
   });
-  const data = randomData(o.batchSize * k * 4);
+  const data = randomData(o.batchSize * k * 4, o.spec);
   const fit = { batchSize: o.batchSize, learningRate: 0.01, shuffle: false } as const;
   for await (const _ of trainer.fit(data, { ...fit, maxSteps: 2 * k })) {
     // warm-up: compile, create sessions, first runs

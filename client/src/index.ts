@@ -36,6 +36,7 @@ export type { UploadOptions, UploadSummary } from './participant/uploader.js';
 // --- trainer engine ---
 export { createTrainerEngine } from './participant/trainer-engine.js';
 export { compileOptionsFor, defaultStepsPerRun, fitSettings } from './participant/task-settings.js';
+export { cappedStepsPerRun, MAX_UNROLLED_GRAPH_BYTES } from './runtime/unroll-cap.js';
 export type { TrainerEngineOptions } from './participant/trainer-engine.js';
 // --- end trainer engine ---
 // --- runtime: training backends, registry, trainer; local data ---

@@ -1,6 +1,6 @@
 /**
  * The `fit` loop: epochs of shuffled batches, K batches per run (a K-step graph for full
- * groups, the 1-step graph for the rest), progress events, abort between runs, and the
+ * groups, the 1-step graph for the rest; K capped by graph size, see unroll-cap.ts), progress events, abort between runs, and the
  * parameters read back once when the loop ends (normally, on abort or on break).
  */
 import {
@@ -18,6 +18,7 @@ import { hyperParameterValues } from './hyper-parameters.js';
 import { labelLayout } from './label-layout.js';
 import { MetricsMeter } from './metrics-meter.js';
 import { StepRunner, type FitState } from './step-runner.js';
+import { cappedStepsPerRun } from './unroll-cap.js';
 import type { FitOptions, FitProgress, TrainerCompileOptions } from './trainer-types.js';
 
 /** What the loop needs from its trainer. */
@@ -117,10 +118,19 @@ async function setup(ctx: FitContext, data: DataSource, o: FitOptions): Promise<
   if (o.proximalMu !== undefined && ctx.compileOptions.fedProx !== true)
     throw new EdgefedError('INVALID_ARGUMENT', 'proximalMu needs compileOptions.fedProx = true');
   const base: CompileOptions = { ...ctx.compileOptions, batchSize: o.batchSize };
-  const K = ctx.compileOptions.stepsPerRun ?? 1;
-  const k = await runner(ctx, base);
+  const requested = ctx.compileOptions.stepsPerRun ?? 1;
+  // Large one-step graphs (unrolled recurrences) are not unrolled further: see unroll-cap.ts.
+  const K =
+    requested === 1
+      ? 1
+      : cappedStepsPerRun(
+          requested,
+          compileCached(ctx.spec, { ...base, stepsPerRun: 1 }).trainStep.onnx.byteLength,
+        );
+  const kOptions: CompileOptions = K === requested ? base : { ...base, stepsPerRun: K };
+  const k = await runner(ctx, kOptions);
   const one = K === 1 ? k : await runner(ctx, { ...base, stepsPerRun: 1 });
-  labelLayout(compileCached(ctx.spec, base), data);
+  labelLayout(compileCached(ctx.spec, kOptions), data);
   const hyper = new Map<string, Float32Array>();
   const state = initialState(ctx, k.manifest, o, hyper);
   const stepEntries = (step: number) => k.manifest.inputs.filter((e) => (e.step ?? 0) === step);

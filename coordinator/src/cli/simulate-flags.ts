@@ -74,8 +74,8 @@ Running
                                     MessagePorts; socketio: a real connection per client,
                                     2 file descriptors each)
   --steps-per-run K                 optimizer steps per ONNX graph run (default 8; same updates;
-                                    for text models use 1: an 8-step unrolled LSTM graph
-                                    takes minutes to compile)
+                                    lowered for large graphs: char-lstm at T=80 runs 1,
+                                    char-transformer 4, so a long compile is avoided)
   --out FILE.json                   write the result; FILE.csv and FILE.svg go beside it
   --url URL --token TOKEN           only join a running coordinator with the virtual clients
                                     (runs until interrupted; the coordinator runs the rounds)
