@@ -104,5 +104,12 @@ export function parseRunConfig(input: unknown): RunConfig {
       details: { issues: toWireIssues(result.error.issues) },
     });
   }
-  return { ...result.data, strategy: parseStrategyConfig(result.data.strategy) };
+  const strategy = parseStrategyConfig(result.data.strategy);
+  if (result.data.mode === 'fedbuff' && (strategy.name !== 'fedavg' || 'privacy' in result.data.strategy)) {
+    throw new EdgefedError(
+      'INVALID_CONFIG',
+      `Invalid run config: mode fedbuff aggregates with its own staleness-weighted FedAvg; strategy must be plain fedavg (got ${strategy.name})`,
+    );
+  }
+  return { ...result.data, strategy };
 }
