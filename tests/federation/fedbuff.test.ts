@@ -91,7 +91,11 @@ describe('FedBuff run mode (real sockets, SQLite)', () => {
       rounds: 6,
       fedbuff: { bufferSize: 2, concurrency: 3, maxStaleness: 10 },
     });
-    participants = await startParticipants(first.url, createJoinToken({ secret: TOKEN_SECRET, run: runId }), await mnistEngines(3));
+    participants = await startParticipants(
+      first.url,
+      createJoinToken({ secret: TOKEN_SECRET, run: runId }),
+      await mnistEngines(3),
+    );
     await versionCommitted(first, runId, 2);
     await first.close(); // runs detach; the store still says running
     const crashed = openSqliteRunStore({ path: `${dataDir}/edgefed.db` });
@@ -104,15 +108,21 @@ describe('FedBuff run mode (real sockets, SQLite)', () => {
     expect(await done).toBe('completed');
     const run = await api<{ status: string; currentModelVersion: number }>(second.url, `/api/runs/${runId}`);
     expect(run.body).toMatchObject({ status: 'completed', currentModelVersion: 6 });
-    const cps = await api<{ checkpoints: { version: number; hash: string }[] }>(second.url, `/api/runs/${runId}/checkpoints`);
+    const cps = await api<{ checkpoints: { version: number; hash: string }[] }>(
+      second.url,
+      `/api/runs/${runId}/checkpoints`,
+    );
     expect(cps.body.checkpoints.map((c) => c.version)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     // nothing committed before the restart was rewritten
-    expect(cps.body.checkpoints.slice(0, before.length).map((c) => c.hash)).toEqual(before.map((c) => c.hash));
-    const rounds = await api<{ rounds: { round: number; state: string; trainMetrics: Record<string, number> }[] }>(
-      second.url,
-      `/api/runs/${runId}/rounds`,
+    expect(cps.body.checkpoints.slice(0, before.length).map((c) => c.hash)).toEqual(
+      before.map((c) => c.hash),
     );
-    expect(rounds.body.rounds.map((r) => [r.round, r.state])).toEqual([1, 2, 3, 4, 5, 6].map((v) => [v, 'completed']));
+    const rounds = await api<{
+      rounds: { round: number; state: string; trainMetrics: Record<string, number> }[];
+    }>(second.url, `/api/runs/${runId}/rounds`);
+    expect(rounds.body.rounds.map((r) => [r.round, r.state])).toEqual(
+      [1, 2, 3, 4, 5, 6].map((v) => [v, 'completed']),
+    );
     for (const r of rounds.body.rounds) expect(r.trainMetrics.updates).toBe(2);
   }, 120_000);
 
@@ -124,12 +134,15 @@ describe('FedBuff run mode (real sockets, SQLite)', () => {
       fedbuff: { bufferSize: 1, concurrency: 3, maxStaleness: 0 },
     });
     const done = settledEvent(c, runId);
-    participants = await startParticipants(c.url, createJoinToken({ secret: TOKEN_SECRET, run: runId }), await mnistEngines(3));
-    expect(await done).toBe('completed');
-    const outcomes = await api<{ outcomes: { outcome: string; code: string | null; metrics: Record<string, number> }[] }>(
+    participants = await startParticipants(
       c.url,
-      `/api/runs/${runId}/outcomes`,
+      createJoinToken({ secret: TOKEN_SECRET, run: runId }),
+      await mnistEngines(3),
     );
+    expect(await done).toBe('completed');
+    const outcomes = await api<{
+      outcomes: { outcome: string; code: string | null; metrics: Record<string, number> }[];
+    }>(c.url, `/api/runs/${runId}/outcomes`);
     const stale = outcomes.body.outcomes.filter((o) => o.code === 'STALE_UPDATE');
     expect(stale.length).toBeGreaterThan(0);
     for (const o of stale) expect(o.outcome).toBe('rejected');

@@ -35,7 +35,10 @@ export interface FedBuffStats {
 const num = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
 
 /** Computes the view from a run's rounds (= versions) and client outcomes. */
-export function fedbuffStats(rounds: readonly RoundRecord[], outcomes: readonly ClientOutcomeRecord[]): FedBuffStats {
+export function fedbuffStats(
+  rounds: readonly RoundRecord[],
+  outcomes: readonly ClientOutcomeRecord[],
+): FedBuffStats {
   const done = rounds.filter((r) => r.state === 'completed').sort((a, b) => a.round - b.round);
   const hist = new Map<number, number>();
   const perMinute = new Map<number, number>();
@@ -63,7 +66,9 @@ export function fedbuffStats(rounds: readonly RoundRecord[], outcomes: readonly 
   return {
     timeline,
     staleness: [...hist].sort((a, b) => a[0] - b[0]).map(([staleness, updates]) => ({ staleness, updates })),
-    updatesPerMinute: [...perMinute].sort((a, b) => a[0] - b[0]).map(([minute, updates]) => ({ minute, updates })),
+    updatesPerMinute: [...perMinute]
+      .sort((a, b) => a[0] - b[0])
+      .map(([minute, updates]) => ({ minute, updates })),
     rejectedStale: outcomes.filter((o) => o.code === 'STALE_UPDATE').length,
   };
 }

@@ -18,6 +18,8 @@ import { intFlag, numberFlag } from './args.js';
 
 /** Help lines appended to `edgefed simulate --help`. */
 export const DEVICE_HELP = `${DEVICES_HELP}
+  --over-selection X                select ceil(X x target) clients and close the round at the
+                                    target count (strategy overSelection, default 1)
 Asynchronous aggregation (FedBuff)
   --mode sync|fedbuff               rounds (default) or FedBuff: clients train continuously on
                                     the latest model, the server aggregates every K updates;
@@ -33,6 +35,7 @@ export const DEVICE_OPTIONS = {
   bandwidth: { type: 'string' },
   availability: { type: 'string' },
   'dropout-rate': { type: 'string' },
+  'over-selection': { type: 'string' },
   'device-speed': { type: 'string' },
   mode: { type: 'string' },
   'buffer-size': { type: 'string' },
@@ -88,6 +91,11 @@ function stalenessOf(raw: string | undefined): Record<string, unknown> {
     'INVALID_ARGUMENT',
     `--staleness must be sqrt, constant or poly:A (A > 0), got "${raw}"`,
   );
+}
+
+/** Strategy parameters from these flags (`--over-selection`). */
+export function deviceStrategyParams(values: Values): Record<string, unknown> {
+  return defined({ overSelection: numberFlag(values, 'over-selection') });
 }
 
 /**

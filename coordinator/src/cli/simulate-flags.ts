@@ -18,7 +18,12 @@ import {
   robustConfigFields,
   robustStrategyParams,
 } from './simulate-robust-flags.js';
-import { DEVICE_HELP, DEVICE_OPTIONS, deviceConfigFields } from './simulate-device-flags.js';
+import {
+  DEVICE_HELP,
+  DEVICE_OPTIONS,
+  deviceConfigFields,
+  deviceStrategyParams,
+} from './simulate-device-flags.js';
 import { onnxFlags, resolveModelSpec } from './train-model.js';
 
 /** `edgefed simulate --help`. */
@@ -175,7 +180,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     if (v !== undefined) strategy[key] = v;
   }
   applyStrategyFlags(values, strategy);
-  Object.assign(strategy, robustStrategyParams(values));
+  Object.assign(strategy, robustStrategyParams(values), deviceStrategyParams(values));
   const fields: Record<string, unknown> = {
     dataset: text(values, 'dataset'),
     model: await modelOf(text(values, 'model'), values),

@@ -55,7 +55,10 @@ export function FedBuffPanel({ runId, version }: { runId: string; version: numbe
     <div data-testid="fedbuff-panel">
       <h3>Staleness of aggregated updates</h3>
       <p class="muted">{stats.rejectedStale} updates rejected as too stale (STALE_UPDATE)</p>
-      <Bars label="staleness histogram" rows={stats.staleness.map((s) => [`${String(s.staleness)} behind`, s.updates])} />
+      <Bars
+        label="staleness histogram"
+        rows={stats.staleness.map((s) => [`${String(s.staleness)} behind`, s.updates])}
+      />
       <h3>Updates per minute</h3>
       <Bars
         label="updates per minute"
