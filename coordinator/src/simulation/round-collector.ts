@@ -14,6 +14,7 @@ interface Pending {
   testLoss: number | null;
   testPerplexity: number | null;
   testTopKAccuracy: number | null;
+  attackSuccessRate: number | null;
   endedAt: number;
   bytesDown: number;
   /** Virtual second the round committed at (virtual-time simulations). */
@@ -60,6 +61,7 @@ export class RoundCollector {
         testLoss: null,
         testPerplexity: null,
         testTopKAccuracy: null,
+        attackSuccessRate: null,
         endedAt: performance.now(),
         bytesDown: 0,
         virtualAt,
@@ -76,6 +78,7 @@ export class RoundCollector {
       p.testLoss = finite(e.metrics.loss);
       p.testPerplexity = finite(e.metrics.perplexity);
       p.testTopKAccuracy = finite(e.metrics.topKAccuracy);
+      p.attackSuccessRate = finite(e.metrics.attackSuccessRate);
       p.endedAt = performance.now();
     }
     if (
@@ -122,6 +125,9 @@ export class RoundCollector {
           testPerplexity: p?.testPerplexity ?? null,
           testTopKAccuracy: p?.testTopKAccuracy ?? null,
           trainLoss: p?.trainLoss ?? null,
+          ...(p === undefined || p.attackSuccessRate === null
+            ? {}
+            : { attackSuccessRate: p.attackSuccessRate }),
           selected: r.selectedCount,
           completed: r.completedCount,
           failed: r.failedCount,

@@ -17,7 +17,7 @@ import { createCoordinator, type Coordinator } from '../server/coordinator.js';
 import { createCentralEvaluator } from './central-evaluator.js';
 import { createInProcessHub, type InProcessHub } from './in-process-hub.js';
 import { RoundCollector } from './round-collector.js';
-import { attackSpec } from './simulation-attack.js';
+import { attackResult, attackSpec } from './simulation-attack.js';
 import { parseSimulationConfig, toRunConfig, type SimulationConfig } from './simulation-config.js';
 import { loadSimulationData, type SimulationData } from './simulation-data.js';
 import { virtualGateway } from './virtual-setup.js';
@@ -71,6 +71,7 @@ async function startCoordinator(
     ...(c.textLevel === 'word' && data.text !== undefined ? { topK: 3 } : {}),
     every: c.evalEvery,
     lastRound: c.rounds,
+    ...(c.attack?.kind === 'backdoor' ? { backdoorTarget: c.attack.targetClass } : {}),
   });
   const coordinator = await createCoordinator({
     config,
@@ -202,7 +203,7 @@ export async function runSimulation(
         bestAccuracy: accs.length === 0 ? null : Math.max(...accs),
       },
       partition: partitionReportJson(data.report),
-      ...(attack === undefined ? {} : { attack: { kind: attack.kind, attackers: attack.attackers } }),
+      ...(attack === undefined ? {} : { attack: attackResult(attack, records) }),
       ...(virtual === undefined
         ? {}
         : { timeToTarget: timeToTarget(records, c.targetAccuracy), virtualSeconds: virtual.now }),

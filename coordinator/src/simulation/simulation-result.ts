@@ -39,6 +39,8 @@ export interface RoundRecord {
    */
   readonly virtualSeconds?: number;
   readonly virtualTime?: number;
+  /** `--attack backdoor` only: share of triggered test images of other classes put in the target class. */
+  readonly attackSuccessRate?: number | null;
 }
 
 /** Sums over the run. */
@@ -87,7 +89,13 @@ export interface SimulationResult {
    * Present with `--attack`: the kind and the partition indices of the attacking clients
    * (client k is the virtual client with the k-th smallest id; see the fleet).
    */
-  readonly attack?: { readonly kind: string; readonly attackers: readonly number[] };
+  readonly attack?: {
+    readonly kind: string;
+    readonly attackers: readonly number[];
+    /** `backdoor` only: the target class and the last evaluated attack success rate. */
+    readonly targetClass?: number;
+    readonly finalAttackSuccessRate?: number | null;
+  };
   /**
    * Virtual-time runs only: virtual seconds until the first round whose test accuracy reached
    * the target (null if never), and in all.
