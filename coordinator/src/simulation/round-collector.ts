@@ -83,7 +83,11 @@ export class RoundCollector {
     }
     if (
       e.type === 'phase' &&
-      (e.phase === 'waiting-for-clients' || e.phase === 'completed' || e.phase === 'failed')
+      // `training` also ends a FedBuff version (its runner goes on training, never waiting)
+      (e.phase === 'waiting-for-clients' ||
+        e.phase === 'training' ||
+        e.phase === 'completed' ||
+        e.phase === 'failed')
     ) {
       this.#finish();
     }
