@@ -13,7 +13,7 @@ import { VirtualTimeGateway } from './virtual-time-gateway.js';
 
 /** Bytes of a run's model parameters (what a client downloads). */
 export function modelByteSize(c: SimulationConfig, data: SimulationData): number {
-  const config = parseRunConfig(toRunConfig(c, { ...data.spec } as Record<string, unknown>));
+  const config = parseRunConfig(toRunConfig(c, { ...data.spec }));
   let bytes = 0;
   for (const t of initialParameters(config).values()) bytes += t.data.byteLength;
   return bytes;

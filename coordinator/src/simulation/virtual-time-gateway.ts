@@ -34,6 +34,9 @@ export interface VirtualTimeGatewayOptions {
   readonly seed: number;
 }
 
+/** Reads `aborted` afresh (it changes while awaiting, which narrowing cannot see). */
+const isAborted = (signal: AbortSignal): boolean => signal.aborted;
+
 const FALLBACK: DeviceProfile = {
   speed: 1,
   upBytesPerSecond: Infinity,
@@ -146,7 +149,7 @@ export class VirtualTimeGateway implements TaskGateway {
         try {
           o = await stream.next(options.signal);
         } catch (err) {
-          if (options.signal.aborted) break;
+          if (isAborted(options.signal)) break;
           throw err;
         }
         yield o;
