@@ -25,3 +25,5 @@ export type { FramePort, LinkFrame } from './fleet/in-process-frames.js';
 // --- fleet: simulated attacks (issue #15) ---
 export { ATTACK_KINDS, attackParameters, chooseAttackers, flippedLabels } from './fleet/attack.js';
 export type { AttackKind, AttackSpec } from './fleet/attack.js';
+export { backdoorClientData, backdoorTestSet, stampTrigger, TRIGGER_SIZE } from './fleet/backdoor.js';
+export type { BackdoorSpec } from './fleet/backdoor.js';

@@ -60,6 +60,8 @@ export const ERROR_CODES = [
   'DATASET_MISSING',
   /** A fit result claims more examples than the client declared in `hello` (its FedAvg weight). */
   'EXAMPLE_COUNT_EXCEEDED',
+  /** FedBuff: an update's base model is more versions behind the current one than `maxStaleness`. */
+  'STALE_UPDATE',
 ] as const;
 
 /** A stable, machine-readable error code. */

@@ -7,7 +7,14 @@
 import { EdgefedError, createPrng, type Dataset, type Tensor, type TensorMap } from '@edgefed/shared';
 
 /** The attack kinds the simulator knows. */
-export const ATTACK_KINDS = ['sign-flip', 'scale', 'gaussian', 'label-flip', 'example-count'] as const;
+export const ATTACK_KINDS = [
+  'sign-flip',
+  'scale',
+  'gaussian',
+  'label-flip',
+  'example-count',
+  'backdoor',
+] as const;
 
 /** One attack kind. */
 export type AttackKind = (typeof ATTACK_KINDS)[number];
@@ -23,6 +30,10 @@ export interface AttackSpec {
   readonly noiseStd: number;
   /** `example-count`: the example count claimed with each update. */
   readonly claimedExamples: number;
+  /** `backdoor`: the class triggered examples are relabelled to (default 0). */
+  readonly targetClass?: number;
+  /** `backdoor`: fraction of an attacker's examples that carry the trigger (default 0.5). */
+  readonly poisonFraction?: number;
   readonly seed: number;
 }
 

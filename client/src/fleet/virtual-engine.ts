@@ -13,6 +13,7 @@ import type {
 } from '../participant/engine.js';
 import { fitSettings } from '../participant/task-settings.js';
 import { attackParameters, flippedLabels, type AttackSpec } from './attack.js';
+import { backdoorClientData } from './backdoor.js';
 import type { TrainerPool } from './trainer-pool.js';
 
 /** Where a virtual client's data lives; `client` is set when the fleet binds it. */
@@ -48,6 +49,7 @@ class VirtualEngine implements LocalTrainingEngine {
   }
 
   #poisoned: Dataset | undefined;
+  readonly #backdoored = new Map<number, Dataset>();
 
   #attacking(client: number): AttackSpec | undefined {
     const a = this.#o.attack;
@@ -59,7 +61,22 @@ class VirtualEngine implements LocalTrainingEngine {
     if (c === undefined)
       throw new EdgefedError('FAILED_PRECONDITION', 'Virtual client has no data bound yet');
     let dataset = this.#o.dataset;
-    if (this.#attacking(c)?.kind === 'label-flip') {
+    const attack = this.#attacking(c);
+    if (attack?.kind === 'backdoor') {
+      // the client's own examples, a seeded share triggered and relabelled (cached per client)
+      let own = this.#backdoored.get(c);
+      if (own === undefined) {
+        const spec = {
+          targetClass: attack.targetClass ?? 0,
+          poisonFraction: attack.poisonFraction ?? 0.5,
+          seed: attack.seed,
+        };
+        own = backdoorClientData(dataset, clientIndices(this.#o.partition, c), spec, c);
+        this.#backdoored.set(c, own);
+      }
+      return { client: c, data: createDataSource(own) };
+    }
+    if (attack?.kind === 'label-flip') {
       this.#poisoned ??= flippedLabels(dataset);
       dataset = this.#poisoned;
     }

@@ -6,6 +6,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { EdgefedError, toWireIssues } from '@edgefed/shared';
 import type { RunManager } from '../rounds/run-manager.js';
+import { fedbuffStats } from './fedbuff-stats.js';
 import type { RunStore } from '../store/run-store.js';
 
 /** What the runs API needs. */
@@ -81,6 +82,11 @@ export function runsApi(o: RunsApiOptions): Router {
   });
   r.get('/runs/:id/outcomes', async (req, res) => {
     res.json({ outcomes: await o.store.listClientOutcomes(param(req, 'id')) });
+  });
+  r.get('/runs/:id/fedbuff', async (req, res) => {
+    const id = param(req, 'id');
+    const [rounds, outcomes] = await Promise.all([o.store.listRounds(id), o.store.listClientOutcomes(id)]);
+    res.json(fedbuffStats(rounds, outcomes));
   });
   r.get('/runs/:id/checkpoints', async (req, res) => {
     res.json({ checkpoints: await o.store.listCheckpoints(param(req, 'id')) });

@@ -18,6 +18,12 @@ import {
   robustConfigFields,
   robustStrategyParams,
 } from './simulate-robust-flags.js';
+import {
+  DEVICE_HELP,
+  DEVICE_OPTIONS,
+  deviceConfigFields,
+  deviceStrategyParams,
+} from './simulate-device-flags.js';
 import { onnxFlags, resolveModelSpec } from './train-model.js';
 
 /** `edgefed simulate --help`. */
@@ -82,6 +88,7 @@ Running
   --log-level LEVEL                 coordinator log level (default warn)
   --help                            this text
 ${ROBUST_HELP}
+${DEVICE_HELP}
 
 Progress (round, test accuracy, ETA) goes to stderr; the result summary to stdout.`;
 
@@ -130,6 +137,7 @@ export const SIMULATE_OPTIONS = {
   'log-level': { type: 'string' },
   ...EXTRA_SIMULATE_OPTIONS,
   ...ROBUST_OPTIONS,
+  ...DEVICE_OPTIONS,
 } as const;
 
 type Values = Readonly<Record<string, unknown>>;
@@ -172,7 +180,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     if (v !== undefined) strategy[key] = v;
   }
   applyStrategyFlags(values, strategy);
-  Object.assign(strategy, robustStrategyParams(values));
+  Object.assign(strategy, robustStrategyParams(values), deviceStrategyParams(values));
   const fields: Record<string, unknown> = {
     dataset: text(values, 'dataset'),
     model: await modelOf(text(values, 'model'), values),
@@ -203,6 +211,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     strategy,
     ...extraConfigFields(values),
     ...robustConfigFields(values),
+    ...(await deviceConfigFields(values)),
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }

@@ -8,12 +8,15 @@ import { numberFlag } from './args.js';
 
 /** Help lines appended to `edgefed simulate --help`. */
 export const ROBUST_HELP = `Robustness
-  --attack KIND                     sign-flip|scale|gaussian|label-flip|example-count: a seeded
-                                    subset of the clients attacks (the result lists them)
+  --attack KIND                     sign-flip|scale|gaussian|label-flip|example-count|backdoor:
+                                    a seeded subset of the clients attacks (the result lists them)
   --attackers F                     fraction of the clients that attack (default 0.2)
   --attack-scale S                  scale: delta x S; sign-flip: delta x -S (default 1)
   --attack-noise SD                 gaussian: noise standard deviation (default 1)
   --attack-examples N               example-count: the count each attacker claims (default 1e9)
+  --backdoor-target C               backdoor: class a 4x4 corner trigger maps to (default 0);
+                                    the result adds attackSuccessRate beside test accuracy
+  --poison-fraction F               backdoor: share of an attacker's examples triggered (0.5)
   --max-example-weight N            the run's FedAvg weight cap (default 100000)
   --byzantine F                     f for krum, multikrum, bulyan
   --selected M                      m for krum, multikrum
@@ -27,6 +30,8 @@ export const ROBUST_OPTIONS = {
   'attack-scale': { type: 'string' },
   'attack-noise': { type: 'string' },
   'attack-examples': { type: 'string' },
+  'backdoor-target': { type: 'string' },
+  'poison-fraction': { type: 'string' },
   'max-example-weight': { type: 'string' },
   byzantine: { type: 'string' },
   selected: { type: 'string' },
@@ -61,6 +66,8 @@ export function robustConfigFields(values: Values): Record<string, unknown> {
     scale: numberFlag(values, 'attack-scale'),
     noiseStd: numberFlag(values, 'attack-noise'),
     claimedExamples: numberFlag(values, 'attack-examples'),
+    targetClass: numberFlag(values, 'backdoor-target'),
+    poisonFraction: numberFlag(values, 'poison-fraction'),
   });
   if (typeof kind !== 'string' && Object.keys(attack).length > 0) {
     throw new EdgefedError('INVALID_ARGUMENT', 'attack parameters need --attack KIND');

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_MAX_EXAMPLE_WEIGHT } from './result-bounds.js';
+import { fedbuffConfigSchema } from './fedbuff-config.js';
 import {
   EdgefedError,
   compressionSpecSchema,
@@ -74,6 +75,19 @@ export const runConfigSchema = z.strictObject({
    * result-bounds.ts and docs/api.md ("Trust bounds").
    */
   maxExampleWeight: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_EXAMPLE_WEIGHT),
+  /**
+   * `sync`: rounds (the strategy selects, aggregates, commits one version a round). `fedbuff`:
+   * asynchronous buffered aggregation (see fedbuff-config.ts); `rounds` counts model versions.
+   */
+  mode: z.enum(['sync', 'fedbuff']).default('sync'),
+  fedbuff: fedbuffConfigSchema.default({
+    bufferSize: 10,
+    maxStaleness: 20,
+    concurrency: 100,
+    staleness: 'sqrt',
+    stalenessExponent: 0.5,
+    serverLearningRate: 1,
+  }),
 });
 
 /** A validated run configuration (defaults filled in). */
@@ -90,5 +104,12 @@ export function parseRunConfig(input: unknown): RunConfig {
       details: { issues: toWireIssues(result.error.issues) },
     });
   }
-  return { ...result.data, strategy: parseStrategyConfig(result.data.strategy) };
+  const strategy = parseStrategyConfig(result.data.strategy);
+  if (result.data.mode === 'fedbuff' && (strategy.name !== 'fedavg' || 'privacy' in result.data.strategy)) {
+    throw new EdgefedError(
+      'INVALID_CONFIG',
+      `Invalid run config: mode fedbuff aggregates with its own staleness-weighted FedAvg; strategy must be plain fedavg (got ${strategy.name})`,
+    );
+  }
+  return { ...result.data, strategy };
 }

@@ -9,7 +9,7 @@ import type { JsonObject } from '../store/json.js';
 import { parseRunConfig, type RunConfig } from './run-config.js';
 import type { RunPhase } from './run-events.js';
 import type { RunServices } from './round-context.js';
-import { RunRunner } from './run-runner.js';
+import { ModeRunner, type Runner } from './mode-runner.js';
 
 /** Input of {@link RunManager.create}. */
 export interface CreateRunRequest {
@@ -22,7 +22,7 @@ export interface CreateRunRequest {
 export class RunManager {
   readonly #s: RunServices;
   readonly #validate: (config: RunConfig) => void;
-  readonly #runners = new Map<string, RunRunner>();
+  readonly #runners = new Map<string, Runner>();
 
   /** `validate` checks what the run config schema cannot (e.g. that the model compiles). */
   constructor(services: RunServices, validate: (config: RunConfig) => void = () => undefined) {
@@ -90,10 +90,10 @@ export class RunManager {
     this.#runners.clear();
   }
 
-  #runner(runId: string): RunRunner {
+  #runner(runId: string): Runner {
     let runner = this.#runners.get(runId);
     if (runner === undefined) {
-      runner = new RunRunner(runId, this.#s);
+      runner = new ModeRunner(runId, this.#s);
       this.#runners.set(runId, runner);
     }
     return runner;

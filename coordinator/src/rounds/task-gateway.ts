@@ -5,6 +5,7 @@
  * (unknown task, stale round, duplicate or late result, upload integrity).
  */
 import type { ClientCandidate, ErrorCode, Metrics, ScalarRecord } from '@edgefed/shared';
+import type { TaskStream } from './task-stream.js';
 
 /** One task to send. `taskId` is unique for the coordinator's lifetime. */
 export interface TaskSpec {
@@ -73,4 +74,9 @@ export interface TaskGateway {
    * without a way back to the client may leave it out.
    */
   reportRejected?(task: TaskSpec, error: { readonly code: ErrorCode; readonly message: string }): void;
+  /**
+   * Optional: a stream for continuous (FedBuff) runs whose outcomes come in an order the
+   * gateway decides (the simulator's virtual clock); without it one is built on `runTasks`.
+   */
+  openStream?(): TaskStream;
 }

@@ -27,6 +27,7 @@ import { RunManager } from '../rounds/run-manager.js';
 import type { CentralEvaluator, RunServices } from '../rounds/round-context.js';
 import type { RunEvent } from '../rounds/run-events.js';
 import { SocketTaskGateway } from '../rounds/socket-task-gateway.js';
+import type { TaskGateway } from '../rounds/task-gateway.js';
 import { ListenerSet, type Listener, type Unsubscribe } from '../transport/listener-set.js';
 import { createControlPlane } from '../transport/control-plane.js';
 import type { ControlPlane, ControlPlaneServer } from '../transport/control-plane-types.js';
@@ -41,6 +42,8 @@ export interface CoordinatorOptions {
   readonly logger?: Logger;
   /** Evaluates each new global model on the coordinator (simulations). */
   readonly centralEvaluator?: CentralEvaluator;
+  /** Wraps the task gateway the runs use (the simulator's virtual clock); default: as is. */
+  readonly wrapGateway?: (gateway: TaskGateway) => TaskGateway;
 }
 
 /** A running coordinator. */
@@ -125,7 +128,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   const services: RunServices = {
     store: stores.runs,
     blobs: stores.blobs,
-    gateway,
+    gateway: options.wrapGateway?.(gateway) ?? gateway,
     logger: logger.child({ component: 'runs' }),
     metrics,
     modelUrl: (hash) => `${baseUrl}/models/${hash}`,

@@ -3,9 +3,11 @@
  * in the coordinator's process (onnxruntime-node), as `accuracy` and `loss`, so the run's
  * `targetAccuracy` applies to central test accuracy. For sequence models `accuracy` is
  * token accuracy (ignored positions excluded) and `perplexity` is added; with `topK`,
- * `topKAccuracy` too.
+ * `topKAccuracy` too. With `backdoorTarget` (the backdoor attack), `attackSuccessRate`: the
+ * accuracy, against the target class, on the triggered test images of the other classes.
  */
 import { createDataSource, createNodeBackend, createTrainer } from '@edgefed/client';
+import { backdoorTestSet } from '@edgefed/client/node';
 import type { Dataset, Metrics, TensorMap } from '@edgefed/shared';
 import type { CentralEvaluator } from '../rounds/round-context.js';
 
@@ -20,6 +22,8 @@ export interface CentralEvaluatorOptions {
   readonly batchSize?: number;
   /** Also report `topKAccuracy` (e.g. 3 for next-word prediction), computed on the host. */
   readonly topK?: number;
+  /** The backdoor attack's target class: also report `attackSuccessRate`. */
+  readonly backdoorTarget?: number;
 }
 
 /** An evaluator that returns `{}` for rounds that are not due (nothing is recorded then). */
@@ -31,6 +35,8 @@ export async function createCentralEvaluator(o: CentralEvaluatorOptions): Promis
     compileOptions: { loss: 'softmax-cross-entropy', optimizer: { type: 'sgd' } },
   });
   const data = createDataSource(o.test);
+  const triggered =
+    o.backdoorTarget === undefined ? undefined : createDataSource(backdoorTestSet(o.test, o.backdoorTarget));
   return async (params: TensorMap, round: number, signal: AbortSignal): Promise<Metrics> => {
     if (round % o.every !== 0 && round !== o.lastRound) return {};
     trainer.setParameters(params);
@@ -39,7 +45,12 @@ export async function createCentralEvaluator(o: CentralEvaluatorOptions): Promis
       { batchSize: o.batchSize ?? 500, ...(o.topK === undefined ? {} : { topK: o.topK }) },
       signal,
     );
+    const asr =
+      triggered === undefined
+        ? undefined
+        : (await trainer.evaluate(triggered, { batchSize: o.batchSize ?? 500 }, signal)).accuracy;
     return {
+      ...(asr === undefined ? {} : { attackSuccessRate: asr }),
       accuracy: r.accuracy,
       loss: r.loss,
       ...(r.perplexity === undefined ? {} : { perplexity: r.perplexity }),

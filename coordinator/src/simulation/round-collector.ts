@@ -14,8 +14,11 @@ interface Pending {
   testLoss: number | null;
   testPerplexity: number | null;
   testTopKAccuracy: number | null;
+  attackSuccessRate: number | null;
   endedAt: number;
   bytesDown: number;
+  /** Virtual second the round committed at (virtual-time simulations). */
+  virtualAt: number | undefined;
 }
 
 const finite = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
@@ -30,11 +33,14 @@ export class RoundCollector {
   #served = 0;
   readonly #ends = new Map<number, number>();
   #onRound: ((round: number) => void) | undefined;
+  readonly #virtualNow: (() => number) | undefined;
 
-  constructor(coordinator: Coordinator, runId: string, startedAt: number) {
+  /** `virtualNow`: the simulator's virtual clock (seconds), when device heterogeneity is on. */
+  constructor(coordinator: Coordinator, runId: string, startedAt: number, virtualNow?: () => number) {
     this.#c = coordinator;
     this.#runId = runId;
     this.#lastEnd = startedAt;
+    this.#virtualNow = virtualNow;
   }
 
   /** Called with the round number once a round's record is complete (after evaluation). */
@@ -47,6 +53,7 @@ export class RoundCollector {
     if (e.runId !== this.#runId) return;
     if (e.type === 'round-failed') this.#failed.set(e.round, (this.#failed.get(e.round) ?? 0) + 1);
     if (e.type === 'round-completed') {
+      const virtualAt = this.#virtualNow?.();
       const p: Pending = {
         round: e.round,
         trainLoss: finite(e.metrics.loss),
@@ -54,8 +61,10 @@ export class RoundCollector {
         testLoss: null,
         testPerplexity: null,
         testTopKAccuracy: null,
+        attackSuccessRate: null,
         endedAt: performance.now(),
         bytesDown: 0,
+        virtualAt,
       };
       this.#pending.set(e.round, p);
       const served = (await this.#c.metrics.bytesOut.get()).values[0]?.value ?? 0;
@@ -69,11 +78,16 @@ export class RoundCollector {
       p.testLoss = finite(e.metrics.loss);
       p.testPerplexity = finite(e.metrics.perplexity);
       p.testTopKAccuracy = finite(e.metrics.topKAccuracy);
+      p.attackSuccessRate = finite(e.metrics.attackSuccessRate);
       p.endedAt = performance.now();
     }
     if (
       e.type === 'phase' &&
-      (e.phase === 'waiting-for-clients' || e.phase === 'completed' || e.phase === 'failed')
+      // `training` also ends a FedBuff version (its runner goes on training, never waiting)
+      (e.phase === 'waiting-for-clients' ||
+        e.phase === 'training' ||
+        e.phase === 'completed' ||
+        e.phase === 'failed')
     ) {
       this.#finish();
     }
@@ -97,17 +111,27 @@ export class RoundCollector {
   async records(): Promise<RoundRecord[]> {
     this.#finish();
     const stored = (await this.#c.stores.runs.listRounds(this.#runId)).filter((r) => r.state === 'completed');
+    let lastVirtual = 0;
     return stored
       .sort((a, b) => a.round - b.round)
       .map((r) => {
         const p = this.#pending.get(r.round);
+        const virtualAt = p?.virtualAt;
+        const virtual =
+          virtualAt === undefined
+            ? {}
+            : { virtualSeconds: virtualAt - lastVirtual, virtualTime: (lastVirtual = virtualAt) };
         return {
+          ...virtual,
           round: r.round,
           testAccuracy: p?.testAccuracy ?? null,
           testLoss: p?.testLoss ?? null,
           testPerplexity: p?.testPerplexity ?? null,
           testTopKAccuracy: p?.testTopKAccuracy ?? null,
           trainLoss: p?.trainLoss ?? null,
+          ...(p === undefined || p.attackSuccessRate === null
+            ? {}
+            : { attackSuccessRate: p.attackSuccessRate }),
           selected: r.selectedCount,
           completed: r.completedCount,
           failed: r.failedCount,

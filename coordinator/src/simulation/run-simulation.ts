@@ -17,12 +17,16 @@ import { createCoordinator, type Coordinator } from '../server/coordinator.js';
 import { createCentralEvaluator } from './central-evaluator.js';
 import { createInProcessHub, type InProcessHub } from './in-process-hub.js';
 import { RoundCollector } from './round-collector.js';
-import { attackSpec } from './simulation-attack.js';
+import { attackResult, attackSpec } from './simulation-attack.js';
 import { parseSimulationConfig, toRunConfig, type SimulationConfig } from './simulation-config.js';
 import { loadSimulationData, type SimulationData } from './simulation-data.js';
+import { virtualGateway } from './virtual-setup.js';
+import type { VirtualTimeGateway } from './virtual-time-gateway.js';
+import type { TaskGateway } from '../rounds/task-gateway.js';
 import {
   partitionReportJson,
   roundsToTarget,
+  timeToTarget,
   type RoundRecord,
   type SimulationResult,
 } from './simulation-result.js';
@@ -47,7 +51,13 @@ export interface RunSimulationOptions {
   readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
-async function startCoordinator(dataDir: string, c: SimulationConfig, level: string, data: SimulationData) {
+async function startCoordinator(
+  dataDir: string,
+  c: SimulationConfig,
+  level: string,
+  data: SimulationData,
+  wrapGateway: ((g: TaskGateway) => TaskGateway) | undefined,
+) {
   const config = coordinatorConfigSchema.parse({
     server: { port: 0 },
     store: { kind: 'sqlite', dataDir },
@@ -61,11 +71,13 @@ async function startCoordinator(dataDir: string, c: SimulationConfig, level: str
     ...(c.textLevel === 'word' && data.text !== undefined ? { topK: 3 } : {}),
     every: c.evalEvery,
     lastRound: c.rounds,
+    ...(c.attack?.kind === 'backdoor' ? { backdoorTarget: c.attack.targetClass } : {}),
   });
   const coordinator = await createCoordinator({
     config,
     logger: createLogger(config.log.level),
     centralEvaluator,
+    ...(wrapGateway === undefined ? {} : { wrapGateway }),
   });
   await coordinator.listen();
   return { coordinator, maxMessageBytes: config.limits.maxMessageBytes };
@@ -76,10 +88,16 @@ async function runOne(
   c: SimulationConfig,
   model: Record<string, unknown>,
   o: RunSimulationOptions,
+  virtual: VirtualTimeGateway | undefined,
 ): Promise<{ records: RoundRecord[]; status: string; wallSeconds: number }> {
   const run = await coordinator.runs.create({ name: 'simulation', config: toRunConfig(c, model) });
   const t0 = performance.now();
-  const collector = new RoundCollector(coordinator, run.id, t0);
+  const collector = new RoundCollector(
+    coordinator,
+    run.id,
+    t0,
+    virtual === undefined ? undefined : () => virtual.now,
+  );
   collector.onRound = (round) => {
     const p = collector.partial(round);
     o.onProgress?.({
@@ -127,8 +145,13 @@ export async function runSimulation(
   let coordinator: Coordinator | undefined;
   let fleet: Fleet | undefined;
   let hub: InProcessHub | undefined;
+  let virtual: VirtualTimeGateway | undefined;
   try {
-    const started = await startCoordinator(dir, c, options.logLevel ?? 'warn', data);
+    const wrap =
+      c.devices === undefined
+        ? undefined
+        : (inner: TaskGateway): TaskGateway => (virtual = virtualGateway(inner, c, data));
+    const started = await startCoordinator(dir, c, options.logLevel ?? 'warn', data, wrap);
     coordinator = started.coordinator;
     const token = createJoinToken({ secret: coordinator.tokenSecret, run: '*' });
     hub =
@@ -149,10 +172,11 @@ export async function runSimulation(
     });
     if (fleet.clientIds.length !== c.clients)
       throw new EdgefedError('INTERNAL', `${fleet.clientIds.length} of ${c.clients} clients connected`);
+    virtual?.bindClients(fleet.clientIds);
     const setupSeconds = (performance.now() - t0) / 1000;
     options.onReady?.({ setupSeconds, workers: fleet.workers });
     const model = { ...data.spec } as Record<string, unknown>;
-    const { records, status, wallSeconds } = await runOne(coordinator, c, model, options);
+    const { records, status, wallSeconds } = await runOne(coordinator, c, model, options, virtual);
     const stats = await fleet.stats();
     const accs = records.map((r) => r.testAccuracy).filter((a): a is number => a !== null);
     const updates = records.reduce((a, r) => a + r.completed, 0);
@@ -179,7 +203,10 @@ export async function runSimulation(
         bestAccuracy: accs.length === 0 ? null : Math.max(...accs),
       },
       partition: partitionReportJson(data.report),
-      ...(attack === undefined ? {} : { attack: { kind: attack.kind, attackers: attack.attackers } }),
+      ...(attack === undefined ? {} : { attack: attackResult(attack, records) }),
+      ...(virtual === undefined
+        ? {}
+        : { timeToTarget: timeToTarget(records, c.targetAccuracy), virtualSeconds: virtual.now }),
     };
   } finally {
     await fleet?.close();

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ATTACK_KINDS, chooseAttackers, type AttackSpec } from '@edgefed/client/node';
+import type { RoundRecord, SimulationResult } from './simulation-result.js';
 
 /** Schema of `attack` in a simulation config. */
 export const attackConfigSchema = z.strictObject({
@@ -17,6 +18,10 @@ export const attackConfigSchema = z.strictObject({
   noiseStd: z.number().positive().max(1e3).default(1),
   /** `example-count`: the example count each attacking result claims. */
   claimedExamples: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(1_000_000_000),
+  /** `backdoor`: the class triggered examples are relabelled to. */
+  targetClass: z.number().int().min(0).max(100_000).default(0),
+  /** `backdoor`: fraction of each attacker's examples that carry the trigger. */
+  poisonFraction: z.number().gt(0).lte(1).default(0.5),
 });
 
 /** A validated attack config. */
@@ -30,6 +35,26 @@ export function attackSpec(a: AttackConfig, clients: number, seed: number): Atta
     scale: a.scale,
     noiseStd: a.noiseStd,
     claimedExamples: a.claimedExamples,
+    ...(a.kind === 'backdoor' ? { targetClass: a.targetClass, poisonFraction: a.poisonFraction } : {}),
     seed,
+  };
+}
+
+/**
+ * The result's `attack` entry: kind, attackers and, for `backdoor`, the attack success rate
+ * of the last evaluated round (per-round values are in the round records).
+ */
+export function attackResult(
+  a: AttackSpec,
+  rounds: readonly RoundRecord[],
+): NonNullable<SimulationResult['attack']> {
+  const evaluated = rounds.filter((r) => r.attackSuccessRate !== undefined && r.attackSuccessRate !== null);
+  const last = evaluated[evaluated.length - 1]?.attackSuccessRate;
+  return {
+    kind: a.kind,
+    attackers: a.attackers,
+    ...(a.kind === 'backdoor'
+      ? { targetClass: a.targetClass ?? 0, finalAttackSuccessRate: last ?? null }
+      : {}),
   };
 }

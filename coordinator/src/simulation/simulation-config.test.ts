@@ -117,7 +117,7 @@ describe('outputs', () => {
   };
 
   it('writes one CSV line per round with empty cells for null', () => {
-    expect(roundsCsv([round]).split('\n')[1]).toBe('1,0.9,0.3,,10,9,1,0,5,6,1.5,0');
+    expect(roundsCsv([round]).split('\n')[1]).toBe('1,0.9,0.3,,10,9,1,0,5,6,1.5,0,,');
   });
 
   it('plots points, target and escapes the title', () => {

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { EdgefedError, compressionSpecSchema, toWireIssues } from '@edgefed/shared';
 import type { RunConfigInput } from '../rounds/run-config.js';
+import { fedbuffConfigSchema } from '../rounds/fedbuff-config.js';
+import { devicesConfigSchema } from './device-config.js';
 import { attackConfigSchema } from './simulation-attack.js';
 
 /** Schema of a simulation config; every field has a default except where noted. */
@@ -83,6 +85,16 @@ export const simulationConfigSchema = z.strictObject({
   attack: attackConfigSchema.optional(),
   /** The run's `maxExampleWeight` (FedAvg weight cap); absent: the run default. */
   maxExampleWeight: z.number().int().min(1).optional(),
+  /**
+   * Device heterogeneity (`--speeds`, `--bandwidth`, `--availability`, `--dropout-rate`):
+   * when present the simulation runs on a virtual clock (virtual-time-gateway.ts) and
+   * `roundDeadlineMs` is virtual.
+   */
+  devices: devicesConfigSchema.optional(),
+  /** `sync` rounds or `fedbuff` asynchronous buffered aggregation (`rounds` = model versions). */
+  mode: z.enum(['sync', 'fedbuff']).default('sync'),
+  /** FedBuff parameters (`--buffer-size`, `--max-staleness`, `--concurrency`, ...). */
+  fedbuff: fedbuffConfigSchema.optional(),
 });
 
 /** A validated simulation config. */
@@ -160,11 +172,14 @@ export function toRunConfig(
       optimizer: c.optimizer,
       momentum: c.momentum,
     },
-    roundDeadlineMs: c.roundDeadlineMs,
+    // on a virtual clock the deadline is enforced in virtual time; the real one only guards
+    roundDeadlineMs: c.devices === undefined ? c.roundDeadlineMs : 24 * 3600_000,
     evaluateEvery: 0,
     compression: c.compression,
     ...(c.targetAccuracy === undefined ? {} : { targetAccuracy: c.targetAccuracy }),
     seed: c.seed,
     ...(c.maxExampleWeight === undefined ? {} : { maxExampleWeight: c.maxExampleWeight }),
+    ...(c.mode === 'sync' ? {} : { mode: c.mode }),
+    ...(c.fedbuff === undefined ? {} : { fedbuff: c.fedbuff }),
   };
 }

@@ -33,6 +33,14 @@ export interface RoundRecord {
   readonly failedAttempts: number;
   /** Differentially private runs only: the privacy spent up to this round, at the run's delta. */
   readonly epsilon?: number;
+  /**
+   * Virtual-time runs only (`--speeds`, `--bandwidth`, ...): virtual seconds since the previous
+   * round committed (failed attempts included), and since the simulation started.
+   */
+  readonly virtualSeconds?: number;
+  readonly virtualTime?: number;
+  /** `--attack backdoor` only: share of triggered test images of other classes put in the target class. */
+  readonly attackSuccessRate?: number | null;
 }
 
 /** Sums over the run. */
@@ -81,7 +89,19 @@ export interface SimulationResult {
    * Present with `--attack`: the kind and the partition indices of the attacking clients
    * (client k is the virtual client with the k-th smallest id; see the fleet).
    */
-  readonly attack?: { readonly kind: string; readonly attackers: readonly number[] };
+  readonly attack?: {
+    readonly kind: string;
+    readonly attackers: readonly number[];
+    /** `backdoor` only: the target class and the last evaluated attack success rate. */
+    readonly targetClass?: number;
+    readonly finalAttackSuccessRate?: number | null;
+  };
+  /**
+   * Virtual-time runs only: virtual seconds until the first round whose test accuracy reached
+   * the target (null if never), and in all.
+   */
+  readonly timeToTarget?: number | null;
+  readonly virtualSeconds?: number;
 }
 
 /** The partition report in JSON form. */
@@ -90,6 +110,12 @@ export function partitionReportJson(report: PartitionReport): PartitionReportJso
     summary: report.summary,
     clients: report.clients.map((c) => ({ count: c.count, labelHistogram: Array.from(c.labelHistogram) })),
   };
+}
+
+/** Virtual time of the first round reaching `target` (null when never, no target or no virtual time). */
+export function timeToTarget(rounds: readonly RoundRecord[], target: number | undefined): number | null {
+  if (target === undefined) return null;
+  return rounds.find((r) => r.testAccuracy !== null && r.testAccuracy >= target)?.virtualTime ?? null;
 }
 
 /** The first round reaching `target` (null when `target` is undefined or never reached). */

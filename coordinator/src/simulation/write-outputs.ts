@@ -23,12 +23,15 @@ export const CSV_COLUMNS = [
   'bytesDown',
   'wallSeconds',
   'failedAttempts',
+  'virtualSeconds',
+  'virtualTime',
 ] as const satisfies readonly (keyof RoundRecord)[];
 
 /** The per-round CSV (header + one line per round; null is an empty cell). */
 export function roundsCsv(rounds: readonly RoundRecord[]): string {
   const lines = [CSV_COLUMNS.join(',')];
-  for (const r of rounds) lines.push(CSV_COLUMNS.map((k) => (r[k] === null ? '' : String(r[k]))).join(','));
+  for (const r of rounds)
+    lines.push(CSV_COLUMNS.map((k) => (r[k] === null || r[k] === undefined ? '' : String(r[k]))).join(','));
   return lines.join('\n') + '\n';
 }
 

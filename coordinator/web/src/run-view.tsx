@@ -7,6 +7,7 @@ import { api } from './api.js';
 import { ClientsTable, type CurrentTasks, type LiveTask } from './clients-table.js';
 import { percent } from './format.js';
 import { subscribe, throttle, type HubEvent } from './hub.js';
+import { FedBuffPanel, isFedBuff } from './fedbuff-panel.js';
 import { ModelVersions } from './model-versions.js';
 import { RunCharts } from './run-charts.js';
 import { RunControls } from './run-controls.js';
@@ -197,6 +198,12 @@ export function RunView({ runId }: { runId: string }) {
             training={(live.phase ?? data.run.phase) === 'training'}
             now={now}
           />
+          {isFedBuff(data.run) ? (
+            <>
+              <h2>Asynchronous aggregation (FedBuff)</h2>
+              <FedBuffPanel runId={data.run.id} version={data.run.currentModelVersion} />
+            </>
+          ) : null}
           <h2>Model versions</h2>
           <ModelVersions runId={data.run.id} checkpoints={data.checkpoints} />
           <details class="card config">
