@@ -125,6 +125,10 @@ export { buildTextFederation } from './data/text-federation.js';
 export type { TextDocument, TextFederation, TextFederationOptions } from './data/text-federation.js';
 export { topKCorrect } from './data/top-k.js';
 export type { TopKCounts } from './data/top-k.js';
+export { accumulateConfusion, classificationReport, emptyConfusion } from './evaluation/confusion.js';
+export type { ClassMetrics, ClassificationReport, ConfusionMatrix } from './evaluation/confusion.js';
+export { clientDistribution, quantile } from './evaluation/client-distribution.js';
+export type { ClientDistribution, ClientDistributionOptions } from './evaluation/client-distribution.js';
 export { buildCharTextDataset, charTextExample, charTextToDataset } from './data/char-text-dataset.js';
 export type { CharTextDataset, CharTextOptions } from './data/char-text-dataset.js';
 export {
