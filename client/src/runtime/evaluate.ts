@@ -104,7 +104,9 @@ export async function evaluateModel(
     }
   }
   const out = result(model.evaluation.manifest.outputs, sums, options.topK);
-  return confusion === undefined ? out : { ...out, confusion: { numClasses: classes, counts: [...confusion] } };
+  return confusion === undefined
+    ? out
+    : { ...out, confusion: { numClasses: classes, counts: [...confusion] } };
 }
 
 type Sums = Record<

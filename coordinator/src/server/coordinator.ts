@@ -31,6 +31,7 @@ import { ListenerSet, type Listener, type Unsubscribe } from '../transport/liste
 import { createControlPlane } from '../transport/control-plane.js';
 import type { ControlPlane, ControlPlaneServer } from '../transport/control-plane-types.js';
 import { openStores, type Stores } from './open-stores.js';
+import { evaluationsApi } from '../admin/evaluations-api.js';
 import { exportModel, initialParameters, modelSpecJson, validateModel } from './model-support.js';
 import { waitForCandidates } from './wait-for-clients.js';
 import { persistClientSessions, withSessionRestore } from './persist-sessions.js';
@@ -170,6 +171,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   api.use(sessions.router);
   api.use(requireAdmin(secrets.adminToken, sessions.sessionCheck));
   api.use(runsApi({ runs, store: stores.runs, exportModel: (id, v, f) => exportModel(stores, id, v, f) }));
+  api.use(evaluationsApi({ store: stores.runs }));
   api.use(
     clientsApi({
       clients: () => registry.list(),

@@ -20,7 +20,12 @@ export function describeEvaluationReports(ctx: ConformanceContext): void {
       await ctx.store.createRun({ id: 'r1', name: 'r1', config: {} });
       ctx.time = 2_000;
       await ctx.store.putEvaluationReport({ runId: 'r1', round: 2, kind: 'federated', report: { n: 2 } });
-      const saved = await ctx.store.putEvaluationReport({ runId: 'r1', round: 2, kind: 'central', report: CENTRAL });
+      const saved = await ctx.store.putEvaluationReport({
+        runId: 'r1',
+        round: 2,
+        kind: 'central',
+        report: CENTRAL,
+      });
       expect(saved).toEqual({ runId: 'r1', round: 2, kind: 'central', report: CENTRAL, recordedAt: 2_000 });
       await ctx.store.putEvaluationReport({ runId: 'r1', round: 1, kind: 'central', report: { n: 1 } });
       const all = await ctx.store.listEvaluationReports('r1');
@@ -61,7 +66,7 @@ export function describeEvaluationReports(ctx: ConformanceContext): void {
 
     it('refuses unknown runs, bad kinds, bad rounds and non-finite numbers', async () => {
       await ctx.store.createRun({ id: 'r1', name: 'r1', config: {} });
-      const code = (c: string) => expect.objectContaining({ code: c });
+      const code = (c: string): unknown => expect.objectContaining({ code: c }) as unknown;
       await expect(
         ctx.store.putEvaluationReport({ runId: 'nope', round: 1, kind: 'central', report: {} }),
       ).rejects.toThrow(code('NOT_FOUND'));

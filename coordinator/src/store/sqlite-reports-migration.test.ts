@@ -38,14 +38,21 @@ describe('evaluation reports migration', () => {
     const store = openSqliteRunStore({ path });
     expect(await store.getRun('old')).toMatchObject({ name: 'old run', bestMetrics: { accuracy: 0.9 } });
     expect(await store.listEvaluationReports('old')).toEqual([]);
-    await store.putEvaluationReport({ runId: 'old', round: 3, kind: 'central', report: { counts: [1, 0, 0, 1] } });
+    await store.putEvaluationReport({
+      runId: 'old',
+      round: 3,
+      kind: 'central',
+      report: { counts: [1, 0, 0, 1] },
+    });
     await store.close();
 
     const again = openSqliteRunStore({ path });
     expect((await again.listEvaluationReports('old'))[0]?.report).toEqual({ counts: [1, 0, 0, 1] });
     await again.close();
     const db = new Database(path, { readonly: true });
-    expect(db.prepare('SELECT MAX(version) FROM schema_version').pluck().get()).toBe(RUN_STORE_SCHEMA_VERSION);
+    expect(db.prepare('SELECT MAX(version) FROM schema_version').pluck().get()).toBe(
+      RUN_STORE_SCHEMA_VERSION,
+    );
     db.close();
   });
 });

@@ -65,7 +65,8 @@ export function clientDistribution(
   o: ClientDistributionOptions,
 ): ClientDistribution {
   if (values.length === 0) throw new EdgefedError('INVALID_ARGUMENT', 'No client values to summarise');
-  if (values.some((v) => !Number.isFinite(v))) throw new EdgefedError('NON_FINITE', 'Client values must be finite');
+  if (values.some((v) => !Number.isFinite(v)))
+    throw new EdgefedError('NON_FINITE', 'Client values must be finite');
   const bins = o.bins ?? 10;
   if (!Number.isInteger(bins) || bins < 1 || bins > 1000)
     throw new EdgefedError('INVALID_ARGUMENT', `bins must be an integer in [1, 1000], got ${bins}`);

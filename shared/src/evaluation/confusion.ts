@@ -80,8 +80,7 @@ export function accumulateConfusion(
         best = c;
       }
     }
-    (counts as { [i: number]: number })[y * numClasses + best] =
-      (counts[y * numClasses + best] ?? 0) + 1;
+    (counts as { [i: number]: number })[y * numClasses + best] = (counts[y * numClasses + best] ?? 0) + 1;
   }
 }
 
@@ -112,7 +111,14 @@ export function classificationReport(m: ConfusionMatrix): ClassificationReport {
     examples += support;
     correct += tp;
     const recall = ratio(tp, support);
-    perClass.push({ class: c, support, predicted, precision: ratio(tp, predicted), recall, accuracy: recall });
+    perClass.push({
+      class: c,
+      support,
+      predicted,
+      precision: ratio(tp, predicted),
+      recall,
+      accuracy: recall,
+    });
   }
   return {
     numClasses: k,
