@@ -212,6 +212,7 @@ export { BaseStrategy } from './strategy/base-strategy.js';
 export type { ServerStepInput } from './strategy/base-strategy.js';
 export { FedAvg } from './strategy/fed-avg.js';
 export { FedProx } from './strategy/fed-prox.js';
+export { QFedAvg } from './strategy/q-fed-avg.js';
 export { FedAvgM } from './strategy/fed-avg-m.js';
 export { AdaptiveStrategy, FedAdagrad, FedAdam, FedYogi } from './strategy/adaptive.js';
 export { FedMedian, FedTrimmedAvg } from './strategy/robust.js';
