@@ -125,6 +125,111 @@ describe('evaluation reports over REST', () => {
     expect(at('eval_client_accuracy_std')).toBeCloseTo(expected.std, 12);
   });
 
+  it('serves a model card (JSON and Markdown) that matches the run', async () => {
+    const c = coordinator as Coordinator;
+    const res = await fetch(`${c.url}/api/runs/${runId}/model-card?version=2&format=json`, {
+      headers: { authorization: `Bearer ${c.adminToken}` },
+    });
+    expect(res.headers.get('content-disposition')).toContain('-v2-model-card.json');
+    const card = (await res.json()) as {
+      modelDetails: {
+        version: number;
+        round: number;
+        parameterCount: number;
+        architecture: string;
+        sha256: string;
+      };
+      training: {
+        strategy: { name: string };
+        roundsCompleted: number;
+        roundsPlanned: number;
+        participation: {
+          distinctClients: number;
+          clientUpdates: number;
+          examples: number;
+          exampleUpdates: number;
+        };
+        differentialPrivacy: { enabled: boolean };
+      };
+      evaluation: {
+        central: { round: number; metrics: { accuracy: number }; perClass: { accuracy: number }[] };
+        federated: { clients: number; accuracy: { p10: number } };
+      };
+      caveatsAndRecommendations: string[];
+    };
+    const checkpoints = (
+      await adminApi<{ checkpoints: { version: number; hash: string }[] }>(
+        c,
+        `/api/runs/${runId}/checkpoints`,
+      )
+    ).body.checkpoints;
+    const outcomes = (
+      await adminApi<{ outcomes: { outcome: string; clientId: string; exampleCount: number }[] }>(
+        c,
+        `/api/runs/${runId}/outcomes`,
+      )
+    ).body.outcomes;
+    const metrics = (await adminApi<{ metrics: Metric[] }>(c, `/api/runs/${runId}/metrics`)).body.metrics;
+    const done = outcomes.filter((o) => o.outcome === 'completed');
+    const held = new Map<string, number>();
+    for (const o of done) held.set(o.clientId, Math.max(held.get(o.clientId) ?? 0, o.exampleCount));
+    expect(card.modelDetails).toMatchObject({
+      version: 2,
+      round: 2,
+      parameterCount: 199_210,
+      architecture: '2nn',
+      sha256: checkpoints.find((x) => x.version === 2)?.hash,
+    });
+    expect(card.training).toMatchObject({
+      strategy: { name: 'fedavg' },
+      roundsCompleted: 2,
+      roundsPlanned: 2,
+    });
+    expect(card.training.participation).toEqual({
+      distinctClients: 4,
+      clientUpdates: done.length,
+      failedOrDroppedTasks: outcomes.length - done.length,
+      examples: [...held.values()].reduce((a, b) => a + b, 0),
+      exampleUpdates: done.reduce((a, o) => a + o.exampleCount, 0),
+    });
+    expect(card.training.differentialPrivacy.enabled).toBe(false);
+    const central = metrics.find((m) => m.round === 2 && m.scope === 'central' && m.name === 'accuracy');
+    expect(card.evaluation.central.metrics.accuracy).toBe(central?.value);
+    const reports = (await adminApi<{ reports: Report[] }>(c, `/api/runs/${runId}/evaluations?round=2`)).body
+      .reports;
+    const rc = reports.find((r) => r.kind === 'central')?.report as unknown as Central;
+    expect(card.evaluation.central.perClass.map((p) => p.accuracy)).toEqual(
+      rc.perClass.map((p) => p.accuracy),
+    );
+    const rf = reports.find((r) => r.kind === 'federated')?.report as unknown as Federated;
+    expect(card.evaluation.federated).toMatchObject({ clients: 4, accuracy: { p10: rf.accuracy.p10 } });
+    expect(card.caveatsAndRecommendations.join('\n')).toMatch(/Weakest class: \d/);
+
+    const md = await fetch(`${c.url}/api/runs/${runId}/model-card?version=1`, {
+      headers: { authorization: `Bearer ${c.adminToken}` },
+    });
+    expect(md.headers.get('content-type')).toContain('text/markdown');
+    const text = await md.text();
+    expect(text).toContain('# Model card: reports v1');
+    expect(text).toContain('Parameters: 199,210');
+    expect(text).toMatch(/Rounds: 1 completed of 2 planned/);
+    for (const section of [
+      'Model details',
+      'Intended use',
+      'Factors',
+      'Metrics',
+      'Evaluation data',
+      'Quantitative analyses',
+      'Ethical considerations',
+      'Caveats and recommendations',
+    ])
+      expect(text).toContain(`## ${section}`);
+    const bad = await adminApi<{ error: { code: string } }>(c, `/api/runs/${runId}/model-card?format=pdf`);
+    expect(bad.body.error.code).toBe('INVALID_ARGUMENT');
+    const none = await adminApi<{ error: { code: string } }>(c, `/api/runs/${runId}/model-card?version=9`);
+    expect(none.status).toBe(404);
+  });
+
   it('refuses a bad kind or round and an unknown run', async () => {
     const c = coordinator as Coordinator;
     const bad = await adminApi<{ error: { code: string } }>(c, `/api/runs/${runId}/evaluations?kind=x`);

@@ -2,12 +2,14 @@
  * The admin REST API for evaluation reports (docs/api.md): `GET /runs/:id/evaluations`
  * returns a run's stored reports — the central confusion matrix with per-class metrics and
  * the federated per-client results with their distribution — optionally filtered with
- * `?kind=central|federated` and `?round=N`.
+ * `?kind=central|federated` and `?round=N`; and the model cards built from them
+ * (model-card-api.ts).
  */
 import { Router } from 'express';
 import { EdgefedError } from '@edgefed/shared';
 import { EVALUATION_KINDS, type EvaluationKind } from '../store/evaluation-reports.js';
 import type { RunStore } from '../store/run-store.js';
+import { modelCardApi } from './model-card-api.js';
 
 /** What the evaluations API needs. */
 export interface EvaluationsApiOptions {
@@ -29,7 +31,7 @@ function roundOf(v: unknown): number | undefined {
   return n;
 }
 
-/** Router for `/api/runs/:id/evaluations`. */
+/** Router for `/api/runs/:id/evaluations` and `/api/runs/:id/model-card`. */
 export function evaluationsApi(o: EvaluationsApiOptions): Router {
   const r = Router();
   r.get('/runs/:id/evaluations', async (req, res) => {
@@ -41,5 +43,6 @@ export function evaluationsApi(o: EvaluationsApiOptions): Router {
     });
     res.json({ reports });
   });
+  r.use(modelCardApi(o));
   return r;
 }
