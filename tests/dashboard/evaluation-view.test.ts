@@ -7,7 +7,7 @@
  * The round slider must switch the matrix to an earlier round. Screenshots land in
  * test-artifacts/dashboard/ (the ones in docs/images come from here).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Participant } from '@edgefed/client';
@@ -56,7 +56,9 @@ beforeAll(async () => {
   });
   participants = await startParticipants(coordinator.url, coordinator.tokenSecret, train, 3);
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  page = await (
+    await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
+  ).newPage();
   await page.goto(coordinator.url);
   await page.getByLabel('Admin token').fill(ADMIN);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -178,5 +180,29 @@ describe('dashboard evaluation view', () => {
     expect(Number(await page.getByTestId('client-fairness-chart').getAttribute('data-points'))).toBe(
       3 * ROUNDS,
     );
+  });
+
+  it('downloads the model card of a version from the model list, matching the run', async () => {
+    const downloading = page.waitForEvent('download');
+    await page.getByTestId(`card-json-v${String(ROUNDS)}`).click();
+    const file = await (await downloading).path();
+    const card = JSON.parse(readFileSync(file, 'utf8')) as {
+      modelDetails: { version: number; parameterCount: number };
+      training: { roundsCompleted: number; participation: { distinctClients: number } };
+      evaluation: { central: { round: number; perClass: { accuracy: number }[] } };
+    };
+    const { reports } = await rest<{ reports: Central[] }>(
+      `/api/runs/${runId}/evaluations?kind=central&round=${String(ROUNDS)}`,
+    );
+    expect(card.modelDetails).toMatchObject({ version: ROUNDS, parameterCount: 199_210 });
+    expect(card.training).toMatchObject({ roundsCompleted: ROUNDS, participation: { distinctClients: 3 } });
+    expect(card.evaluation.central.round).toBe(ROUNDS);
+    expect(card.evaluation.central.perClass.map((p) => p.accuracy)).toEqual(
+      reports[0]!.report.perClass.map((p) => p.accuracy),
+    );
+    const md = page.waitForEvent('download');
+    await page.getByTestId(`card-md-v${String(ROUNDS)}`).click();
+    const text = readFileSync(await (await md).path(), 'utf8');
+    expect(text).toContain(`# Model card: evaluation view v${String(ROUNDS)}`);
   });
 });
