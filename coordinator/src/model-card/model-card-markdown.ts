@@ -2,7 +2,7 @@
 import type { ModelCard } from './model-card.js';
 
 const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
-const num = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+const num = (v: number): string => String(Number(v.toPrecision(4)));
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   return [
