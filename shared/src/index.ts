@@ -276,7 +276,10 @@ export { topKIndices } from './compression/top-k.js';
 // --- end tensors and compression ---
 
 // --- model compiler (shared/src/model) ---
-export { compileModel, exportInferenceModel } from './model/compile/compile-model.js';
+export { compileModel, compileSaliencyGraphs, exportInferenceModel } from './model/compile/compile-model.js';
+export type { SaliencyGraphs } from './model/compile/compile-model.js';
+export { buildIntegratedGradientsGraph, buildSaliencyGraph } from './model/compile/saliency-graphs.js';
+export type { SaliencyGraphOptions } from './model/compile/saliency-graphs.js';
 export type { CompiledModel } from './model/compile/compile-model.js';
 export { planModel } from './model/compile/plan.js';
 export type { CompileOptions, ModelPlan } from './model/compile/plan.js';
