@@ -167,6 +167,8 @@ export type {
 } from './simulation/simulation-result.js';
 export { CSV_COLUMNS, writeSimulationOutputs } from './simulation/write-outputs.js';
 export { createCentralEvaluator } from './simulation/central-evaluator.js';
+export { createSaliencySampler } from './simulation/saliency-sampler.js';
+export type { SaliencySample, SaliencySampler } from './simulation/saliency-sampler.js';
 export type { CentralEvaluatorOptions } from './simulation/central-evaluator.js';
 export { createInProcessHub } from './simulation/in-process-hub.js';
 export type { HubServer, InProcessHub, InProcessHubOptions } from './simulation/in-process-hub.js';

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Participant } from '@edgefed/client';
-import type { Coordinator } from '@edgefed/coordinator';
+import { createSaliencySampler, type Coordinator } from '@edgefed/coordinator';
 import { MODEL_2NN } from '@edgefed/shared';
 import {
   ARTIFACTS_DIR,
@@ -53,6 +53,7 @@ beforeAll(async () => {
   coordinator = await startCoordinator({
     adminToken: ADMIN,
     centralEvaluator: centralEvaluator(MODEL_2NN, test),
+    saliencySampler: createSaliencySampler({ test, count: 6 }),
   });
   participants = await startParticipants(coordinator.url, coordinator.tokenSecret, train, 3);
   browser = await launchChromium();
@@ -204,5 +205,24 @@ describe('dashboard evaluation view', () => {
     await page.getByTestId(`card-md-v${String(ROUNDS)}`).click();
     const text = readFileSync(await (await md).path(), 'utf8');
     expect(text).toContain(`# Model card: evaluation view v${String(ROUNDS)}`);
+  });
+
+  it('shows saliency maps of the coordinator’s own test images for the current version', async () => {
+    const grid = page.getByTestId('saliency-grid');
+    await grid.waitFor();
+    expect(await grid.getAttribute('data-version')).toBe(String(ROUNDS));
+    const shown = await grid
+      .locator('figure')
+      .evaluateAll((fs) => fs.map((f) => [Number(f.dataset.label), Number(f.dataset.predicted)]));
+    const fromApi = await rest<{ samples: { label: number; predicted: number; saliency: number[] }[] }>(
+      `/api/runs/${runId}/saliency?version=${String(ROUNDS)}`,
+    );
+    expect(shown).toEqual(fromApi.samples.map((s) => [s.label, s.predicted]));
+    expect(shown).toHaveLength(6);
+    expect(fromApi.samples.every((s) => s.saliency.length === 784 && s.saliency.some((v) => v !== 0))).toBe(
+      true,
+    );
+    expect(await grid.locator('canvas').count()).toBe(12);
+    await page.getByTestId('saliency-panel').screenshot({ path: `${ARTIFACTS_DIR}saliency-view.png` });
   });
 });

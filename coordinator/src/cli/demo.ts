@@ -11,6 +11,7 @@ import { createJoinToken } from '../auth/join-token.js';
 import { loadDataset } from '../datasets/load-dataset.js';
 import { createLogger } from '../observability/logger.js';
 import { createCentralEvaluator } from '../simulation/central-evaluator.js';
+import { createSaliencySampler } from '../simulation/saliency-sampler.js';
 import { createCoordinator } from '../server/coordinator.js';
 import { ensureDashboardBuilt } from './dashboard-build.js';
 import { intFlag, parseFlags, strFlag } from './args.js';
@@ -101,6 +102,8 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     logger,
     // every round, with the confusion matrix the dashboard shows
     centralEvaluator: await createCentralEvaluator({ spec, test, every: 1, lastRound: rounds }),
+    // the dashboard's saliency maps: the first 8 of the coordinator's own test images
+    saliencySampler: createSaliencySampler({ test }),
   });
   coordinator.onRunEvent((e) => {
     if (e.type === 'evaluated' && e.metrics.accuracy !== undefined) {

@@ -32,6 +32,8 @@ import { createControlPlane } from '../transport/control-plane.js';
 import type { ControlPlane, ControlPlaneServer } from '../transport/control-plane-types.js';
 import { openStores, type Stores } from './open-stores.js';
 import { evaluationsApi } from '../admin/evaluations-api.js';
+import { saliencyApi } from '../admin/saliency-api.js';
+import type { SaliencySampler } from '../simulation/saliency-sampler.js';
 import { exportModel, initialParameters, modelSpecJson, validateModel } from './model-support.js';
 import { waitForCandidates } from './wait-for-clients.js';
 import { persistClientSessions, withSessionRestore } from './persist-sessions.js';
@@ -42,6 +44,8 @@ export interface CoordinatorOptions {
   readonly logger?: Logger;
   /** Evaluates each new global model on the coordinator (simulations). */
   readonly centralEvaluator?: CentralEvaluator;
+  /** Saliency maps of the coordinator's own test images for the dashboard (optional). */
+  readonly saliencySampler?: SaliencySampler;
 }
 
 /** A running coordinator. */
@@ -172,6 +176,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   api.use(requireAdmin(secrets.adminToken, sessions.sessionCheck));
   api.use(runsApi({ runs, store: stores.runs, exportModel: (id, v, f) => exportModel(stores, id, v, f) }));
   api.use(evaluationsApi({ store: stores.runs }));
+  api.use(saliencyApi({ store: stores.runs, blobs: stores.blobs, sampler: options.saliencySampler }));
   api.use(
     clientsApi({
       clients: () => registry.list(),

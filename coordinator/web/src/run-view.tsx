@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
 import { ClientsTable, type CurrentTasks, type LiveTask } from './clients-table.js';
 import { EvaluationPanel } from './evaluation-panel.js';
+import { SaliencyPanel } from './saliency-panel.js';
 import type { EvaluationReport } from './evaluation-types.js';
 import { percent } from './format.js';
 import { subscribe, throttle, type HubEvent } from './hub.js';
@@ -191,6 +192,7 @@ export function RunView({ runId }: { runId: string }) {
           <Summary run={data.run} phase={live.phase ?? data.run.phase} />
           <RunCharts points={data.metrics} />
           <EvaluationPanel reports={data.reports} />
+          <SaliencyPanel runId={data.run.id} version={data.run.currentModelVersion} />
           <h2>Round timeline</h2>
           <RoundsTable rounds={data.rounds} />
           <h2>Clients</h2>

@@ -93,7 +93,7 @@ describe('q-FedAvg', () => {
     const s = createStrategy({ name: 'qfedavg', minAvailableClients: 1, minFitClients: 1 });
     const plan = s.configureFit({
       round: 1,
-      availableClients: ['a'],
+      availableClients: [{ id: 'a' }],
       globalVersion: '1',
       rng: createPrng(1),
     });
