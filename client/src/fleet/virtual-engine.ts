@@ -79,7 +79,7 @@ class VirtualEngine implements LocalTrainingEngine {
       const trainer = await this.#o.pool.trainer(input.spec, compile);
       trainer.setParameters(input.global);
       const initial = wantsInitialLoss(input.hyperParameters)
-        ? await trainer.evaluate(data, { batchSize: options.batchSize ?? 32 }, input.signal)
+        ? await trainer.evaluate(data, { batchSize: options.batchSize }, input.signal)
         : undefined;
       const start = performance.now();
       let loss = NaN;

@@ -63,7 +63,7 @@ class TrainerEngine implements LocalTrainingEngine {
     const trainer = await this.#trainer(input.spec, compile);
     trainer.setParameters(input.global);
     const initial = wantsInitialLoss(input.hyperParameters)
-      ? await trainer.evaluate(this.#o.train, { batchSize: options.batchSize ?? 32 }, input.signal)
+      ? await trainer.evaluate(this.#o.train, { batchSize: options.batchSize }, input.signal)
       : undefined;
     let last = { loss: Number.NaN, accuracy: Number.NaN, samplesPerSecond: 0, step: 0, examples: 0 };
     // FedProx's anchor is the global model (the Trainer's default: parameters at fit start)
