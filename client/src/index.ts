@@ -66,6 +66,8 @@ export type {
   ResolveBackendOptions,
 } from './runtime/backend-registry.js';
 export { createTrainer } from './runtime/trainer.js';
+export { computeSaliency } from './runtime/saliency.js';
+export type { SaliencyMap, SaliencyOptions } from './runtime/saliency.js';
 export type {
   EvaluateOptions,
   EvaluateResult,

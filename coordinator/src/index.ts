@@ -169,6 +169,8 @@ export { CSV_COLUMNS, writeSimulationOutputs } from './simulation/write-outputs.
 export { createCentralEvaluator } from './simulation/central-evaluator.js';
 export { loadTextSimulationData } from './simulation/simulation-text-data.js';
 export type { TextSimulationData } from './simulation/simulation-text-data.js';
+export { createSaliencySampler } from './simulation/saliency-sampler.js';
+export type { SaliencySample, SaliencySampler } from './simulation/saliency-sampler.js';
 export type { CentralEvaluatorOptions } from './simulation/central-evaluator.js';
 export { createInProcessHub } from './simulation/in-process-hub.js';
 export type { HubServer, InProcessHub, InProcessHubOptions } from './simulation/in-process-hub.js';

@@ -125,6 +125,10 @@ export { buildTextFederation } from './data/text-federation.js';
 export type { TextDocument, TextFederation, TextFederationOptions } from './data/text-federation.js';
 export { topKCorrect } from './data/top-k.js';
 export type { TopKCounts } from './data/top-k.js';
+export { accumulateConfusion, classificationReport, emptyConfusion } from './evaluation/confusion.js';
+export type { ClassMetrics, ClassificationReport, ConfusionMatrix } from './evaluation/confusion.js';
+export { clientDistribution, quantile } from './evaluation/client-distribution.js';
+export type { ClientDistribution, ClientDistributionOptions } from './evaluation/client-distribution.js';
 export { buildCharTextDataset, charTextExample, charTextToDataset } from './data/char-text-dataset.js';
 export type { CharTextDataset, CharTextOptions } from './data/char-text-dataset.js';
 export {
@@ -208,6 +212,7 @@ export { BaseStrategy } from './strategy/base-strategy.js';
 export type { ServerStepInput } from './strategy/base-strategy.js';
 export { FedAvg } from './strategy/fed-avg.js';
 export { FedProx } from './strategy/fed-prox.js';
+export { QFedAvg } from './strategy/q-fed-avg.js';
 export { FedAvgM } from './strategy/fed-avg-m.js';
 export { AdaptiveStrategy, FedAdagrad, FedAdam, FedYogi } from './strategy/adaptive.js';
 export { FedMedian, FedTrimmedAvg } from './strategy/robust.js';
@@ -271,7 +276,10 @@ export { topKIndices } from './compression/top-k.js';
 // --- end tensors and compression ---
 
 // --- model compiler (shared/src/model) ---
-export { compileModel, exportInferenceModel } from './model/compile/compile-model.js';
+export { compileModel, compileSaliencyGraphs, exportInferenceModel } from './model/compile/compile-model.js';
+export type { SaliencyGraphs } from './model/compile/compile-model.js';
+export { buildIntegratedGradientsGraph, buildSaliencyGraph } from './model/compile/saliency-graphs.js';
+export type { SaliencyGraphOptions } from './model/compile/saliency-graphs.js';
 export type { CompiledModel } from './model/compile/compile-model.js';
 export { planModel } from './model/compile/plan.js';
 export type { CompileOptions, ModelPlan } from './model/compile/plan.js';

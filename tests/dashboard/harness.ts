@@ -15,6 +15,7 @@ import {
   loadConfig,
   silentLogger,
   type CentralEvaluator,
+  type SaliencySampler,
   type Coordinator,
 } from '@edgefed/coordinator';
 import { partitionIid, type Dataset } from '@edgefed/shared';
@@ -37,6 +38,7 @@ export interface StartOptions {
   /** 0 picks a free port; pass the old port to "restart" on it. */
   readonly port?: number;
   readonly centralEvaluator?: CentralEvaluator;
+  readonly saliencySampler?: SaliencySampler;
 }
 
 /** A coordinator listening on 127.0.0.1 with the memory store. */
@@ -53,6 +55,7 @@ export async function startCoordinator(o: StartOptions): Promise<Coordinator> {
     config,
     logger: silentLogger(),
     ...(o.centralEvaluator === undefined ? {} : { centralEvaluator: o.centralEvaluator }),
+    ...(o.saliencySampler === undefined ? {} : { saliencySampler: o.saliencySampler }),
   });
   await coordinator.listen();
   return coordinator;

@@ -22,7 +22,7 @@ import {
   type CentralEvaluator,
   type Coordinator,
 } from '@edgefed/coordinator';
-import { partitionIid, type Dataset } from '@edgefed/shared';
+import { classificationReport, partitionIid, type Dataset } from '@edgefed/shared';
 
 /** A coordinator listening on 127.0.0.1:0 with its SQLite store in a fresh temp dir. */
 export async function startCoordinator(
@@ -63,8 +63,9 @@ export function centralEvaluator(spec: unknown, test: Dataset): CentralEvaluator
     });
     const t = await trainer;
     t.setParameters(params);
-    const r = await t.evaluate(data, { batchSize: 256 });
-    return { accuracy: r.accuracy, loss: r.loss };
+    const r = await t.evaluate(data, { batchSize: 256, confusionMatrix: true });
+    const metrics = { accuracy: r.accuracy, loss: r.loss };
+    return r.confusion === undefined ? metrics : { metrics, report: classificationReport(r.confusion) };
   };
 }
 

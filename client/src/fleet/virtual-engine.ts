@@ -11,7 +11,7 @@ import type {
   EngineFitOutput,
   LocalTrainingEngine,
 } from '../participant/engine.js';
-import { fitSettings } from '../participant/task-settings.js';
+import { fitSettings, wantsInitialLoss } from '../participant/task-settings.js';
 import { attackParameters, flippedLabels, type AttackSpec } from './attack.js';
 import { backdoorClientData } from './backdoor.js';
 import type { TrainerPool } from './trainer-pool.js';
@@ -95,6 +95,9 @@ class VirtualEngine implements LocalTrainingEngine {
       const { options, compile } = fitSettings(input.hyperParameters, seed, this.#o.stepsPerRun);
       const trainer = await this.#o.pool.trainer(input.spec, compile);
       trainer.setParameters(input.global);
+      const initial = wantsInitialLoss(input.hyperParameters)
+        ? await trainer.evaluate(data, { batchSize: options.batchSize }, input.signal)
+        : undefined;
       const start = performance.now();
       let loss = NaN;
       let accuracy = NaN;
@@ -112,6 +115,7 @@ class VirtualEngine implements LocalTrainingEngine {
       const metrics: Record<string, number> = { steps, trainSeconds: seconds };
       if (Number.isFinite(loss)) metrics.loss = loss;
       if (Number.isFinite(accuracy)) metrics.accuracy = accuracy;
+      if (initial !== undefined && Number.isFinite(initial.loss)) metrics.initialLoss = initial.loss;
       const attack = this.#attacking(client);
       if (attack === undefined)
         return { parameters: trainer.getParameters(), exampleCount: data.size, metrics };

@@ -89,3 +89,12 @@ export function compileOptionsFor(h: {
     ...(k > 1 ? { stepsPerRun: k } : {}),
   };
 }
+
+/**
+ * Whether a fit task asks for `initialLoss`, the global model's mean loss on the client's
+ * training data before local training (q-FedAvg's F_k): hyper-parameter
+ * `reportInitialLoss: true`. It costs one evaluation pass over the training data.
+ */
+export function wantsInitialLoss(h: ScalarRecord): boolean {
+  return h.reportInitialLoss === true;
+}

@@ -11,7 +11,7 @@ import { resolveBackend } from '../runtime/backend-registry.js';
 import { createTrainer } from '../runtime/trainer.js';
 import type { Trainer, TrainerCompileOptions } from '../runtime/trainer-types.js';
 import type { EngineEvaluateOutput, EngineFitInput, EngineFitOutput, LocalTrainingEngine } from './engine.js';
-import { compileOptionsFor, defaultStepsPerRun, fitSettings } from './task-settings.js';
+import { compileOptionsFor, defaultStepsPerRun, fitSettings, wantsInitialLoss } from './task-settings.js';
 
 /** Options of {@link createTrainerEngine}. */
 export interface TrainerEngineOptions {
@@ -62,6 +62,9 @@ class TrainerEngine implements LocalTrainingEngine {
     const { options, compile } = fitSettings(input.hyperParameters, input.seed, k);
     const trainer = await this.#trainer(input.spec, compile);
     trainer.setParameters(input.global);
+    const initial = wantsInitialLoss(input.hyperParameters)
+      ? await trainer.evaluate(this.#o.train, { batchSize: options.batchSize }, input.signal)
+      : undefined;
     let last = { loss: Number.NaN, accuracy: Number.NaN, samplesPerSecond: 0, step: 0, examples: 0 };
     // FedProx's anchor is the global model (the Trainer's default: parameters at fit start)
     for await (const p of trainer.fit(this.#o.train, options, input.signal)) {
@@ -77,6 +80,7 @@ class TrainerEngine implements LocalTrainingEngine {
     const metrics: Record<string, number> = { steps: last.step, samplesPerSecond: last.samplesPerSecond };
     if (Number.isFinite(last.loss)) metrics.loss = last.loss;
     if (Number.isFinite(last.accuracy)) metrics.accuracy = last.accuracy;
+    if (initial !== undefined && Number.isFinite(initial.loss)) metrics.initialLoss = initial.loss;
     return { parameters: trainer.getParameters(), exampleCount: this.#o.train.size, metrics };
   }
 

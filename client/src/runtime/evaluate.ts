@@ -3,9 +3,15 @@
  * last short batch runs as is): sums of loss, correct count and rows, accumulated in
  * float64 on the host. Sequence models (graphs with `token_*` outputs) report token
  * accuracy and perplexity over non-ignored tokens; `topK` adds a host-side top-k accuracy
- * from the inference graph's logits.
+ * and `confusionMatrix` a confusion matrix, both from the inference graph's logits.
  */
-import { EdgefedError, topKCorrect, type ParameterInfo } from '@edgefed/shared';
+import {
+  EdgefedError,
+  accumulateConfusion,
+  emptyConfusion,
+  topKCorrect,
+  type ParameterInfo,
+} from '@edgefed/shared';
 import type { DataSource } from '../data/data-source.js';
 import { writeOneHot } from '../data/one-hot.js';
 import type { BackendTensor, TrainingBackend } from './backend.js';
@@ -55,7 +61,13 @@ export async function evaluateModel(
   }
   const y = new Float32Array(batchSize * rows * classes);
   const mask = new Float32Array(batchSize).fill(1);
-  const topK = options.topK === undefined ? undefined : await topKRunner(ctx, compileOptions, options.topK);
+  if (options.topK !== undefined && (!Number.isInteger(options.topK) || options.topK < 1))
+    throw new EdgefedError('INVALID_ARGUMENT', `topK must be an integer >= 1, got ${options.topK}`);
+  const confusion = options.confusionMatrix === true ? emptyConfusion(classes) : undefined;
+  const logits =
+    options.topK === undefined && confusion === undefined
+      ? undefined
+      : await logitsRunner(ctx, compileOptions);
   const sums = {
     loss: 0,
     correct: 0,
@@ -81,13 +93,20 @@ export async function evaluateModel(
     sums.tokenLoss += await scalar(out.token_loss_sum);
     sums.tokenCorrect += await scalar(out.token_correct);
     sums.tokens += await scalar(out.token_count);
-    if (topK !== undefined) {
-      const c = await topK(feeds, batch.labels, classes);
-      sums.topK += c.correct;
-      sums.topKCount += c.count;
+    if (logits !== undefined) {
+      const l = await logits(feeds);
+      if (options.topK !== undefined) {
+        const c = topKCorrect(l, batch.labels, classes, options.topK);
+        sums.topK += c.correct;
+        sums.topKCount += c.count;
+      }
+      if (confusion !== undefined) accumulateConfusion(confusion, l, batch.labels, classes);
     }
   }
-  return result(model.evaluation.manifest.outputs, sums, options.topK);
+  const out = result(model.evaluation.manifest.outputs, sums, options.topK);
+  return confusion === undefined
+    ? out
+    : { ...out, confusion: { numClasses: classes, counts: [...confusion] } };
 }
 
 type Sums = Record<
@@ -113,17 +132,15 @@ function result(outputs: readonly { name: string }[], s: Sums, k: number | undef
   return { ...base, ...tokens, ...top };
 }
 
-/** Runs the inference graph on the evaluation feeds and counts top-k hits on the host. */
-async function topKRunner(ctx: EvaluateContext, compileOptions: TrainerCompileOptions, k: number) {
-  if (!Number.isInteger(k) || k < 1)
-    throw new EdgefedError('INVALID_ARGUMENT', `topK must be an integer >= 1, got ${k}`);
+/** Runs the inference graph on the evaluation feeds and returns the logits on the host. */
+async function logitsRunner(ctx: EvaluateContext, compileOptions: TrainerCompileOptions) {
   const session = await sessionCached(ctx.backend, {
     spec: ctx.spec,
     compileOptions,
     graph: 'inference',
     ...(ctx.logSeverityLevel === undefined ? {} : { logSeverityLevel: ctx.logSeverityLevel }),
   });
-  return async (feeds: Record<string, BackendTensor>, labels: ArrayLike<number>, classes: number) => {
+  return async (feeds: Record<string, BackendTensor>): Promise<Float32Array> => {
     const inputs: Record<string, BackendTensor> = {};
     for (const p of ctx.parameters) inputs[p.name] = feeds[p.name] as BackendTensor;
     inputs.x = feeds.x as BackendTensor;
@@ -133,6 +150,6 @@ async function topKRunner(ctx: EvaluateContext, compileOptions: TrainerCompileOp
       throw new EdgefedError('INVALID_MODEL', 'The inference graph has no logits output');
     const data = await logits.read();
     for (const t of Object.values(out)) t.dispose();
-    return topKCorrect(data, labels, classes, k);
+    return data;
   };
 }

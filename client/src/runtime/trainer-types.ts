@@ -1,7 +1,7 @@
 /**
  * Types of the Trainer API: options, fit options and progress events, evaluation results.
  */
-import type { CompileOptions, TensorMap } from '@edgefed/shared';
+import type { CompileOptions, ConfusionMatrix, TensorMap } from '@edgefed/shared';
 import type { DataSource } from '../data/data-source.js';
 import type { TrainingBackend } from './backend.js';
 
@@ -88,6 +88,12 @@ export interface EvaluateOptions {
    * inference graph's logits (one extra forward pass per batch); an integer >= 1.
    */
   readonly topK?: number;
+  /**
+   * Also count a confusion matrix (true class x argmax of the logits) on the host from the
+   * inference graph's logits (one extra forward pass per batch). For sequence models every
+   * non-ignored position counts as one example.
+   */
+  readonly confusionMatrix?: boolean;
 }
 
 /** The result of `evaluate`. */
@@ -106,6 +112,8 @@ export interface EvaluateResult {
   readonly perplexity?: number;
   /** With `topK`: fraction of non-ignored labels among the k largest logits. */
   readonly topKAccuracy?: number;
+  /** With `confusionMatrix`: the counts (rows: true class, columns: predicted class). */
+  readonly confusion?: ConfusionMatrix;
 }
 
 /**

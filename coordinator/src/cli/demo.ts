@@ -5,18 +5,13 @@
  * admin token and one line per round; keeps serving after the run ends, until Ctrl+C.
  * A restarted demo resumes its unfinished run instead of starting another.
  */
-import {
-  createDataSource,
-  createParticipant,
-  createTrainer,
-  createTrainerEngine,
-  type Participant,
-} from '@edgefed/client';
+import { createDataSource, createParticipant, createTrainerEngine, type Participant } from '@edgefed/client';
 import { MODEL_PRESETS, partitionDirichlet, type Dataset } from '@edgefed/shared';
 import { createJoinToken } from '../auth/join-token.js';
 import { loadDataset } from '../datasets/load-dataset.js';
 import { createLogger } from '../observability/logger.js';
-import type { CentralEvaluator } from '../rounds/round-context.js';
+import { createCentralEvaluator } from '../simulation/central-evaluator.js';
+import { createSaliencySampler } from '../simulation/saliency-sampler.js';
 import { createCoordinator } from '../server/coordinator.js';
 import { ensureDashboardBuilt } from './dashboard-build.js';
 import { intFlag, parseFlags, strFlag } from './args.js';
@@ -35,20 +30,6 @@ Options:
   plus every "edgefed serve" option (--port, --host, --data-dir, --store, --config, --log-level)`;
 
 const DEMO_FLAGS = ['participants', 'rounds', 'model', 'examples'];
-
-function centralEvaluator(spec: unknown, test: Dataset): CentralEvaluator {
-  const data = createDataSource(test);
-  const trainer = createTrainer({
-    spec,
-    compileOptions: { loss: 'softmax-cross-entropy', optimizer: { type: 'sgd' } },
-  });
-  return async (params) => {
-    const t = await trainer;
-    t.setParameters(params);
-    const r = await t.evaluate(data, { batchSize: 500 });
-    return { accuracy: r.accuracy, loss: r.loss };
-  };
-}
 
 function splitArgv(argv: string[]): { demo: string[]; serve: string[] } {
   const demo: string[] = [];
@@ -119,7 +100,10 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   const coordinator = await createCoordinator({
     config,
     logger,
-    centralEvaluator: centralEvaluator(spec, test),
+    // every round, with the confusion matrix the dashboard shows
+    centralEvaluator: await createCentralEvaluator({ spec, test, every: 1, lastRound: rounds }),
+    // the dashboard's saliency maps: the first 8 of the coordinator's own test images
+    saliencySampler: createSaliencySampler({ test }),
   });
   coordinator.onRunEvent((e) => {
     if (e.type === 'evaluated' && e.metrics.accuracy !== undefined) {

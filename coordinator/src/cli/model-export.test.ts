@@ -25,7 +25,13 @@ describe('edgefed model export', () => {
     expect(await runModelExportCommand(['--model', 'tiny-cnn', '--out', dir, '--optimizer', 'adam'])).toBe(0);
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest.parameters.map((p) => p.name).length).toBeGreaterThan(0);
-    for (const file of ['inference.onnx', 'train-step.onnx', 'eval.onnx']) {
+    for (const file of [
+      'inference.onnx',
+      'train-step.onnx',
+      'eval.onnx',
+      'saliency.onnx',
+      'integrated-gradients.onnx',
+    ]) {
       const session = await ort.InferenceSession.create(join(dir, file));
       const m = manifest.graphs[file];
       expect(session.inputNames).toEqual(m?.inputs.map((e) => e.name));

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   compileModel,
+  compileSaliencyGraphs,
   EdgefedError,
   exportInferenceModel,
   initParameters,
@@ -19,7 +20,9 @@ import { resolveModelSpec, resolveOptimizer } from './train-model.js';
 
 const HELP = `Usage: edgefed model export --model NAME|FILE --out DIR [options]
 
-Writes inference.onnx, train-step.onnx, eval.onnx and manifest.json into DIR.
+Writes inference.onnx, train-step.onnx, eval.onnx, saliency.onnx (input gradients of a class
+score, plain or SmoothGrad; batch 1), integrated-gradients.onnx (16 path points) and
+manifest.json into DIR.
 
 Options:
   --model NAME|FILE     2nn | cnn | tiny-cnn | path to a model spec .json or an .onnx model (required)
@@ -88,6 +91,7 @@ export async function runModelExportCommand(argv: string[]): Promise<number> {
   // An imported ONNX model brings its own values; spec models start from the seed.
   const initial = planModel(spec).initialValues ?? initParameters(compiled.parameters, seed);
   const inference = exportInferenceModel(spec, loss, initial);
+  const saliency = compileSaliencyGraphs(spec);
   await mkdir(dir, { recursive: true });
   const manifest = {
     format: 'edgefed-model-export/1',
@@ -101,17 +105,22 @@ export async function runModelExportCommand(argv: string[]): Promise<number> {
       'inference.onnx': inference.manifest,
       'train-step.onnx': compiled.trainStep.manifest,
       'eval.onnx': compiled.evaluation.manifest,
+      'saliency.onnx': saliency.saliency.manifest,
+      'integrated-gradients.onnx': saliency.integratedGradients.manifest,
     },
   };
   await Promise.all([
     writeFile(join(dir, 'inference.onnx'), inference.onnx),
     writeFile(join(dir, 'train-step.onnx'), compiled.trainStep.onnx),
     writeFile(join(dir, 'eval.onnx'), compiled.evaluation.onnx),
+    writeFile(join(dir, 'saliency.onnx'), saliency.saliency.onnx),
+    writeFile(join(dir, 'integrated-gradients.onnx'), saliency.integratedGradients.onnx),
     writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`),
   ]);
   process.stdout.write(
     `wrote ${dir}: inference.onnx (${inference.onnx.length} B), train-step.onnx (${compiled.trainStep.onnx.length} B), ` +
-      `eval.onnx (${compiled.evaluation.onnx.length} B), manifest.json\n`,
+      `eval.onnx (${compiled.evaluation.onnx.length} B), saliency.onnx (${saliency.saliency.onnx.length} B), ` +
+      `integrated-gradients.onnx (${saliency.integratedGradients.onnx.length} B), manifest.json\n`,
   );
   return 0;
 }

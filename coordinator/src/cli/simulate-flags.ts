@@ -60,12 +60,14 @@ Federation
   --lr X                            client learning rate (default 0.1)
   --optimizer sgd|adam|adamw        client optimizer (default sgd)
   --momentum M                      client SGD momentum (default 0)
-  --strategy NAME                   fedavg|fedavgm|fedprox|fedadam|fedyogi|fedadagrad|
+  --strategy NAME                   fedavg|fedavgm|fedprox|qfedavg|fedadam|fedyogi|fedadagrad|
                                     fedmedian|fedtrimmedavg|krum|multikrum|bulyan|
                                     centeredclipping|normbounded (default fedavg)
   --server-lr X                     server learning rate (fedavgm, fedadam, fedyogi, fedadagrad)
   --server-momentum M               server momentum (fedavgm)
   --mu X                            proximal term (fedprox; required there)
+  --q Q                             q of q-FFL (qfedavg; default 0.2; 0 = no fairness weighting)
+  --qffl-lr X                       learning rate for q-FedAvg's L = 1/lr (qfedavg; default --lr)
   --beta X                          trimmed fraction (fedtrimmedavg)
   --beta1 X / --beta2 X / --tau X   adaptive optimizer parameters (fedadam, fedyogi, fedadagrad)
   --seed S                          seed of partition, init, selection, shuffles (default 0)
@@ -120,6 +122,8 @@ export const SIMULATE_OPTIONS = {
   'server-lr': { type: 'string' },
   'server-momentum': { type: 'string' },
   mu: { type: 'string' },
+  q: { type: 'string' },
+  'qffl-lr': { type: 'string' },
   beta: { type: 'string' },
   beta1: { type: 'string' },
   beta2: { type: 'string' },
@@ -152,6 +156,8 @@ const STRATEGY_PARAMS: readonly (readonly [string, string])[] = [
   ['server-lr', 'serverLearningRate'],
   ['server-momentum', 'serverMomentum'],
   ['mu', 'proximalMu'],
+  ['q', 'q'],
+  ['qffl-lr', 'qfflLearningRate'],
   ['beta', 'beta'],
   ['beta1', 'beta1'],
   ['beta2', 'beta2'],
@@ -181,6 +187,9 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
   }
   applyStrategyFlags(values, strategy);
   Object.assign(strategy, robustStrategyParams(values), deviceStrategyParams(values));
+  // q-FedAvg's Lipschitz estimate L = 1/lr follows the clients' learning rate unless given
+  const lr = numberFlag(values, 'lr') ?? 0.1;
+  if (strategy.name === 'qfedavg' && strategy.qfflLearningRate === undefined) strategy.qfflLearningRate = lr;
   const fields: Record<string, unknown> = {
     dataset: text(values, 'dataset'),
     model: await modelOf(text(values, 'model'), values),

@@ -3,8 +3,12 @@
  * the strategy aggregates loss and metrics weighted by example count. Never fails the
  * run: too few results just means no federated metrics this round. Results outside the
  * trust bounds (result-bounds.ts) are refused and reported like rejected fit results.
+ * Each accepted participant's accuracy and loss are kept as the round's `federated`
+ * evaluation report (evaluation-report.ts), and the distribution's 10th percentile,
+ * worst-10% mean and spread join the round's metrics.
  */
 import { EdgefedError, createPrng, toEdgefedError, type EvaluateResult, type Metrics } from '@edgefed/shared';
+import { asJson, federatedReport, type ClientEvaluation } from './evaluation-report.js';
 import { boundExampleCount, checkClientMetrics } from './result-bounds.js';
 import type { RoundContext } from './round-context.js';
 import type { TaskSpec } from './task-gateway.js';
@@ -50,6 +54,7 @@ export async function runEvaluateRound(
     config: { ...plan.config, modelSpec: services.modelSpecJson(config) },
     deadline,
   }));
+  const perClient: ClientEvaluation[] = [];
   const close = AbortSignal.any([input.signal, AbortSignal.timeout(config.roundDeadlineMs)]);
   const results = async function* (): AsyncGenerator<EvaluateResult> {
     for await (const o of services.gateway.runTasks({ tasks, signal: close })) {
@@ -69,6 +74,13 @@ export async function runEvaluateRound(
       }
       const { loss, ...metrics } = o.metrics;
       if (loss === undefined) continue;
+      const { accuracy } = metrics;
+      perClient.push({
+        clientId: o.task.clientId,
+        exampleCount: weight,
+        loss,
+        ...(accuracy === undefined ? {} : { accuracy }),
+      });
       yield { clientId: o.task.clientId, exampleCount: weight, loss, metrics };
     }
   };
@@ -80,7 +92,15 @@ export async function runEvaluateRound(
     });
     const out: Record<string, number> = { eval_loss: agg.loss, eval_clients: agg.accepted };
     for (const [k, v] of Object.entries(agg.metrics)) out[`eval_${k}`] = v;
-    return out;
+    if (perClient.length === 0) return out;
+    const { report, metrics } = federatedReport(perClient);
+    await services.store.putEvaluationReport({
+      runId: ctx.runId,
+      round: input.round,
+      kind: 'federated',
+      report: asJson(report),
+    });
+    return { ...out, ...metrics };
   } catch (err) {
     if (err instanceof EdgefedError && err.code === 'QUORUM_NOT_MET') return undefined;
     throw err;

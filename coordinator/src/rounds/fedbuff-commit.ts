@@ -7,6 +7,7 @@
  */
 import type { TensorMap } from '@edgefed/shared';
 import type { BufferAggregate } from './fedbuff-buffer.js';
+import { asJson, centralParts } from './evaluation-report.js';
 import { putModel } from './model-codec.js';
 import type { RoundContext } from './round-context.js';
 
@@ -93,8 +94,16 @@ export async function evaluateVersion(
 ): Promise<boolean> {
   const { services, config } = ctx;
   if (services.centralEvaluator === undefined) return false;
-  const metrics = await services.centralEvaluator(model.params, model.version, signal);
+  const central = centralParts(await services.centralEvaluator(model.params, model.version, signal));
+  const metrics = central.metrics;
   const store = services.store;
+  if (central.report !== undefined)
+    await store.putEvaluationReport({
+      runId: ctx.runId,
+      round: model.version,
+      kind: 'central',
+      report: asJson(central.report),
+    });
   await store.appendMetrics(
     Object.entries(metrics).map(([name, value]) => ({
       runId: ctx.runId,

@@ -2,7 +2,8 @@
  * What one run's round code needs from the coordinator: storage, the gateway to the
  * participants, time, ids, and a sink for events. Built once per run by the RunRunner.
  */
-import type { Metrics, Strategy, TensorMap } from '@edgefed/shared';
+import type { Strategy, TensorMap } from '@edgefed/shared';
+import type { CentralResult } from './evaluation-report.js';
 import type { Logger } from '../observability/logger.js';
 import type { CoordinatorMetrics } from '../observability/metrics.js';
 import type { BlobStore } from '../store/blob-store.js';
@@ -11,8 +12,16 @@ import type { RunConfig } from './run-config.js';
 import type { RunEvent } from './run-events.js';
 import type { TaskGateway } from './task-gateway.js';
 
-/** Evaluates a global model on the coordinator's own data (simulations); optional. */
-export type CentralEvaluator = (params: TensorMap, round: number, signal: AbortSignal) => Promise<Metrics>;
+/**
+ * Evaluates a global model on the coordinator's own data; optional. Returns metrics, or
+ * metrics with a classification report (confusion matrix) that the runner stores as the
+ * round's `central` evaluation report. `{}` means "not due this round".
+ */
+export type CentralEvaluator = (
+  params: TensorMap,
+  round: number,
+  signal: AbortSignal,
+) => Promise<CentralResult>;
 
 /** Services shared by every run of a coordinator. */
 export interface RunServices {

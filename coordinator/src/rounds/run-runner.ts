@@ -21,6 +21,7 @@ import { parseRunConfig, type RunConfig } from './run-config.js';
 import type { RunPhase } from './run-events.js';
 import type { RoundContext, RunServices } from './round-context.js';
 import { runEvaluateRound } from './evaluate-round.js';
+import { asJson, centralParts } from './evaluation-report.js';
 import { runFitRound, type FitRoundFailureDetails } from './fit-round.js';
 import { getModel, getStrategyState, putModel, putStrategyState } from './model-codec.js';
 
@@ -323,10 +324,14 @@ export class RunRunner {
     const metrics: Record<string, number> = {};
     const points: { name: string; value: number; scope: 'eval' | 'central' }[] = [];
     if (this.#s.centralEvaluator !== undefined) {
-      const central = await this.#s.centralEvaluator(global.params, round, signal);
-      for (const [name, value] of Object.entries(central)) {
+      const central = centralParts(await this.#s.centralEvaluator(global.params, round, signal));
+      for (const [name, value] of Object.entries(central.metrics)) {
         metrics[name] = value;
         points.push({ name, value, scope: 'central' });
+      }
+      if (central.report !== undefined) {
+        const report = asJson(central.report);
+        await this.#s.store.putEvaluationReport({ runId: this.runId, round, kind: 'central', report });
       }
     }
     if (due && every > 0) {

@@ -32,6 +32,9 @@ import { ListenerSet, type Listener, type Unsubscribe } from '../transport/liste
 import { createControlPlane } from '../transport/control-plane.js';
 import type { ControlPlane, ControlPlaneServer } from '../transport/control-plane-types.js';
 import { openStores, type Stores } from './open-stores.js';
+import { evaluationsApi } from '../admin/evaluations-api.js';
+import { saliencyApi } from '../admin/saliency-api.js';
+import type { SaliencySampler } from '../simulation/saliency-sampler.js';
 import { exportModel, initialParameters, modelSpecJson, validateModel } from './model-support.js';
 import { waitForCandidates } from './wait-for-clients.js';
 import { persistClientSessions, withSessionRestore } from './persist-sessions.js';
@@ -44,6 +47,8 @@ export interface CoordinatorOptions {
   readonly centralEvaluator?: CentralEvaluator;
   /** Wraps the task gateway the runs use (the simulator's virtual clock); default: as is. */
   readonly wrapGateway?: (gateway: TaskGateway) => TaskGateway;
+  /** Saliency maps of the coordinator's own test images for the dashboard (optional). */
+  readonly saliencySampler?: SaliencySampler;
 }
 
 /** A running coordinator. */
@@ -173,6 +178,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   api.use(sessions.router);
   api.use(requireAdmin(secrets.adminToken, sessions.sessionCheck));
   api.use(runsApi({ runs, store: stores.runs, exportModel: (id, v, f) => exportModel(stores, id, v, f) }));
+  api.use(evaluationsApi({ store: stores.runs }));
+  api.use(saliencyApi({ store: stores.runs, blobs: stores.blobs, sampler: options.saliencySampler }));
   api.use(
     clientsApi({
       clients: () => registry.list(),

@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resourceUsage } from 'node:process';
 import { startFleet, type Fleet } from '@edgefed/client/node';
-import { EdgefedError } from '@edgefed/shared';
+import { EdgefedError, type ClassificationReport } from '@edgefed/shared';
 import { createJoinToken } from '../auth/join-token.js';
 import { coordinatorConfigSchema } from '../config/schema.js';
 import { createLogger } from '../observability/logger.js';
 import { createCoordinator, type Coordinator } from '../server/coordinator.js';
 import { createCentralEvaluator } from './central-evaluator.js';
+import { clientAccuracyDistribution } from './client-accuracy.js';
 import { createInProcessHub, type InProcessHub } from './in-process-hub.js';
 import { RoundCollector } from './round-collector.js';
 import { attackResult, attackSpec } from './simulation-attack.js';
@@ -89,7 +90,7 @@ async function runOne(
   model: Record<string, unknown>,
   o: RunSimulationOptions,
   virtual: VirtualTimeGateway | undefined,
-): Promise<{ records: RoundRecord[]; status: string; wallSeconds: number }> {
+): Promise<{ records: RoundRecord[]; status: string; wallSeconds: number; runId: string }> {
   const run = await coordinator.runs.create({ name: 'simulation', config: toRunConfig(c, model) });
   const t0 = performance.now();
   const collector = new RoundCollector(
@@ -123,7 +124,24 @@ async function runOne(
   const records = await collector.records();
   unsubscribe();
   const status = (await coordinator.stores.runs.getRun(run.id)).status;
-  return { records, status, wallSeconds };
+  return { records, status, wallSeconds, runId: run.id };
+}
+
+/** Adds each evaluated round's per-client accuracy distribution (classifiers only). */
+async function withClientAccuracy(
+  coordinator: Coordinator,
+  runId: string,
+  records: RoundRecord[],
+  report: SimulationData['report'],
+): Promise<RoundRecord[]> {
+  const reports = await coordinator.stores.runs.listEvaluationReports(runId, { kind: 'central' });
+  const clients = partitionReportJson(report).clients;
+  const byRound = new Map(reports.map((r) => [r.round, r.report as unknown as ClassificationReport]));
+  return records.map((r) => {
+    const central = byRound.get(r.round);
+    const d = central === undefined ? undefined : clientAccuracyDistribution(central, clients);
+    return d === undefined ? r : { ...r, clientAccuracy: d };
+  });
 }
 
 /**
@@ -176,7 +194,9 @@ export async function runSimulation(
     const setupSeconds = (performance.now() - t0) / 1000;
     options.onReady?.({ setupSeconds, workers: fleet.workers });
     const model = { ...data.spec } as Record<string, unknown>;
-    const { records, status, wallSeconds } = await runOne(coordinator, c, model, options, virtual);
+    const one = await runOne(coordinator, c, model, options, virtual);
+    const { status, wallSeconds } = one;
+    const records = await withClientAccuracy(coordinator, one.runId, one.records, data.report);
     const stats = await fleet.stats();
     const accs = records.map((r) => r.testAccuracy).filter((a): a is number => a !== null);
     const updates = records.reduce((a, r) => a + r.completed, 0);

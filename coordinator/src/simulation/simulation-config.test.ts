@@ -33,6 +33,18 @@ describe('simulation config', () => {
     );
   });
 
+  it('takes --strategy qfedavg --q Q, with L = 1/lr following --lr unless --qffl-lr is given', async () => {
+    const c = await configFromFlags({ strategy: 'qfedavg', q: '1', lr: '0.05' });
+    expect(c.strategy).toEqual({ name: 'qfedavg', q: 1, qfflLearningRate: 0.05 });
+    const own = await configFromFlags({ strategy: 'qfedavg', q: '2', 'qffl-lr': '0.2' });
+    expect(own.strategy).toEqual({ name: 'qfedavg', q: 2, qfflLearningRate: 0.2 });
+    expect(parseRunConfig(toRunConfig(parseSimulationConfig(c))).strategy).toMatchObject({ name: 'qfedavg' });
+    const wrong = parseSimulationConfig(await configFromFlags({ strategy: 'fedavg', q: '1' }));
+    expect(() => parseRunConfig(toRunConfig(wrong))).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG' }),
+    );
+  });
+
   it('translates flags, strategy parameters included', async () => {
     const c = await configFromFlags({
       clients: '50',

@@ -2,7 +2,7 @@
  * The result of a simulation: config, one record per round, rounds-to-target, totals and
  * the partition report. Plain JSON data (what `--out FILE.json` holds).
  */
-import type { PartitionReport } from '@edgefed/shared';
+import type { ClientDistribution, PartitionReport } from '@edgefed/shared';
 import type { SimulationConfig } from './simulation-config.js';
 
 /** One committed round. Accuracy and loss are null when the round was not evaluated. */
@@ -41,6 +41,12 @@ export interface RoundRecord {
   readonly virtualTime?: number;
   /** `--attack backdoor` only: share of triggered test images of other classes put in the target class. */
   readonly attackSuccessRate?: number | null;
+  /**
+   * Evaluated rounds of classifiers: the distribution over clients of each client's
+   * label-weighted test accuracy (client-accuracy.ts): mean, p10, worst-10% mean, std,
+   * histogram. JSON only.
+   */
+  readonly clientAccuracy?: ClientDistribution;
 }
 
 /** Sums over the run. */

@@ -17,6 +17,7 @@ import type {
   RoundRecord,
   RunRecord,
 } from './records.js';
+import type { EvaluationReportRecord, ListEvaluationReportsOptions } from './evaluation-reports.js';
 import type { RunStore } from './run-store.js';
 import type { OutcomeKey, RunQuery, StoreTables } from './store-tables.js';
 import { TableRunStore, type RunStoreClockOptions } from './table-run-store.js';
@@ -42,6 +43,7 @@ class MemoryTables implements StoreTables {
   readonly #metrics = new Map<string, MetricPoint[]>();
   readonly #checkpoints = new Map<string, CheckpointRecord[]>();
   readonly #sessions = new Map<string, ClientSessionRecord>();
+  readonly #reports = new Map<string, EvaluationReportRecord>();
   #undo: (() => void)[] | undefined;
 
   transaction<T>(fn: () => T): T {
@@ -192,7 +194,22 @@ class MemoryTables implements StoreTables {
     return copy(found);
   }
 
+  putReport(report: EvaluationReportRecord): void {
+    this.#set(this.#reports, JSON.stringify([report.runId, report.round, report.kind]), report);
+  }
+
+  listReports(runId: string, f: ListEvaluationReportsOptions): EvaluationReportRecord[] {
+    const picked = [...this.#reports.values()].filter(
+      (r) =>
+        r.runId === runId &&
+        (f.kind === undefined || r.kind === f.kind) &&
+        (f.round === undefined || r.round === f.round),
+    );
+    return copy(picked.sort((a, b) => a.round - b.round || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0)));
+  }
+
   close(): void {
+    this.#reports.clear();
     this.#runs.clear();
     this.#rounds.clear();
     this.#outcomes.clear();

@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunStore } from './run-store.js';
 import { describeCommitRound } from './run-store-conformance-commit.js';
+import { describeEvaluationReports } from './run-store-conformance-reports.js';
 import { describeRoundData } from './run-store-conformance-rounds.js';
 
 /** Makes a fresh, empty store for one test, reading time from `now`. */
@@ -47,6 +48,7 @@ export function runRunStoreConformance(name: string, factory: RunStoreFactory): 
     describeRuns(ctx);
     describeRoundData(ctx);
     describeCommitRound(ctx);
+    describeEvaluationReports(ctx);
   });
 }
 

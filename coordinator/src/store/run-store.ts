@@ -37,6 +37,11 @@ import type {
   RunPatch,
   RunRecord,
 } from './records.js';
+import type {
+  EvaluationReportInput,
+  EvaluationReportRecord,
+  ListEvaluationReportsOptions,
+} from './evaluation-reports.js';
 
 /** Options of `updateRun`. */
 export interface UpdateRunOptions {
@@ -154,6 +159,18 @@ export interface RunStore {
    * resolves the round is durable (for the SQLite store: survives a process crash).
    */
   commitRound(input: CommitRoundInput): Promise<CommitRoundResult>;
+
+  /**
+   * Saves one round's evaluation report (confusion matrix, per-client results), replacing
+   * an earlier one of the same run, round and kind. Unknown run: `NOT_FOUND`; a body that
+   * is not a JSON object: `INVALID_ARGUMENT`; NaN/Infinity in it: `NON_FINITE`.
+   */
+  putEvaluationReport(input: EvaluationReportInput): Promise<EvaluationReportRecord>;
+  /** A run's evaluation reports ordered by round, then kind (central first), optionally filtered. */
+  listEvaluationReports(
+    runId: string,
+    options?: ListEvaluationReportsOptions,
+  ): Promise<EvaluationReportRecord[]>;
 
   /** Releases resources. Idempotent; other calls afterwards throw `FAILED_PRECONDITION`. */
   close(): Promise<void>;

@@ -103,4 +103,16 @@ export const RUN_STORE_MIGRATIONS: readonly Migration[] = [
     description: 'index client sessions by resume-token hash (resume after a restart)',
     sql: 'CREATE INDEX client_sessions_by_token ON client_sessions (resume_token_hash);',
   },
+  {
+    version: 3,
+    description: 'evaluation reports per round (confusion matrix, per-client results)',
+    sql: `CREATE TABLE evaluation_reports (
+  run_id TEXT NOT NULL REFERENCES runs (id),
+  round INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('central','federated')),
+  report TEXT NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  PRIMARY KEY (run_id, round, kind)
+) STRICT;`,
+  },
 ];

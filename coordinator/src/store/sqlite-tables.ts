@@ -36,6 +36,20 @@ import {
   type SessionRow,
 } from './sqlite-rows.js';
 import type { OutcomeKey, RunQuery, StoreTables } from './store-tables.js';
+import type {
+  EvaluationKind,
+  EvaluationReportRecord,
+  ListEvaluationReportsOptions,
+} from './evaluation-reports.js';
+
+/** An `evaluation_reports` row. */
+interface ReportRow {
+  run_id: string;
+  round: number;
+  kind: string;
+  report: string;
+  recorded_at: number;
+}
 
 type Params = Record<string, string | number | null>;
 
@@ -91,6 +105,14 @@ const SQL = {
   putSession: upsert('client_sessions', SESSION_COLUMNS, ['client_id']),
   findSessionByTokenHash: `SELECT ${SESSION_COLUMNS} FROM client_sessions WHERE resume_token_hash = ?
     ORDER BY last_seen DESC, client_id LIMIT 1`,
+  putReport: upsert('evaluation_reports', 'run_id, round, kind, report, recorded_at', [
+    'run_id',
+    'round',
+    'kind',
+  ]),
+  listReports: `SELECT run_id, round, kind, report, recorded_at FROM evaluation_reports
+    WHERE run_id = @run_id AND (@kind IS NULL OR kind = @kind) AND (@round IS NULL OR round = @round)
+    ORDER BY round, kind`,
 } as const;
 
 type Statements = { readonly [K in keyof typeof SQL]: Database.Statement };
@@ -216,6 +238,28 @@ export class SqliteTables implements StoreTables {
   findSessionByTokenHash(resumeTokenHash: string): ClientSessionRecord | undefined {
     const row = this.#get('findSessionByTokenHash', resumeTokenHash) as SessionRow | undefined;
     return row && sessionRecord(row);
+  }
+
+  putReport(r: EvaluationReportRecord): void {
+    const row: ReportRow = {
+      run_id: r.runId,
+      round: r.round,
+      kind: r.kind,
+      report: JSON.stringify(r.report),
+      recorded_at: r.recordedAt,
+    };
+    this.#run('putReport', row);
+  }
+
+  listReports(runId: string, f: ListEvaluationReportsOptions): EvaluationReportRecord[] {
+    const params: Params = { run_id: runId, kind: f.kind ?? null, round: f.round ?? null };
+    return (this.#all('listReports', params) as ReportRow[]).map((row) => ({
+      runId: row.run_id,
+      round: row.round,
+      kind: row.kind as EvaluationKind,
+      report: JSON.parse(row.report) as EvaluationReportRecord['report'],
+      recordedAt: row.recorded_at,
+    }));
   }
 
   close(): void {

@@ -18,6 +18,7 @@ import type {
   RunRecord,
   RunStatus,
 } from './records.js';
+import type { EvaluationReportRecord, ListEvaluationReportsOptions } from './evaluation-reports.js';
 
 /** Validated `listRuns` options. */
 export interface RunQuery {
@@ -72,6 +73,11 @@ export interface StoreTables {
   putSession(session: ClientSessionRecord): void;
   /** The session holding this resume-token hash (the latest seen if several), or undefined. */
   findSessionByTokenHash(resumeTokenHash: string): ClientSessionRecord | undefined;
+
+  /** Inserts the report or replaces the one with the same run, round and kind. */
+  putReport(report: EvaluationReportRecord): void;
+  /** Ordered by round, then kind (central before federated). */
+  listReports(runId: string, filter: ListEvaluationReportsOptions): EvaluationReportRecord[];
 
   /** Releases resources; called once. */
   close(): void;

@@ -22,6 +22,12 @@ import type { CommitRoundInput, CommitRoundResult, RunStore, UpdateRunOptions } 
 import type { StoreTables } from './store-tables.js';
 import { checkCount, checkId, checkKeys, checkObject } from './validate.js';
 import { TableReads } from './table-reads.js';
+import {
+  newEvaluationReport,
+  reportFilter,
+  requireRunId,
+  type EvaluationReportRecord,
+} from './evaluation-reports.js';
 
 /** Options shared by RunStore factories. */
 export interface RunStoreClockOptions {
@@ -40,6 +46,21 @@ export class TableRunStore extends TableReads implements RunStore {
 
   #time(): number {
     return checkCount(this.#now(), 'clock');
+  }
+
+  putEvaluationReport(input: unknown): Promise<EvaluationReportRecord> {
+    return this.settle((t) =>
+      t.transaction(() => {
+        const report = newEvaluationReport(input, this.#time());
+        requireRunId(t, report.runId);
+        t.putReport(report);
+        return report;
+      }),
+    );
+  }
+
+  listEvaluationReports(runId: string, options?: unknown): Promise<EvaluationReportRecord[]> {
+    return this.settle((t) => t.listReports(requireRunId(t, runId), reportFilter(options)));
   }
 
   createRun(input: Parameters<RunStore['createRun']>[0]): Promise<RunRecord> {

@@ -1,10 +1,18 @@
-/** Model versions of a run (newest first) with download links for weights and ONNX. */
+/**
+ * Model versions of a run (newest first) with download links for weights, ONNX and the
+ * version's model card (Markdown and JSON).
+ */
 import { bytes, dateTime } from './format.js';
 import type { CheckpointRecord } from './types.js';
 
 /** Download URL of a model version in a format. */
 export function modelUrl(runId: string, version: number, format: 'weights' | 'onnx'): string {
   return `/api/runs/${encodeURIComponent(runId)}/model?version=${String(version)}&format=${format}`;
+}
+
+/** Download URL of a model version's model card. */
+export function modelCardUrl(runId: string, version: number, format: 'md' | 'json'): string {
+  return `/api/runs/${encodeURIComponent(runId)}/model-card?version=${String(version)}&format=${format}`;
 }
 
 /** The versions list (at most `limit`, newest first). */
@@ -52,6 +60,20 @@ export function ModelVersions({
                 </a>
                 <a href={modelUrl(runId, c.version, 'onnx')} download>
                   ONNX
+                </a>
+                <a
+                  href={modelCardUrl(runId, c.version, 'md')}
+                  download
+                  data-testid={`card-md-v${String(c.version)}`}
+                >
+                  model card
+                </a>
+                <a
+                  href={modelCardUrl(runId, c.version, 'json')}
+                  download
+                  data-testid={`card-json-v${String(c.version)}`}
+                >
+                  card JSON
                 </a>
               </td>
             </tr>

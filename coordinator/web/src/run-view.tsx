@@ -5,6 +5,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
 import { ClientsTable, type CurrentTasks, type LiveTask } from './clients-table.js';
+import { EvaluationPanel } from './evaluation-panel.js';
+import { SaliencyPanel } from './saliency-panel.js';
+import type { EvaluationReport } from './evaluation-types.js';
 import { percent } from './format.js';
 import { subscribe, throttle, type HubEvent } from './hub.js';
 import { FedBuffPanel, isFedBuff } from './fedbuff-panel.js';
@@ -31,17 +34,19 @@ interface RunData {
   readonly checkpoints: readonly CheckpointRecord[];
   readonly outcomes: readonly ClientOutcomeRecord[];
   readonly clients: readonly ApiClient[];
+  readonly reports: readonly EvaluationReport[];
 }
 
 async function loadRun(id: string): Promise<RunData> {
   const base = `/api/runs/${encodeURIComponent(id)}`;
-  const [run, r, m, c, o, cl] = await Promise.all([
+  const [run, r, m, c, o, cl, ev] = await Promise.all([
     api<ApiRun>('GET', base),
     api<{ rounds: RoundRecord[] }>('GET', `${base}/rounds`),
     api<{ metrics: MetricPoint[] }>('GET', `${base}/metrics`),
     api<{ checkpoints: CheckpointRecord[] }>('GET', `${base}/checkpoints`),
     api<{ outcomes: ClientOutcomeRecord[] }>('GET', `${base}/outcomes`),
     api<{ clients: ApiClient[] }>('GET', '/api/clients'),
+    api<{ reports: EvaluationReport[] }>('GET', `${base}/evaluations`),
   ]);
   const clients = cl.clients.filter((x) => x.run === id || x.run === '*');
   return {
@@ -51,6 +56,7 @@ async function loadRun(id: string): Promise<RunData> {
     checkpoints: c.checkpoints,
     outcomes: o.outcomes,
     clients,
+    reports: ev.reports,
   };
 }
 
@@ -186,6 +192,8 @@ export function RunView({ runId }: { runId: string }) {
           <p class="muted mono">{data.run.id}</p>
           <Summary run={data.run} phase={live.phase ?? data.run.phase} />
           <RunCharts points={data.metrics} />
+          <EvaluationPanel reports={data.reports} />
+          <SaliencyPanel runId={data.run.id} version={data.run.currentModelVersion} />
           <h2>Round timeline</h2>
           <RoundsTable rounds={data.rounds} />
           <h2>Clients</h2>

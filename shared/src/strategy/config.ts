@@ -56,6 +56,14 @@ export const strategyConfigSchema = z.discriminatedUnion('name', [
   }),
   z.strictObject({ name: z.literal('fedprox'), ...common, proximalMu: z.number().gte(0) }),
   z.strictObject({
+    name: z.literal('qfedavg'),
+    ...common,
+    /** q of q-FFL: 0 = uniform (FedAvg-like); larger = more weight on high-loss clients. */
+    q: z.number().gte(0).lte(100).default(0.2),
+    /** The client learning rate the Lipschitz estimate L = 1 / lr assumes (Flower's default 0.1). */
+    qfflLearningRate: positive.default(0.1),
+  }),
+  z.strictObject({
     name: z.literal('fedadam'),
     ...common,
     serverLearningRate: positive.default(0.1),
@@ -140,6 +148,7 @@ export const STRATEGY_NAMES: readonly StrategyName[] = [
   'fedavg',
   'fedavgm',
   'fedprox',
+  'qfedavg',
   'fedadam',
   'fedyogi',
   'fedadagrad',

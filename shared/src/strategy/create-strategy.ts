@@ -8,6 +8,7 @@ import { parseStrategyConfig, type StrategyConfig } from './config.js';
 import { FedAvgM } from './fed-avg-m.js';
 import { FedAvg } from './fed-avg.js';
 import { FedProx } from './fed-prox.js';
+import { QFedAvg } from './q-fed-avg.js';
 import { FedBulyan, FedMultiKrum } from './byzantine.js';
 import { FedCenteredClipping, FedNormBounded } from './clipping.js';
 import { FedKrum } from './krum.js';
@@ -34,6 +35,8 @@ function createInner(c: StrategyConfig): Strategy {
       return new FedAvgM(c);
     case 'fedprox':
       return new FedProx(c);
+    case 'qfedavg':
+      return new QFedAvg(c);
     case 'fedadam':
       return new FedAdam(c);
     case 'fedyogi':

@@ -13,6 +13,7 @@ import { buildEvaluationGraph, buildInferenceGraph } from './eval-graphs.js';
 import type { LossKind } from './losses.js';
 import type { EmittedGraph, GraphManifest } from './manifest.js';
 import { planModel, resolveOptions, type CompileOptions, type ModelPlan } from './plan.js';
+import { buildIntegratedGradientsGraph, buildSaliencyGraph } from './saliency-graphs.js';
 import { buildTrainGraph } from './train-graph.js';
 
 /** The result of {@link compileModel}. */
@@ -78,4 +79,31 @@ export function exportInferenceModel(
 ): EmittedGraph {
   const plan = planModel(spec);
   return emit(buildInferenceGraph(plan, loss, parameters), plan.spec);
+}
+
+/** The saliency graphs of a model ({@link compileSaliencyGraphs}). */
+export interface SaliencyGraphs {
+  readonly saliency: EmittedGraph;
+  readonly integratedGradients: EmittedGraph;
+}
+
+/**
+ * Compiles the saliency graphs of a model spec (saliency-graphs.ts: input gradients of a
+ * class score, plain or SmoothGrad, and integrated gradients), separately from
+ * {@link compileModel} so training never pays for them. Shapes are static: `batchSize` rows
+ * of the saliency graph (default 1), `steps` path points of integrated gradients (default
+ * 16). Throws as {@link compileModel}, and `INVALID_ARGUMENT` for a bad size.
+ */
+export function compileSaliencyGraphs(
+  spec: unknown,
+  options: { readonly batchSize?: number; readonly steps?: number } = {},
+): SaliencyGraphs {
+  const plan = planModel(spec);
+  return {
+    saliency: emit(buildSaliencyGraph(plan, { batchSize: options.batchSize ?? 1 }), plan.spec),
+    integratedGradients: emit(
+      buildIntegratedGradientsGraph(plan, { batchSize: options.steps ?? 16 }),
+      plan.spec,
+    ),
+  };
 }

@@ -44,7 +44,7 @@ export interface ManifestEntry {
 }
 
 /** Which graph a manifest describes. */
-export type GraphKind = 'inference' | 'evaluation' | 'train-step';
+export type GraphKind = 'inference' | 'evaluation' | 'train-step' | 'saliency' | 'integrated-gradients';
 
 /** The manifest of one emitted graph. */
 export interface GraphManifest {

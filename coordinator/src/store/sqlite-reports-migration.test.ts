@@ -1,0 +1,58 @@
+/**
+ * Schema v3 (evaluation reports) on an existing database: a file written at schema v2
+ * (before reports existed), with a run in it, still opens, is migrated to the current
+ * version, keeps its data and takes reports that survive a reopen.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrate } from './sqlite-migrations.js';
+import { RUN_STORE_MIGRATIONS } from './sqlite-schema.js';
+import { openSqliteRunStore, RUN_STORE_SCHEMA_VERSION } from './sqlite-run-store.js';
+
+describe('evaluation reports migration', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'edgefed-reports-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('opens a v2 database, migrates it and keeps its runs', async () => {
+    const path = join(dir, 'old.db');
+    const old = new Database(path);
+    expect(migrate(old, RUN_STORE_MIGRATIONS.slice(0, 2), () => 1)).toBe(2);
+    old
+      .prepare(
+        `INSERT INTO runs (id, name, status, config, created_at, updated_at, revision, current_round,
+          current_model_version, strategy_state, best_metrics)
+         VALUES ('old', 'old run', 'completed', '{"rounds":3}', 1, 2, 4, 3, 3, 'null', '{"accuracy":0.9}')`,
+      )
+      .run();
+    old.close();
+    expect(RUN_STORE_SCHEMA_VERSION).toBeGreaterThanOrEqual(3);
+
+    const store = openSqliteRunStore({ path });
+    expect(await store.getRun('old')).toMatchObject({ name: 'old run', bestMetrics: { accuracy: 0.9 } });
+    expect(await store.listEvaluationReports('old')).toEqual([]);
+    await store.putEvaluationReport({
+      runId: 'old',
+      round: 3,
+      kind: 'central',
+      report: { counts: [1, 0, 0, 1] },
+    });
+    await store.close();
+
+    const again = openSqliteRunStore({ path });
+    expect((await again.listEvaluationReports('old'))[0]?.report).toEqual({ counts: [1, 0, 0, 1] });
+    await again.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT MAX(version) FROM schema_version').pluck().get()).toBe(
+      RUN_STORE_SCHEMA_VERSION,
+    );
+    db.close();
+  });
+});
