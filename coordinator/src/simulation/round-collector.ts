@@ -14,6 +14,7 @@ interface Pending {
   testLoss: number | null;
   testPerplexity: number | null;
   testTopKAccuracy: number | null;
+  local?: { accuracy: number | null; loss: number | null };
   endedAt: number;
   bytesDown: number;
 }
@@ -69,6 +70,8 @@ export class RoundCollector {
       p.testLoss = finite(e.metrics.loss);
       p.testPerplexity = finite(e.metrics.perplexity);
       p.testTopKAccuracy = finite(e.metrics.topKAccuracy);
+      if (e.metrics.eval_loss !== undefined)
+        p.local = { accuracy: finite(e.metrics.eval_accuracy), loss: finite(e.metrics.eval_loss) };
       p.endedAt = performance.now();
     }
     if (
@@ -116,6 +119,7 @@ export class RoundCollector {
           bytesDown: p?.bytesDown ?? 0,
           wallSeconds: (this.#ends.get(r.round) ?? 0) / 1000,
           failedAttempts: this.#failed.get(r.round) ?? 0,
+          ...(p?.local === undefined ? {} : { localAccuracy: p.local.accuracy, localLoss: p.local.loss }),
           ...(typeof r.trainMetrics.epsilon === 'number' ? { epsilon: r.trainMetrics.epsilon } : {}),
         };
       });
