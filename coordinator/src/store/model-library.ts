@@ -24,38 +24,15 @@ import {
   type ModelSpec,
 } from '@edgefed/shared';
 import { sha256Hex } from './hash.js';
+import type { ModelEntry, ModelSummary } from './model-entry.js';
+
+export type { ModelEntry, ModelSummary } from './model-entry.js';
 
 /**
  * Largest ONNX file accepted: its base64 (4/3 of the bytes) plus the spec's JSON must fit
  * the task message's `modelSpec` limit (768 KiB), which leaves 560 KiB.
  */
 export const MAX_ONNX_MODEL_BYTES = 560 * 1024;
-
-/** What a library keeps about one model. */
-export interface ModelEntry {
-  /** `sha256:<64 hex>`, the name a run config uses. */
-  readonly hash: string;
-  readonly size: number;
-  /** A label given at upload (default: the graph's name). */
-  readonly name: string;
-  /** ISO time of the first upload. */
-  readonly uploadedAt: string;
-  readonly summary: ModelSummary;
-}
-
-/** The import summary shown in lists and the dashboard. */
-export interface ModelSummary {
-  readonly inputShape: readonly number[];
-  readonly outputShape: readonly number[];
-  /** Op type -> node count. */
-  readonly ops: Readonly<Record<string, number>>;
-  /** Values trained by default (all float initializers but BatchNorm statistics). */
-  readonly trainableParameters: number;
-  /** BatchNorm running statistics (not trained, updated by the train step). */
-  readonly stateParameters: number;
-  /** Whether the model has BatchNormalization (FedBN, `localBn`, applies). */
-  readonly batchNorm: boolean;
-}
 
 /** A run config's reference to an uploaded model. */
 export const onnxModelRefSchema = z.strictObject({
