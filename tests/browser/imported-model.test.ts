@@ -21,8 +21,10 @@ let hash = '';
 
 async function api<T>(path: string, init: { method?: string; body?: Uint8Array | string } = {}): Promise<T> {
   if (stack === undefined) throw new Error('no stack');
+  const { body, method } = init;
   const res = await fetch(`${stack.coordinatorUrl}${path}`, {
-    ...init,
+    ...(method === undefined ? {} : { method }),
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : Uint8Array.from(body) }),
     headers: {
       authorization: `Bearer ${stack.coordinator.adminToken}`,
       'content-type': init.body instanceof Uint8Array ? 'application/octet-stream' : 'application/json',

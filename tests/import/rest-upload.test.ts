@@ -37,7 +37,9 @@ async function call<T>(
   const res = await fetch(`${c.url}${path}`, {
     method: init.method ?? 'GET',
     headers,
-    ...(init.body === undefined ? {} : { body: init.body }),
+    ...(init.body === undefined
+      ? {}
+      : { body: typeof init.body === 'string' ? init.body : Uint8Array.from(init.body) }),
   });
   return { status: res.status, body: (await res.json()) as T };
 }
