@@ -111,6 +111,17 @@ export { openFsBlobStore } from './store/fs-blob-store.js';
 export type { FsBlobStoreOptions } from './store/fs-blob-store.js';
 export type { BlobInfo, BlobRange, BlobStore, GetBlobOptions } from './store/blob-store.js';
 export { isSha256Hex, sha256Hex } from './store/hash.js';
+export {
+  createMemoryModelLibrary,
+  isOnnxModelRef,
+  MAX_ONNX_MODEL_BYTES,
+  onnxModelRefSchema,
+  openModelLibrary,
+} from './store/model-library.js';
+export type { ModelLibrary, ModelLibraryBackend, OnnxModelRef } from './store/model-library.js';
+export type { ModelEntry, ModelSummary } from './store/model-entry.js';
+export { openFsModelLibrary } from './store/fs-model-library.js';
+export type { FsModelLibraryOptions } from './store/fs-model-library.js';
 // --- end store ---
 // --- coordinator server, rounds, config, auth ---
 export { createCoordinator } from './server/coordinator.js';

@@ -44,6 +44,14 @@ export interface StackOptions {
   readonly outDir?: string;
 }
 
+/** A model a page can ask for with `?model=NAME` (see {@link ExampleStack.offer}). */
+export interface OfferedModel {
+  /** The run that trains it. */
+  readonly runId: string;
+  /** What the page shows, e.g. `{ kind: 'onnx', hash: 'sha256:...' }`. */
+  readonly info?: Readonly<Record<string, unknown>>;
+}
+
 /** A running stack. */
 export interface ExampleStack {
   readonly coordinator: Coordinator;
@@ -56,6 +64,11 @@ export interface ExampleStack {
   readonly shards: readonly Uint8Array[];
   /** The page URL for shard `n` (with the token). */
   pageFor(shard: number, extra?: Record<string, string>): string;
+  /**
+   * Lets pages ask for `model` (`?model=NAME`): `/example/join?model=NAME` then answers a
+   * join token scoped to the run that trains it, with `info`.
+   */
+  offer(model: string, offered: OfferedModel): void;
   close(): Promise<void>;
 }
 
@@ -103,6 +116,13 @@ export async function startStack(o: StackOptions): Promise<ExampleStack> {
   await coordinator.listen();
   const coordinatorUrl = `http://127.0.0.1:${(coordinator.http.address() as AddressInfo).port}`;
   const shards = o.shards;
+  const offered = new Map<string, OfferedModel>();
+  const joinFor = (model: string): Record<string, unknown> | undefined => {
+    const m = offered.get(model);
+    if (m === undefined) return undefined;
+    const token = createJoinToken({ secret: coordinator.tokenSecret, run: m.runId });
+    return { model, runId: m.runId, token, ...m.info };
+  };
   const page = await startPageServer(
     o.mode,
     exampleConfig({
@@ -111,6 +131,7 @@ export async function startStack(o: StackOptions): Promise<ExampleStack> {
       coordinatorUrl,
       shards,
       port,
+      join: joinFor,
       ...(o.outDir === undefined ? {} : { outDir: o.outDir }),
     }),
   );
@@ -121,6 +142,9 @@ export async function startStack(o: StackOptions): Promise<ExampleStack> {
     pageUrl,
     token,
     shards,
+    offer: (model, m) => {
+      offered.set(model, m);
+    },
     pageFor: (shard, extra = {}) =>
       `${pageUrl}/?${new URLSearchParams({ shard: String(shard), token, ...o.pageParams, ...extra }).toString()}`,
     async close() {

@@ -9,7 +9,9 @@
  * - cross-origin isolation headers (COOP/COEP) so wasm can use threads;
  * - `/socket.io` (websocket) and `/models` proxied to the coordinator: one origin, no CORS;
  * - `/shards/<n>.bin`: simulated users' local data (a real app never downloads this): an
- *   MNIST shard, or a keyboard user's earlier text.
+ *   MNIST shard, or a keyboard user's earlier text;
+ * - `/example/join?model=NAME` (when `join` is given): a join token for the run that trains
+ *   that model — what an app's own backend would hand its pages.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -40,13 +42,30 @@ export interface ExampleConfigOptions {
   readonly port?: number;
   /** Build output folder (default `<root>/dist`). */
   readonly outDir?: string;
+  /** Answers `/example/join?model=NAME`: JSON for the page, or undefined (404) for no such model. */
+  readonly join?: (model: string) => Readonly<Record<string, unknown>> | undefined;
 }
 
 type Next = (err?: unknown) => void;
 
-function middleware(shards: readonly Uint8Array[]) {
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(JSON.stringify(body));
+}
+
+function middleware(shards: readonly Uint8Array[], join: ExampleConfigOptions['join']) {
   return (req: IncomingMessage, res: ServerResponse, next: Next): void => {
     const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/example/join' && join !== undefined) {
+      const model = url.searchParams.get('model') ?? '';
+      const answer = join(model);
+      if (answer === undefined)
+        json(res, 404, { error: { code: 'NOT_FOUND', message: `No run trains model "${model}" here` } });
+      else json(res, 200, answer);
+      return;
+    }
     const shard = /^\/shards\/(\d+)\.bin$/.exec(url.pathname);
     if (shard !== null) {
       const bytes = shards[Number(shard[1])];
@@ -72,14 +91,14 @@ function middleware(shards: readonly Uint8Array[]) {
   };
 }
 
-function examplePlugin(name: string, shards: readonly Uint8Array[]): Plugin {
+function examplePlugin(o: ExampleConfigOptions): Plugin {
   return {
-    name,
+    name: o.name,
     configureServer(server) {
-      server.middlewares.use(middleware(shards));
+      server.middlewares.use(middleware(o.shards, o.join));
     },
     configurePreviewServer(server) {
-      server.middlewares.use(middleware(shards));
+      server.middlewares.use(middleware(o.shards, o.join));
     },
   };
 }
@@ -100,7 +119,7 @@ export function exampleConfig(o: ExampleConfigOptions): InlineConfig {
     resolve: { conditions: ['@edgefed/source', ...defaultClientConditions] },
     optimizeDeps: { exclude: ['onnxruntime-web'] },
     worker: { format: 'es' },
-    plugins: [examplePlugin(o.name, o.shards)],
+    plugins: [examplePlugin(o)],
     build: {
       outDir: o.outDir ?? join(o.root, 'dist'),
       emptyOutDir: true,

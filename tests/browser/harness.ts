@@ -132,6 +132,7 @@ export interface PageState {
   }[];
   bytesSent: number;
   cachedModels: string[];
+  model?: { model: string; runId: string; kind?: string; hash?: string };
 }
 
 declare global {

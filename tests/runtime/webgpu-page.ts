@@ -18,18 +18,33 @@ export interface PageResult {
   readonly losses: number[];
 }
 
-/** Seeded MNIST-shaped data; the test process builds the same. */
-export function syntheticMnist(n: number) {
+/** The shape of the synthetic examples (default MNIST's). */
+export interface SyntheticShape {
+  readonly featureShape: readonly number[];
+  readonly numClasses: number;
+}
+
+const MNIST_SHAPE: SyntheticShape = { featureShape: [1, 28, 28], numClasses: 10 };
+
+/** Seeded data of a shape (MNIST's by default); the test process builds the same. */
+export function syntheticMnist(n: number, shape: SyntheticShape = MNIST_SHAPE) {
   const rng = createPrng(11);
-  const features = Float32Array.from({ length: n * 784 }, () => rng.nextFloat());
-  const labels = Uint8Array.from({ length: n }, () => rng.nextInt(10));
-  return createDataSource(createDataset({ features, labels, featureShape: [1, 28, 28], numClasses: 10 }));
+  const size = shape.featureShape.reduce((a, d) => a * d, 1);
+  const features = Float32Array.from({ length: n * size }, () => rng.nextFloat());
+  const labels = Uint8Array.from({ length: n }, () => rng.nextInt(shape.numClasses));
+  return createDataSource(
+    createDataset({ features, labels, featureShape: [...shape.featureShape], numClasses: shape.numClasses }),
+  );
 }
 
 /** The fit options shared by the page and the test process. */
 export const FIT = { batchSize: 8, learningRate: 0.1, maxSteps: 4, seed: 5 } as const;
 
-async function train(name: 'webgpu' | 'wasm', spec: unknown = MODEL_TINY_CNN): Promise<PageResult> {
+async function train(
+  name: 'webgpu' | 'wasm',
+  spec: unknown = MODEL_TINY_CNN,
+  shape: SyntheticShape = MNIST_SHAPE,
+): Promise<PageResult> {
   const backend = name === 'webgpu' ? await createWebGpuBackend() : await createWasmBackend();
   const trainer = await createTrainer({
     spec,
@@ -39,7 +54,8 @@ async function train(name: 'webgpu' | 'wasm', spec: unknown = MODEL_TINY_CNN): P
     readbackEvery: 2,
   });
   const losses: number[] = [];
-  for await (const e of trainer.fit(syntheticMnist(32), FIT)) if (e.type === 'step') losses.push(e.loss);
+  for await (const e of trainer.fit(syntheticMnist(32, shape), FIT))
+    if (e.type === 'step') losses.push(e.loss);
   const params: Record<string, number[]> = {};
   for (const [k, t] of trainer.getParameters()) params[k] = Array.from(t.data);
   return { backend: backend.name, params, losses };

@@ -13,7 +13,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { serveOrtPage, type OrtPageServer } from '../support/ort-page-server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIT, syntheticMnist, type PageResult } from './webgpu-page.js';
+import { FIT, syntheticMnist, type PageResult, type SyntheticShape } from './webgpu-page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -32,30 +32,40 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function inPage(backend: 'webgpu' | 'wasm', log: string[], spec?: unknown): Promise<PageResult> {
+async function inPage(
+  backend: 'webgpu' | 'wasm',
+  log: string[],
+  spec?: unknown,
+  shape?: SyntheticShape,
+): Promise<PageResult> {
   if (browser === undefined) throw new Error('no browser');
   const page = await browser.newPage();
   page.on('console', (m) => log.push(m.text()));
   await page.goto(origin);
   await page.waitForFunction(() => 'edgefedTrain' in globalThis);
   const r = await page.evaluate(
-    ([b, s]) =>
+    ([b, s, sh]) =>
       (
-        globalThis as unknown as { edgefedTrain: (n: string, s?: unknown) => Promise<PageResult> }
-      ).edgefedTrain(b, s),
-    [backend, spec] as const,
+        globalThis as unknown as {
+          edgefedTrain: (n: string, s?: unknown, sh?: SyntheticShape) => Promise<PageResult>;
+        }
+      ).edgefedTrain(b, s, sh),
+    [backend, spec, shape] as const,
   );
   await page.close();
   return r;
 }
 
-async function reference(spec: unknown = MODEL_TINY_CNN): Promise<Record<string, Float32Array>> {
+async function reference(
+  spec: unknown = MODEL_TINY_CNN,
+  shape?: SyntheticShape,
+): Promise<Record<string, Float32Array>> {
   const trainer = await createTrainer({
     spec,
     backend: await createNodeBackend({ intraOpNumThreads: 1 }),
     compileOptions: { loss: 'softmax-cross-entropy', optimizer: { type: 'sgd' } },
   });
-  for await (const _ of trainer.fit(syntheticMnist(32), FIT)) {
+  for await (const _ of trainer.fit(syntheticMnist(32, shape), FIT)) {
     // train
   }
   return Object.fromEntries([...trainer.getParameters()].map(([k, t]) => [k, t.data as Float32Array]));
@@ -101,4 +111,24 @@ describe('training in headless Chromium', () => {
     expect(Object.keys(wasm.params)).toContain('bn2.running_var');
     expect(maxRelDiff(ref, wasm.params)).toBeLessThan(1e-4);
   });
+
+  // An imported model whose Convs avoid the affected channel counts trains on WebGPU with
+  // every node on the WebGPU EP: the depthwise-separable block (stem 3 -> 8, depthwise 8,
+  // pointwise 8 -> 16, BatchNorm). (The `ops` fixture differs from onnxruntime-node by up
+  // to 6e-4 relative after 4 steps on SwiftShader; not investigated, see docs/import.md.)
+  it.each([['dsconv', { featureShape: [3, 9, 9], numClasses: 4 }]] as const)(
+    'trains the imported %s fixture on WebGPU like onnxruntime-node',
+    async (name, shape) => {
+      const onnx = await readFile(join(here, '..', 'fixtures', 'onnx', `${name}.onnx`));
+      const spec = onnxModelSpec(new Uint8Array(onnx));
+      const ref = await reference(spec, shape);
+      const log: string[] = [];
+      const gpu = await inPage('webgpu', log, spec, shape);
+      expect(gpu.backend).toBe('webgpu');
+      expect(maxRelDiff(ref, gpu.params)).toBeLessThan(1e-4);
+      const placement = log.filter((l) => /placed on \[|Node placements/.test(l));
+      expect(placement.some((l) => l.includes('All nodes placed on [WebGpuExecutionProvider]'))).toBe(true);
+      expect(placement.filter((l) => l.includes('CPUExecutionProvider'))).toEqual([]);
+    },
+  );
 });

@@ -27,6 +27,8 @@ export interface WorkerInitMessage {
   readonly stepsPerRun: number;
   /** Simulated attack (`edgefed simulate --attack`); absent: every client is honest. */
   readonly attack?: AttackSpec;
+  /** Fraction of each client's examples held out for evaluate tasks (0: none). */
+  readonly localTestFraction: number;
 }
 
 /** Binds slot `i` to partition client `clients[i]`. */

@@ -68,6 +68,7 @@ async function init(m: WorkerInitMessage): Promise<void> {
       slot,
       onFit,
       stepsPerRun: m.stepsPerRun,
+      localTestFraction: m.localTestFraction,
       ...(m.attack === undefined ? {} : { attack: m.attack }),
     });
     const p = await createParticipant({

@@ -37,6 +37,11 @@ export interface FleetOptions {
   readonly stepsPerRun?: number;
   /** Simulated attack applied by the attacking virtual clients (see attack.ts). */
   readonly attack?: AttackSpec;
+  /**
+   * Fraction of each client's examples held out for federated evaluation (default 0: the
+   * client trains and evaluates on all of them). See `splitLocalHoldout`.
+   */
+  readonly localTestFraction?: number;
   /** A join token valid for the run(s) the fleet should serve. */
   readonly token: string;
   readonly dataset: Dataset;
@@ -96,6 +101,9 @@ async function checkOptions(o: FleetOptions): Promise<number> {
   const k = o.stepsPerRun ?? DEFAULT_STEPS_PER_RUN;
   if (!Number.isInteger(k) || k < 1)
     throw new EdgefedError('INVALID_ARGUMENT', `stepsPerRun must be a positive integer, got ${k}`);
+  const f = o.localTestFraction ?? 0;
+  if (!(f >= 0 && f < 1))
+    throw new EdgefedError('INVALID_ARGUMENT', `localTestFraction must be in [0, 1), got ${f}`);
   return Math.min(workers, clients);
 }
 
@@ -139,6 +147,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             ...(ports[w] === undefined ? {} : { port: ports[w] }),
             stepsPerRun: options.stepsPerRun ?? DEFAULT_STEPS_PER_RUN,
             ...(options.attack === undefined ? {} : { attack: options.attack }),
+            localTestFraction: options.localTestFraction ?? 0,
             token: options.token,
             dataset,
             partition,

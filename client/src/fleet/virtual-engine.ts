@@ -33,6 +33,27 @@ export interface VirtualEngineOptions {
   readonly stepsPerRun?: number;
   /** Simulated attack; applied only when the bound partition client is in `attack.attackers`. */
   readonly attack?: AttackSpec;
+  /** Fraction of the client's examples held out for evaluate tasks (default 0: none). */
+  readonly localTestFraction?: number;
+}
+
+/**
+ * Splits a client's example indices into training and held-out parts: position `p` is
+ * held out when `floor((p + 1) f) > floor(p f)`, i.e. `floor(n f)` examples spread evenly
+ * over the list (partitions list a client's examples grouped by class, so a tail would
+ * hold out one class). `f = 0` holds out nothing (`train` is the input itself).
+ */
+export function splitLocalHoldout(
+  indices: Uint32Array,
+  fraction: number,
+): { readonly train: Uint32Array; readonly test: Uint32Array } {
+  if (fraction <= 0) return { train: indices, test: new Uint32Array(0) };
+  const train: number[] = [];
+  const test: number[] = [];
+  indices.forEach((index, p) => {
+    (Math.floor((p + 1) * fraction) > Math.floor(p * fraction) ? test : train).push(index);
+  });
+  return { train: Uint32Array.from(train), test: Uint32Array.from(test) };
 }
 
 class VirtualEngine implements LocalTrainingEngine {
@@ -45,7 +66,11 @@ class VirtualEngine implements LocalTrainingEngine {
 
   get exampleCount(): number {
     const c = this.#o.slot.client;
-    return c === undefined ? 0 : clientIndices(this.#o.partition, c).length;
+    return c === undefined ? 0 : this.#split(c).train.length;
+  }
+
+  #split(client: number): ReturnType<typeof splitLocalHoldout> {
+    return splitLocalHoldout(clientIndices(this.#o.partition, client), this.#o.localTestFraction ?? 0);
   }
 
   #poisoned: Dataset | undefined;
@@ -56,7 +81,7 @@ class VirtualEngine implements LocalTrainingEngine {
     return a !== undefined && a.attackers.includes(client) ? a : undefined;
   }
 
-  #data() {
+  #data(part: 'train' | 'test' = 'train') {
     const c = this.#o.slot.client;
     if (c === undefined)
       throw new EdgefedError('FAILED_PRECONDITION', 'Virtual client has no data bound yet');
@@ -82,7 +107,7 @@ class VirtualEngine implements LocalTrainingEngine {
     }
     return {
       client: c,
-      data: createDataSource(dataset, { indices: clientIndices(this.#o.partition, c) }),
+      data: createDataSource(dataset, { indices: this.#split(c)[part] }),
     };
   }
 
@@ -127,7 +152,7 @@ class VirtualEngine implements LocalTrainingEngine {
 
   evaluate(input: Parameters<LocalTrainingEngine['evaluate']>[0]): Promise<EngineEvaluateOutput> {
     return this.#o.pool.exclusive(async () => {
-      const { data } = this.#data();
+      const { data } = this.#data((this.#o.localTestFraction ?? 0) > 0 ? 'test' : 'train');
       const { compile } = fitSettings({}, 0);
       const trainer = await this.#o.pool.trainer(input.spec, compile);
       trainer.setParameters(input.global);
@@ -150,7 +175,8 @@ class VirtualEngine implements LocalTrainingEngine {
  * bound; `fit`/`evaluate` before binding throw `FAILED_PRECONDITION`. `fit` trains the
  * client's own examples (shuffled with the task seed mixed with the client's index) and
  * reports `loss`/`accuracy` of the last epoch, `steps` and `trainSeconds`. Evaluation runs
- * on the client's own examples (simulations evaluate centrally as well).
+ * on the client's held-out examples when `localTestFraction` > 0 (training then uses the
+ * rest), else on its own training examples (simulations evaluate centrally as well).
  */
 export function createVirtualEngine(options: VirtualEngineOptions): LocalTrainingEngine {
   return new VirtualEngine(options);

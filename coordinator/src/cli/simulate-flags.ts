@@ -73,6 +73,9 @@ Federation
   --seed S                          seed of partition, init, selection, shuffles (default 0)
   --target-accuracy A               stop when central test accuracy reaches A (0-1)
   --eval-every K                    evaluate on the test set every K rounds (default 1)
+  --local-test-fraction F           hold out F of each client's examples; every client then
+                                    evaluates the model it trains (FedBN: its own BatchNorm)
+                                    on them (localAccuracy in the result; default 0)
   --round-deadline-ms MS            time the selected clients have per round (default 3600000)
 ${EXTRA_SIMULATE_HELP}
 Running
@@ -131,6 +134,7 @@ export const SIMULATE_OPTIONS = {
   seed: { type: 'string' },
   'target-accuracy': { type: 'string' },
   'eval-every': { type: 'string' },
+  'local-test-fraction': { type: 'string' },
   'round-deadline-ms': { type: 'string' },
   workers: { type: 'string' },
   transport: { type: 'string' },
@@ -213,6 +217,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     seed: numberFlag(values, 'seed'),
     targetAccuracy: numberFlag(values, 'target-accuracy'),
     evalEvery: numberFlag(values, 'eval-every'),
+    localTestFraction: numberFlag(values, 'local-test-fraction'),
     roundDeadlineMs: numberFlag(values, 'round-deadline-ms'),
     workers: numberFlag(values, 'workers'),
     transport: text(values, 'transport'),

@@ -15,6 +15,7 @@ import { requireAdmin } from '../admin/require-admin.js';
 import { attachAdminNamespace } from '../admin/admin-namespace.js';
 import { dashboardStatic } from '../admin/dashboard-static.js';
 import { createAdminSessions } from '../admin/session-routes.js';
+import { modelsApi } from '../admin/models-api.js';
 import { runsApi } from '../admin/runs-api.js';
 import { verifyJoinToken, type JoinClaims } from '../auth/join-token.js';
 import { resolveSecrets } from '../auth/secrets.js';
@@ -137,8 +138,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     logger: logger.child({ component: 'runs' }),
     metrics,
     modelUrl: (hash) => `${baseUrl}/models/${hash}`,
-    initialParameters,
-    modelSpecJson,
+    initialParameters: (c) => initialParameters(c, stores.models),
+    modelSpecJson: (c) => modelSpecJson(c, stores.models),
     decodeUpdate: (payload): TensorMap => decompressUpdate(decodeTensorMap(payload)),
     ...(options.centralEvaluator === undefined ? {} : { centralEvaluator: options.centralEvaluator }),
     now: () => Date.now(),
@@ -148,7 +149,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     },
     waitForClients: (runId, count, signal) => waitForCandidates({ plane, gateway, runId, count, signal }),
   };
-  const runs = new RunManager(services, validateModel);
+  const runs = new RunManager(services, (c) => validateModel(c, stores.models));
 
   app.get('/healthz', (_req, res) => {
     res.json({
@@ -177,6 +178,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   const sessions = createAdminSessions({ adminToken: secrets.adminToken }); // dashboard sign-in + CSRF
   api.use(sessions.router);
   api.use(requireAdmin(secrets.adminToken, sessions.sessionCheck));
+  api.use(modelsApi({ models: stores.models }));
   api.use(runsApi({ runs, store: stores.runs, exportModel: (id, v, f) => exportModel(stores, id, v, f) }));
   api.use(evaluationsApi({ store: stores.runs }));
   api.use(saliencyApi({ store: stores.runs, blobs: stores.blobs, sampler: options.saliencySampler }));

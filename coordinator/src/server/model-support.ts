@@ -1,14 +1,18 @@
 /**
  * The coordinator's use of the model compiler: resolve a run's model (preset name or
  * spec), initialise its parameters, validate that it compiles, and export a checkpoint as
- * edgefed weights or as a plain inference ONNX model.
+ * edgefed weights or as a plain inference ONNX model. A run's model is a preset name, a
+ * spec, or a reference to an uploaded ONNX model (`{ onnx: "sha256:..." }`), resolved
+ * through the coordinator's ModelLibrary.
  */
 import {
   EdgefedError,
   MODEL_PRESETS,
   compileModel,
   decodeTensorMap,
+  exportImportedModel,
   exportInferenceModel,
+  fromBase64,
   initParameters as initParams,
   parseModelSpec,
   planModel,
@@ -16,10 +20,22 @@ import {
   type TensorMap,
 } from '@edgefed/shared';
 import type { RunConfig } from '../rounds/run-config.js';
+import { isOnnxModelRef, type ModelLibrary } from '../store/model-library.js';
 import type { Stores } from './open-stores.js';
 
-/** The model spec of a run (a preset by name, or the spec given). */
-export function resolveModelSpec(model: RunConfig['model']): ModelSpec {
+/**
+ * The model spec of a run: a preset by name, an uploaded model by reference (through
+ * `library`; `INVALID_MODEL` for an unknown hash or without a library), or the spec given.
+ */
+export function resolveModelSpec(model: RunConfig['model'], library?: ModelLibrary): ModelSpec {
+  if (isOnnxModelRef(model)) {
+    if (library === undefined)
+      throw new EdgefedError(
+        'INVALID_MODEL',
+        'A model reference ({ "onnx": "sha256:..." }) needs a coordinator',
+      );
+    return library.specFor(model);
+  }
   if (typeof model === 'string') {
     const preset = MODEL_PRESETS[model];
     if (preset === undefined) {
@@ -33,19 +49,19 @@ export function resolveModelSpec(model: RunConfig['model']): ModelSpec {
 }
 
 /** Initial parameters of a run's model: an imported ONNX model's own values, else seeded. */
-export function initialParameters(config: RunConfig): TensorMap {
-  const plan = planModel(resolveModelSpec(config.model));
+export function initialParameters(config: RunConfig, library?: ModelLibrary): TensorMap {
+  const plan = planModel(resolveModelSpec(config.model, library));
   return plan.initialValues ?? initParams(plan.parameters, config.seed);
 }
 
 /** The spec clients compile, as JSON text. */
-export function modelSpecJson(config: RunConfig): string {
-  return JSON.stringify(resolveModelSpec(config.model));
+export function modelSpecJson(config: RunConfig, library?: ModelLibrary): string {
+  return JSON.stringify(resolveModelSpec(config.model, library));
 }
 
 /** Throws `INVALID_MODEL` (or the compiler's code) unless the run's model compiles for training. */
-export function validateModel(config: RunConfig): void {
-  const spec = resolveModelSpec(config.model);
+export function validateModel(config: RunConfig, library?: ModelLibrary): void {
+  const spec = resolveModelSpec(config.model, library);
   const t = config.training;
   const optimizer =
     t.optimizer === 'sgd'
@@ -56,7 +72,10 @@ export function validateModel(config: RunConfig): void {
   compileModel(spec, { loss: 'softmax-cross-entropy', batchSize: t.batchSize, optimizer });
 }
 
-/** A checkpoint as a downloadable file: edgefed weights (the codec's bytes) or inference ONNX. */
+/**
+ * A checkpoint as a downloadable file: edgefed weights (the codec's bytes) or inference
+ * ONNX — for an imported model, the user's own file with its initializers replaced.
+ */
 export async function exportModel(
   stores: Stores,
   runId: string,
@@ -77,10 +96,14 @@ export async function exportModel(
       filename: `${runId}-v${cp.version}.eftm`,
     };
   }
-  const spec = resolveModelSpec((run.config as { model: RunConfig['model'] }).model);
-  const onnx = exportInferenceModel(spec, 'softmax-cross-entropy', decodeTensorMap(bytes, { copy: true }));
+  const spec = resolveModelSpec((run.config as { model: RunConfig['model'] }).model, stores.models);
+  const params = decodeTensorMap(bytes, { copy: true });
+  const onnx =
+    spec.onnx === undefined
+      ? exportInferenceModel(spec, 'softmax-cross-entropy', params).onnx
+      : exportImportedModel(fromBase64(spec.onnx.model), params);
   return {
-    bytes: onnx.onnx,
+    bytes: onnx,
     contentType: 'application/octet-stream',
     filename: `${runId}-v${cp.version}.onnx`,
   };

@@ -15,6 +15,7 @@ interface Pending {
   testPerplexity: number | null;
   testTopKAccuracy: number | null;
   attackSuccessRate: number | null;
+  local?: { accuracy: number | null; loss: number | null };
   endedAt: number;
   bytesDown: number;
   /** Virtual second the round committed at (virtual-time simulations). */
@@ -79,6 +80,8 @@ export class RoundCollector {
       p.testPerplexity = finite(e.metrics.perplexity);
       p.testTopKAccuracy = finite(e.metrics.topKAccuracy);
       p.attackSuccessRate = finite(e.metrics.attackSuccessRate);
+      if (e.metrics.eval_loss !== undefined)
+        p.local = { accuracy: finite(e.metrics.eval_accuracy), loss: finite(e.metrics.eval_loss) };
       p.endedAt = performance.now();
     }
     if (
@@ -140,6 +143,7 @@ export class RoundCollector {
           bytesDown: p?.bytesDown ?? 0,
           wallSeconds: (this.#ends.get(r.round) ?? 0) / 1000,
           failedAttempts: this.#failed.get(r.round) ?? 0,
+          ...(p?.local === undefined ? {} : { localAccuracy: p.local.accuracy, localLoss: p.local.loss }),
           ...(typeof r.trainMetrics.epsilon === 'number' ? { epsilon: r.trainMetrics.epsilon } : {}),
         };
       });

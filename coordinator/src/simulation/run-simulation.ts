@@ -184,6 +184,7 @@ export async function runSimulation(
       dataset: data.train,
       partition: data.partition,
       stepsPerRun: c.stepsPerRun,
+      localTestFraction: c.localTestFraction,
       transport: hub === undefined ? { kind: 'socketio' } : { kind: 'in-process', attach: hub.attach },
       ...(c.workers === undefined ? {} : { workers: c.workers }),
       ...(c.intraOpThreads === undefined ? {} : { intraOpThreads: c.intraOpThreads }),

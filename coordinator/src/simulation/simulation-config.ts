@@ -64,6 +64,13 @@ export const simulationConfigSchema = z.strictObject({
   targetAccuracy: z.number().gt(0).lte(1).optional(),
   /** Evaluate on the central test set every K rounds (and after the last round). */
   evalEvery: z.number().int().min(1).default(1),
+  /**
+   * Fraction of each client's examples held out (spread evenly over its classes) for
+   * federated evaluation: every `evalEvery` rounds all clients evaluate the model they would
+   * train (FedBN: with their own BatchNorm tensors) on their held-out part, recorded as
+   * `localAccuracy`/`localLoss`. 0 (default): no holdout, no federated evaluation.
+   */
+  localTestFraction: z.number().min(0).max(0.5).default(0),
   /** Worker threads (default: one per core). */
   workers: z.number().int().min(1).max(256).optional(),
   /** onnxruntime-node intra-op threads per worker (default 1: one worker per core is faster). */
@@ -148,8 +155,8 @@ export function defaultModelName(dataset: SimulationConfig['dataset']): string {
 /**
  * The coordinator run config of a simulation (`model`: the resolved spec for text, whose
  * presets depend on the vocabulary): the strategy selects `fraction` of the
- * clients (at least one) and waits for every selected one; no federated evaluation (the
- * simulation evaluates centrally). Strategy parameters the caller set win over these.
+ * clients (at least one) and waits for every selected one; federated evaluation of every
+ * client only with a `localTestFraction` (the simulation evaluates centrally in any case). Strategy parameters the caller set win over these.
  */
 export function toRunConfig(
   c: SimulationConfig,
@@ -162,6 +169,7 @@ export function toRunConfig(
       minFitClients: 1,
       minFitResults: 1,
       minAvailableClients: 1,
+      ...(c.localTestFraction > 0 ? { fractionEvaluate: 1, minEvaluateClients: 1 } : {}),
       ...c.strategy,
     },
     rounds: c.rounds,
@@ -174,7 +182,7 @@ export function toRunConfig(
     },
     // on a virtual clock the deadline is enforced in virtual time; the real one only guards
     roundDeadlineMs: c.devices === undefined ? c.roundDeadlineMs : 24 * 3600_000,
-    evaluateEvery: 0,
+    evaluateEvery: c.localTestFraction > 0 ? c.evalEvery : 0,
     compression: c.compression,
     ...(c.targetAccuracy === undefined ? {} : { targetAccuracy: c.targetAccuracy }),
     seed: c.seed,

@@ -15,6 +15,12 @@ export interface RoundRecord {
   readonly testPerplexity?: number | null;
   /** Word-level text: central top-3 accuracy (null otherwise; JSON only, not in the CSV). */
   readonly testTopKAccuracy?: number | null;
+  /**
+   * `localTestFraction` runs only: example-weighted mean accuracy and loss of every client's
+   * model on its held-out examples (federated evaluation; JSON only, not in the CSV).
+   */
+  readonly localAccuracy?: number | null;
+  readonly localLoss?: number | null;
   /** Example-weighted mean local training loss of the completed clients. */
   readonly trainLoss: number | null;
   readonly selected: number;

@@ -83,6 +83,30 @@ export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, bo
   return (await res.json()) as T;
 }
 
+/**
+ * Uploads an ONNX file (`POST /api/models?name=`, raw body); resolves with the stored
+ * entry, rejects with ApiError (e.g. `UNSUPPORTED_OP`, `PAYLOAD_TOO_LARGE`).
+ */
+export async function uploadModel<T>(file: Blob, name: string): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/models?name=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': 'application/octet-stream',
+        'X-Edgefed-CSRF': csrfToken,
+      },
+      credentials: 'same-origin',
+      body: file,
+    });
+  } catch (err) {
+    throw new ApiError(0, { code: 'NETWORK', message: `The coordinator did not answer (${String(err)})` });
+  }
+  if (!res.ok) throw await readError(res);
+  return (await res.json()) as T;
+}
+
 /** A message for any thrown value, with validation issues appended. */
 export function describeError(err: unknown): string {
   if (err instanceof ApiError) {

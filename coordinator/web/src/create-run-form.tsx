@@ -11,11 +11,13 @@ import {
   FormError,
   MODEL_PRESETS,
   STRATEGIES,
+  UPLOADED_MODEL,
   type RunFormFields,
 } from './run-form-model.js';
+import { OnnxModelPicker } from './onnx-model-picker.js';
 import type { ApiRun } from './types.js';
 
-type TextField = Exclude<keyof RunFormFields, 'start'>;
+type TextField = Exclude<keyof RunFormFields, 'start' | 'localBn'>;
 
 interface FieldProps {
   readonly id: TextField;
@@ -63,7 +65,7 @@ function Select({
   id: TextField;
   fields: RunFormFields;
   set: FieldProps['set'];
-  options: readonly string[];
+  options: readonly (string | { value: string; label: string })[];
 }) {
   return (
     <select
@@ -74,11 +76,14 @@ function Select({
         set(id, e.currentTarget.value);
       }}
     >
-      {options.map((o) => (
-        <option key={o} value={o}>
-          {o}
-        </option>
-      ))}
+      {options.map((o) => {
+        const { value, label } = typeof o === 'string' ? { value: o, label: o } : o;
+        return (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        );
+      })}
     </select>
   );
 }
@@ -128,8 +133,15 @@ export function CreateRunForm() {
           <legend>Run</legend>
           <Field id="name" label="Name" hint="Optional; defaults to the creation time." {...common} />
           <Field id="model" label="Model" {...common}>
-            <Select id="model" options={[...MODEL_PRESETS, 'custom']} {...common} />
+            <Select
+              id="model"
+              options={[...MODEL_PRESETS, { value: UPLOADED_MODEL, label: 'uploaded ONNX model' }, 'custom']}
+              {...common}
+            />
           </Field>
+          {fields.model === UPLOADED_MODEL ? (
+            <OnnxModelPicker fields={fields} update={(patch) => setFields((f) => ({ ...f, ...patch }))} />
+          ) : null}
           {fields.model === 'custom' ? (
             <Field id="customModel" label="Model spec (JSON)" {...common}>
               <textarea

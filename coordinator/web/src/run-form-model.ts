@@ -9,6 +9,12 @@ export interface RunFormFields {
   name: string;
   model: string;
   customModel: string;
+  /** `model === 'onnx'`: the uploaded model's `sha256:...` hash. */
+  onnxModel: string;
+  /** `model === 'onnx'`: initializer names or globs to freeze, comma-separated. */
+  freeze: string;
+  /** `model === 'onnx'`: FedBN (BatchNorm tensors stay on each client). */
+  localBn: boolean;
   strategy: string;
   strategyParams: string;
   rounds: string;
@@ -27,6 +33,9 @@ export const DEFAULT_FIELDS: RunFormFields = {
   name: '',
   model: 'tiny-cnn',
   customModel: '',
+  onnxModel: '',
+  freeze: '',
+  localBn: false,
   strategy: 'fedavg',
   strategyParams: '{}',
   rounds: '10',
@@ -39,6 +48,9 @@ export const DEFAULT_FIELDS: RunFormFields = {
   learningRate: '0.05',
   start: true,
 };
+
+/** The model choice that means "an uploaded ONNX model" (`GET /api/models`). */
+export const UPLOADED_MODEL = 'onnx';
 
 /** Model presets the coordinator knows. */
 export const MODEL_PRESETS = ['tiny-cnn', '2nn', 'cnn'] as const;
@@ -84,6 +96,20 @@ function jsonObject(field: keyof RunFormFields, text: string): Record<string, un
   return v as Record<string, unknown>;
 }
 
+/** `{ onnx, freeze?, localBn? }` for an uploaded model; FormError when none is picked. */
+function onnxReference(f: RunFormFields): Record<string, unknown> {
+  if (f.onnxModel === '') throw new FormError('onnxModel', 'pick or upload an ONNX model');
+  const freeze = f.freeze
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  return {
+    onnx: f.onnxModel,
+    ...(freeze.length > 0 ? { freeze } : {}),
+    ...(f.localBn ? { localBn: true } : {}),
+  };
+}
+
 /** The request body for the fields. Throws {@link FormError} for unparsable JSON fields. */
 export function buildCreateRunBody(f: RunFormFields): {
   name?: string;
@@ -91,7 +117,12 @@ export function buildCreateRunBody(f: RunFormFields): {
   config: Record<string, unknown>;
 } {
   const minClients = number(f.minClients);
-  const model = f.model === 'custom' ? jsonObject('customModel', f.customModel) : f.model;
+  const model =
+    f.model === 'custom'
+      ? jsonObject('customModel', f.customModel)
+      : f.model === UPLOADED_MODEL
+        ? onnxReference(f)
+        : f.model;
   const deadline = number(f.deadlineSeconds);
   const config = {
     model,

@@ -9,6 +9,7 @@ export type {
   RoundRecord,
   RunRecord,
 } from '../../src/store/records.js';
+export type { ModelEntry } from '../../src/store/model-entry.js';
 export type { RunEvent, RunPhase } from '../../src/rounds/run-events.js';
 export type { AdminClientEvent, AdminServerEvents } from '../../src/admin/admin-namespace-events.js';
 import type { RunRecord } from '../../src/store/records.js';

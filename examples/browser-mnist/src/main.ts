@@ -1,6 +1,8 @@
 /**
  * The browser-MNIST example page. URL parameters: `shard` (which simulated user's data this
- * page holds), `token` (join token), optional `backend` (`auto` | `webgpu` | `wasm`),
+ * page holds), `token` (join token) or `model` (a model name, e.g. `lenet-bn` for the LeNet-5
+ * imported from PyTorch: the page asks `/example/join?model=` for a token of the run that
+ * trains it, and shows what it is), optional `backend` (`auto` | `webgpu` | `wasm`),
  * `worker=0` (train on the page's thread) and `store` (IndexedDB name). The user ticks
  * "I agree" and joins; the page then shows the backend and why, training progress, local
  * accuracy before/after each round, bytes sent and every message that left the device.
@@ -34,6 +36,8 @@ interface ExampleState {
   bytesSent: number;
   cachedModels: readonly string[];
   policyReasons: readonly string[];
+  /** With `?model=`: the run and model the example server named (`/example/join`). */
+  model?: { model: string; runId: string; kind?: string; hash?: string };
 }
 
 const state: ExampleState = {
@@ -113,12 +117,42 @@ function wire(p: BrowserParticipant): void {
   setInterval(refresh, 1000);
 }
 
+/** The join token: `?token=`, or one for the run of `?model=` from the example server. */
+async function joinToken(): Promise<string> {
+  const model = params.get('model');
+  if (model === null) return params.get('token') ?? '';
+  const res = await fetch(`/example/join?model=${encodeURIComponent(model)}`);
+  const body = (await res.json()) as {
+    token?: string;
+    runId?: string;
+    kind?: string;
+    hash?: string;
+    error?: { code: string; message: string };
+  };
+  if (!res.ok || body.token === undefined || body.runId === undefined)
+    throw Object.assign(new Error(body.error?.message ?? `HTTP ${res.status}`), {
+      code: body.error?.code ?? 'NOT_FOUND',
+    });
+  state.model = {
+    model,
+    runId: body.runId,
+    ...(body.kind === undefined ? {} : { kind: body.kind }),
+    ...(body.hash === undefined ? {} : { hash: body.hash }),
+  };
+  text(
+    'model',
+    `${model}${body.kind === 'onnx' ? ` (imported ONNX, ${body.hash?.slice(0, 19) ?? ''}…)` : ''}`,
+  );
+  return body.token;
+}
+
 async function join(data: ReturnType<typeof decodeShard>): Promise<void> {
   setStatus('joining');
+  const token = await joinToken();
   const worker = params.get('worker') !== '0';
   const p = await createBrowserParticipant({
     url: location.origin,
-    token: params.get('token') ?? '',
+    token,
     train: data.train,
     test: data.test,
     policy: { consent: el('agree', HTMLInputElement).checked, page: 'visible' },
