@@ -74,6 +74,48 @@ export type {
   ServerMessageType,
 } from './protocol/messages.js';
 export { MAX_REPORTED_ISSUES, parseMessage, toWireIssues } from './protocol/parse-message.js';
+export { DISCONNECT_REASONS, messageBytes } from './protocol/channel/channel.js';
+export type {
+  AckedOutboundOf,
+  AckReply,
+  Channel,
+  ChannelLimits,
+  ChannelOptions,
+  ChannelSide,
+  ChannelUnsubscribe,
+  CoordinatorChannel,
+  DisconnectReason,
+  Inbound,
+  InboundOf,
+  InvalidInbound,
+  OutboundOf,
+  ParticipantChannel,
+  RequestOptions,
+  ValidInbound,
+} from './protocol/channel/channel.js';
+export { BaseChannel, DEFAULT_ACK_TIMEOUT_MS } from './protocol/channel/base-channel.js';
+export type { WireMessage } from './protocol/channel/base-channel.js';
+export { createPortChannel, createPortDialer, createPortListener } from './protocol/channel/port-channel.js';
+export type {
+  MessagePortLike,
+  PortChannelOptions,
+  PortDialer,
+  PortFrame,
+  PortListener,
+} from './protocol/channel/port-channel.js';
+export {
+  socketIoCoordinatorChannel,
+  socketIoParticipantChannel,
+} from './protocol/channel/socket-io-channel.js';
+export type { SocketIoChannelOptions, SocketIoSocketLike } from './protocol/channel/socket-io-channel.js';
+export { channelConformance } from './protocol/channel/channel-conformance.js';
+export type {
+  ChannelConformanceCase,
+  ChannelPair,
+  ChannelPairFactory,
+  ChannelPairLimits,
+} from './protocol/channel/channel-conformance.js';
+
 export type { WireIssue } from './protocol/parse-message.js';
 export { ackResponseSchema } from './protocol/events.js';
 export type {
