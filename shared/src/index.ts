@@ -108,6 +108,7 @@ export {
   socketIoParticipantChannel,
 } from './protocol/channel/socket-io-channel.js';
 export type { SocketIoChannelOptions, SocketIoSocketLike } from './protocol/channel/socket-io-channel.js';
+export { chunkToMessage, formatCrc32c, messageToChunk, parseCrc32c } from './protocol/upload-chunks.js';
 export { channelConformance } from './protocol/channel/channel-conformance.js';
 export type {
   ChannelConformanceCase,

@@ -44,8 +44,8 @@ export interface ParticipantOptions {
   readonly transports?: ConnectOptions['transports'];
   /** Minimum ms between `progress` messages (default 1000). */
   readonly progressIntervalMs?: number;
-  /** Socket for the control plane instead of socket.io-client (see `ConnectOptions`). */
-  readonly socketFactory?: ConnectOptions['socketFactory'];
+  /** Opens the control-plane channel instead of socket.io-client (see `ConnectOptions.dial`). */
+  readonly dial?: ConnectOptions['dial'];
   /** A resume token saved from an earlier run: keeps the client id within the grace period. */
   readonly resumeToken?: string;
   /** Called with each new resume token (every welcome rotates it), e.g. to persist it. */
@@ -87,7 +87,7 @@ export async function createParticipant(options: ParticipantOptions): Promise<Pa
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
     ...(options.transports === undefined ? {} : { transports: options.transports }),
-    ...(options.socketFactory === undefined ? {} : { socketFactory: options.socketFactory }),
+    ...(options.dial === undefined ? {} : { dial: options.dial }),
     ...(options.resumeToken === undefined ? {} : { resumeToken: options.resumeToken }),
     ...(options.onResumeToken === undefined ? {} : { onResumeToken: options.onResumeToken }),
   });

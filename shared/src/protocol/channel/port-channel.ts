@@ -42,8 +42,9 @@ export type PortFrame =
 /** The part of a MessagePort the adapter uses (Node's worker_threads and browsers' fit). */
 export interface MessagePortLike {
   postMessage(value: unknown): void;
-  addEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
-  removeEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
+  /** Adds a `message` listener; events carry the frame as `data` (a MessageEvent). */
+  addEventListener(type: 'message', listener: (event: object) => void): void;
+  removeEventListener(type: 'message', listener: (event: object) => void): void;
   /** Starts delivery (browsers need it after addEventListener; harmless in Node). */
   start?(): void;
   close(): void;
@@ -129,11 +130,12 @@ class PortChannel<Listen, Emit> extends BaseChannel<Listen, Emit> {
   }
 }
 
-type Handler = (event: { readonly data: unknown }) => void;
+type Handler = (event: object) => void;
 
 function listen(port: MessagePortLike, onFrame: (f: PortFrame) => void): () => void {
   const handler: Handler = (event) => {
-    if (isFrame(event.data)) onFrame(event.data);
+    const data = (event as { readonly data?: unknown }).data;
+    if (isFrame(data)) onFrame(data);
   };
   port.addEventListener('message', handler);
   port.start?.();
