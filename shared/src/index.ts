@@ -12,7 +12,12 @@ export {
 } from './errors.js';
 export type { EdgefedErrorOptions, ErrorCode, ErrorDetails, WireError } from './errors.js';
 // --- protocol (wire protocol v1) ---
-export { checkProtocolVersion, parseSemVer, PROTOCOL_VERSION } from './protocol/version.js';
+export {
+  checkProtocolVersion,
+  MIN_PROTOCOL_VERSION,
+  parseSemVer,
+  PROTOCOL_VERSION,
+} from './protocol/version.js';
 export type { ProtocolCompat, SemVer } from './protocol/version.js';
 export {
   binarySchema,
@@ -25,7 +30,6 @@ export {
   positiveCountSchema,
   scalarRecordSchema,
   MAX_MODEL_SPEC_CHARS,
-  taskConfigSchema,
   scalarSchema,
 } from './protocol/fields.js';
 export {

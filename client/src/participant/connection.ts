@@ -8,9 +8,11 @@
  * (default: socket.io-client to `url`); the channel validates every message both ways.
  */
 import {
+  checkProtocolVersion,
   EdgefedError,
   helloSchema,
   isEdgefedError,
+  MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   toEdgefedError,
   type ErrorMessage,
@@ -262,6 +264,13 @@ class ParticipantConnection implements Connection {
         'welcome',
         new EdgefedError('INVALID_MESSAGE', 'Unexpected welcome (already greeted)'),
       );
+      return;
+    }
+    try {
+      // A coordinator older than MIN_PROTOCOL_VERSION would send tasks this build misreads.
+      checkProtocolVersion(welcome.protocolVersion, PROTOCOL_VERSION, MIN_PROTOCOL_VERSION);
+    } catch (error) {
+      this.#shutdown(toEdgefedError(error));
       return;
     }
     const previousClientId = this.#welcome?.clientId;

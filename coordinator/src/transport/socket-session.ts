@@ -12,6 +12,7 @@ import {
   checkProtocolVersion,
   EdgefedError,
   isAckedMessageType,
+  MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   toEdgefedError,
   type AckReply,
@@ -142,7 +143,7 @@ export class SocketSession<P> {
       // PROTOCOL_VERSION, not INVALID_MESSAGE.
       const raw = inbound.ok ? inbound.message : inbound.raw;
       const version = (raw as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-      if (typeof version === 'string') checkProtocolVersion(version);
+      if (typeof version === 'string') checkProtocolVersion(version, PROTOCOL_VERSION, MIN_PROTOCOL_VERSION);
       if (!inbound.ok) throw inbound.error;
       const hello = inbound.message as HelloMessage;
       const principal = await this.#authenticate(hello);
