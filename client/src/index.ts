@@ -7,7 +7,9 @@ export { EdgefedError } from '@edgefed/shared';
 export { connect } from './participant/connection.js';
 export { backoffDelay, resolveBackoff } from './participant/connection-backoff.js';
 export type { BackoffOptions, ResolvedBackoff } from './participant/connection-backoff.js';
+export { socketIoDialer } from './participant/socket-io-dialer.js';
 export type {
+  ChannelDialer,
   ConnectOptions,
   Connection,
   ConnectionEvents,
@@ -30,7 +32,7 @@ export { ModelFetcher, parseSha256, sha256Hex } from './participant/model-fetche
 export type { ModelCache, ModelFetcherOptions } from './participant/model-fetcher.js';
 export { TransparencyLog } from './participant/transparency-log.js';
 export type { SentRecord } from './participant/transparency-log.js';
-export { formatCrc32c, uploadPayload } from './participant/uploader.js';
+export { uploadPayload } from './participant/uploader.js';
 export type { UploadOptions, UploadSummary } from './participant/uploader.js';
 // --- end participant ---
 // --- trainer engine ---

@@ -17,10 +17,6 @@ export type { SpawnWorkerOptions } from './fleet/spawn-worker.js';
 // --- fleet: in-process transport and training throughput ---
 export { DEFAULT_STEPS_PER_RUN } from './fleet/fleet.js';
 export type { FleetTransport } from './fleet/fleet.js';
-export { InProcessLink } from './fleet/in-process-link.js';
-export { InProcessClientSocket } from './fleet/in-process-socket.js';
-export type { SocketLink } from './fleet/in-process-socket.js';
-export type { FramePort, LinkFrame } from './fleet/in-process-frames.js';
 // --- end fleet: in-process transport ---
 // --- fleet: simulated attacks (issue #15) ---
 export { ATTACK_KINDS, attackParameters, chooseAttackers, flippedLabels } from './fleet/attack.js';

@@ -153,7 +153,7 @@ export type {
   TaskOutcome,
   TaskSpec,
 } from './rounds/task-gateway.js';
-export { SocketTaskGateway } from './rounds/socket-task-gateway.js';
+export { SocketTaskGateway } from './transport/socket-task-gateway.js';
 export { createMetrics } from './observability/metrics.js';
 export type { CoordinatorMetrics } from './observability/metrics.js';
 export { createLogger, silentLogger } from './observability/logger.js';
@@ -183,8 +183,4 @@ export type { TextSimulationData } from './simulation/simulation-text-data.js';
 export { createSaliencySampler } from './simulation/saliency-sampler.js';
 export type { SaliencySample, SaliencySampler } from './simulation/saliency-sampler.js';
 export type { CentralEvaluatorOptions } from './simulation/central-evaluator.js';
-export { createInProcessHub } from './simulation/in-process-hub.js';
-export type { HubServer, InProcessHub, InProcessHubOptions } from './simulation/in-process-hub.js';
-export { InProcessServerSocket } from './transport/in-process-socket.js';
-export type { InProcessSocketSink } from './transport/in-process-socket.js';
 // --- end simulation ---

@@ -9,3 +9,9 @@ declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean });
   decode(input?: ArrayBufferView | ArrayBuffer): string;
 }
+
+/** An opaque timer handle (a number in browsers, a Timeout object in Node). */
+type TimerHandle = unknown;
+declare function setTimeout(callback: () => void, ms?: number): TimerHandle;
+declare function clearTimeout(handle: TimerHandle): void;
+declare function queueMicrotask(callback: () => void): void;

@@ -12,7 +12,12 @@ export {
 } from './errors.js';
 export type { EdgefedErrorOptions, ErrorCode, ErrorDetails, WireError } from './errors.js';
 // --- protocol (wire protocol v1) ---
-export { checkProtocolVersion, parseSemVer, PROTOCOL_VERSION } from './protocol/version.js';
+export {
+  checkProtocolVersion,
+  MIN_PROTOCOL_VERSION,
+  parseSemVer,
+  PROTOCOL_VERSION,
+} from './protocol/version.js';
 export type { ProtocolCompat, SemVer } from './protocol/version.js';
 export {
   binarySchema,
@@ -25,7 +30,6 @@ export {
   positiveCountSchema,
   scalarRecordSchema,
   MAX_MODEL_SPEC_CHARS,
-  taskConfigSchema,
   scalarSchema,
 } from './protocol/fields.js';
 export {
@@ -74,6 +78,49 @@ export type {
   ServerMessageType,
 } from './protocol/messages.js';
 export { MAX_REPORTED_ISSUES, parseMessage, toWireIssues } from './protocol/parse-message.js';
+export { DISCONNECT_REASONS, messageBytes } from './protocol/channel/channel.js';
+export type {
+  AckedOutboundOf,
+  AckReply,
+  Channel,
+  ChannelLimits,
+  ChannelOptions,
+  ChannelSide,
+  ChannelUnsubscribe,
+  CoordinatorChannel,
+  DisconnectReason,
+  Inbound,
+  InboundOf,
+  InvalidInbound,
+  OutboundOf,
+  ParticipantChannel,
+  RequestOptions,
+  ValidInbound,
+} from './protocol/channel/channel.js';
+export { BaseChannel, DEFAULT_ACK_TIMEOUT_MS } from './protocol/channel/base-channel.js';
+export type { WireMessage } from './protocol/channel/base-channel.js';
+export { createPortChannel, createPortDialer, createPortListener } from './protocol/channel/port-channel.js';
+export type {
+  MessagePortLike,
+  PortChannelOptions,
+  PortDialer,
+  PortFrame,
+  PortListener,
+} from './protocol/channel/port-channel.js';
+export {
+  socketIoCoordinatorChannel,
+  socketIoParticipantChannel,
+} from './protocol/channel/socket-io-channel.js';
+export type { SocketIoChannelOptions, SocketIoSocketLike } from './protocol/channel/socket-io-channel.js';
+export { chunkToMessage, formatCrc32c, messageToChunk, parseCrc32c } from './protocol/upload-chunks.js';
+export { channelConformance } from './protocol/channel/channel-conformance.js';
+export type {
+  ChannelConformanceCase,
+  ChannelPair,
+  ChannelPairFactory,
+  ChannelPairLimits,
+} from './protocol/channel/channel-conformance.js';
+
 export type { WireIssue } from './protocol/parse-message.js';
 export { ackResponseSchema } from './protocol/events.js';
 export type {

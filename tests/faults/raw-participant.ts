@@ -2,12 +2,13 @@
  * A hand-driven participant for fault and security tests: the real `connect()` API, but the
  * test decides what goes back for each task — a crafted update, a late result, nothing.
  */
-import { connect, formatCrc32c, uploadPayload, type Connection } from '@edgefed/client';
+import { connect, uploadPayload, type Connection } from '@edgefed/client';
 import {
   PROTOCOL_VERSION,
   compressUpdate,
   crc32c,
   decodeTensorMap,
+  formatCrc32c,
   encodeTensorMap,
   type Capabilities,
   type TaskMessage,

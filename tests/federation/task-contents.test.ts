@@ -63,6 +63,10 @@ describe('fit tasks', () => {
       clipNorm: 2,
     });
     expect(t.config).toMatchObject({ note: 'hello' });
-    expect(JSON.parse(String(t.config.modelSpec))).toMatchObject({ name: '2nn' });
+    expect(JSON.parse(t.modelSpec)).toMatchObject({ name: '2nn' });
+    expect(t.compression).toEqual({ method: 'none' });
+    expect(typeof t.seed).toBe('number');
+    // config carries the strategy's settings only
+    expect(Object.keys(t.config)).toEqual(['note']);
   });
 });

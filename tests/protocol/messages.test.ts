@@ -133,6 +133,7 @@ describe('messages after the handshake', () => {
       modelHash: 'sha256:00112233',
       modelUrl: '/models/sha256:00112233',
       hyperParameters: { lr: 0.1, epochs: 1 },
+      modelSpec: '{"name":"2nn"}',
       deadline: h.clock.now() + 60_000,
       config: {},
     });

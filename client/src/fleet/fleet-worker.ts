@@ -4,11 +4,10 @@
  * of them the coordinator selects, one at a time, on one TrainerPool.
  */
 import { parentPort } from 'node:worker_threads';
-import { toEdgefedError } from '@edgefed/shared';
+import { createPortDialer, toEdgefedError, type PortDialer } from '@edgefed/shared';
 import { createParticipant, type Participant } from '../participant/participant.js';
 import { createNodeBackend } from '../runtime/node-backend.js';
 import type { FromWorkerMessage, ToWorkerMessage, WorkerInitMessage } from './fleet-messages.js';
-import { InProcessLink } from './in-process-link.js';
 import { datasetFromShared } from './shared-dataset.js';
 import { SharedModelCache } from './shared-model-cache.js';
 import { TrainerPool } from './trainer-pool.js';
@@ -25,7 +24,8 @@ interface State {
   readonly participants: Participant[];
   readonly slots: VirtualSlot[];
   readonly pool: TrainerPool;
-  readonly link: InProcessLink | undefined;
+  /** In-process transport: this worker's end of its port to the coordinator's thread. */
+  readonly link: PortDialer | undefined;
   fits: number;
   fitFailures: number;
   trainSeconds: number;
@@ -40,7 +40,8 @@ async function init(m: WorkerInitMessage): Promise<void> {
   const backend = await createNodeBackend({ intraOpNumThreads: m.intraOpThreads });
   const pool = new TrainerPool(backend);
   const cache = new SharedModelCache();
-  const link = m.port === undefined ? undefined : new InProcessLink(m.port);
+  const link =
+    m.port === undefined ? undefined : createPortDialer(m.port, { idPrefix: `w${m.workerIndex}-` });
   const s: State = {
     participants: [],
     slots: [],
@@ -57,7 +58,7 @@ async function init(m: WorkerInitMessage): Promise<void> {
     s.trainSeconds += seconds;
     s.steps += steps;
   };
-  const socketFactory = link === undefined ? undefined : () => link.socket();
+  const dial = link === undefined ? undefined : () => link.dial();
   const connectOne = async (i: number): Promise<void> => {
     const slot: VirtualSlot = { client: undefined };
     s.slots[i] = slot;
@@ -72,7 +73,7 @@ async function init(m: WorkerInitMessage): Promise<void> {
       ...(m.attack === undefined ? {} : { attack: m.attack }),
     });
     const p = await createParticipant({
-      ...(socketFactory === undefined ? {} : { socketFactory }),
+      ...(dial === undefined ? {} : { dial }),
       url: m.url,
       token: m.token,
       engine,

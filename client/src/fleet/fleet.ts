@@ -21,7 +21,8 @@ import { WorkerHandle } from './worker-handle.js';
  * How virtual clients reach the coordinator's control plane: `socketio` (a real socket.io
  * connection each, 2 file descriptors per client in one process) or `in-process` (the
  * coordinator runs in this process; each worker gets one MessagePort, handed to `attach`,
- * over which all its clients' messages travel to the same control plane).
+ * over which all its clients' channels are multiplexed: serve it with shared's
+ * `createPortListener(port, plane.accept)`).
  */
 export type FleetTransport =
   | { readonly kind: 'socketio' }

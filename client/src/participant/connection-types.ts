@@ -10,6 +10,7 @@ import type {
   EdgefedError,
   ErrorMessage,
   HeartbeatMessage,
+  ParticipantChannel,
   TaskMessage,
   WelcomeMessage,
 } from '@edgefed/shared';
@@ -42,14 +43,12 @@ export interface ConnectOptions {
   /** Sees errors thrown by event handlers (default: console.error). */
   readonly onListenerError?: (error: unknown) => void;
   /**
-   * Creates the socket instead of socket.io-client's `io(url, ...)` (in-process transports
-   * of simulations). The result must behave like a socket.io-client `Socket` created with
-   * `autoConnect: false, reconnection: false` for the parts the connection uses: `connect()`,
-   * `disconnect()`, `connected`, `on('connect' | 'connect_error' | 'disconnect')`, `onAny`,
-   * `emit(event, message)` and `timeout(ms).emit(event, message, callback)`. `url`,
-   * `path` and `transports` are then ignored for the control plane.
+   * Opens the channel of each connection attempt instead of socket.io-client to `url`
+   * (e.g. `() => portDialer.dial()` for a simulation's MessagePort transport, see
+   * `createPortDialer`). `url`, `path` and `transports` are then ignored for the control
+   * plane (`url` still locates the HTTP model data plane).
    */
-  readonly socketFactory?: () => unknown;
+  readonly dial?: ChannelDialer;
   /**
    * A resume token saved from an earlier connection (e.g. before a page reload). The first
    * `hello` presents it: within the coordinator's grace period the identity (client id) is
@@ -63,6 +62,13 @@ export interface ConnectOptions {
    */
   readonly onResumeToken?: (token: string) => void;
 }
+
+/**
+ * Opens one participant channel to the coordinator: resolves once connected, rejects when
+ * the attempt failed (the connection then backs off and retries). `signal` aborts an
+ * attempt the connection no longer needs (it closed meanwhile).
+ */
+export type ChannelDialer = (signal: AbortSignal) => Promise<ParticipantChannel>;
 
 /** Events a {@link Connection} emits, by name. */
 export interface ConnectionEvents {

@@ -1,29 +1,32 @@
 /**
- * The participant's connection to a coordinator over socket.io: `hello` -> `welcome`
- * handshake, validation of every inbound message, heartbeats, and reconnects with
- * exponential backoff + jitter that resume the same identity (resume token) when the
- * coordinator still remembers it. A token saved earlier (`resumeToken`) resumes an identity
- * across process or page restarts.
+ * The participant's connection to a coordinator: `hello` -> `welcome` handshake, heartbeats,
+ * and reconnects with exponential backoff + jitter that resume the same identity (resume
+ * token) when the coordinator still remembers it. A token saved earlier (`resumeToken`)
+ * resumes an identity across process or page restarts.
+ *
+ * Each connection attempt opens a new {@link ParticipantChannel} through the `dial` option
+ * (default: socket.io-client to `url`); the channel validates every message both ways.
  */
 import {
+  checkProtocolVersion,
   EdgefedError,
   helloSchema,
-  isAckedMessageType,
   isEdgefedError,
-  parseMessage,
+  MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   toEdgefedError,
-  type ClientToServerEvents,
   type ErrorMessage,
+  type Inbound,
+  type ParticipantChannel,
   type ServerMessage,
-  type ServerToClientEvents,
   type WelcomeMessage,
 } from '@edgefed/shared';
-import { io, type Socket } from 'socket.io-client';
 import { backoffDelay, resolveBackoff, type ResolvedBackoff } from './connection-backoff.js';
 import { ConnectionEmitter } from './connection-emitter.js';
-import { emitUntyped, emitWithAck, endsConnection, validateInbound, wireError } from './connection-wire.js';
+import { socketIoDialer } from './socket-io-dialer.js';
+import { endsConnection, wireError } from './connection-wire.js';
 import type {
+  ChannelDialer,
   ConnectOptions,
   Connection,
   ConnectionEvents,
@@ -31,7 +34,6 @@ import type {
   SendOptions,
 } from './connection-types.js';
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type State = 'connecting' | 'ready' | 'waiting' | 'closed';
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -52,8 +54,12 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 class ParticipantConnection implements Connection {
   readonly #options: ConnectOptions;
   readonly #backoff: ResolvedBackoff;
-  readonly #socket: ClientSocket;
+  readonly #dial: ChannelDialer;
   readonly #emitter: ConnectionEmitter<ConnectionEvents>;
+  /** The channel of the current attempt (undefined between attempts). */
+  #channel: ParticipantChannel | undefined;
+  /** Aborts a dial in progress when the connection shuts down. */
+  #dialing: AbortController | undefined;
   #state: State = 'connecting';
   #welcome: WelcomeMessage | undefined;
   #attempt = 0;
@@ -78,27 +84,7 @@ class ParticipantConnection implements Connection {
           console.error(e);
         }),
     );
-    this.#socket =
-      (options.socketFactory?.() as ClientSocket | undefined) ??
-      io(options.url, {
-        autoConnect: false,
-        reconnection: false,
-        forceNew: true,
-        transports: [...(options.transports ?? ['websocket'])],
-        ...(options.path === undefined ? {} : { path: options.path }),
-      });
-    this.#socket.on('connect', () => {
-      this.#sendHello();
-    });
-    this.#socket.on('connect_error', (error) => {
-      this.#onSocketDown(`connect_error: ${error.message}`);
-    });
-    this.#socket.on('disconnect', (reason) => {
-      this.#onSocketDown(reason);
-    });
-    this.#socket.onAny((event: string, ...args: unknown[]) => {
-      this.#onInbound(event, args);
-    });
+    this.#dial = options.dial ?? socketIoDialer(options);
   }
 
   get clientId(): string {
@@ -149,7 +135,7 @@ class ParticipantConnection implements Connection {
         return;
       }
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#socket.connect();
+      this.#open();
     });
   }
 
@@ -162,14 +148,15 @@ class ParticipantConnection implements Connection {
     if ((message as { type: unknown }).type === 'hello') {
       throw new EdgefedError('INVALID_ARGUMENT', 'hello is sent by the connection itself');
     }
-    const parsed = parseMessage('client-to-server', message);
-    if (!isAckedMessageType(parsed.type)) {
-      emitUntyped(this.#socket, parsed.type, parsed);
+    const channel = this.#channel;
+    if (channel === undefined) throw new EdgefedError('UNAVAILABLE', 'Not connected');
+    if (message.type !== 'result' && message.type !== 'upload-chunk') {
+      if (!channel.send(message)) throw new EdgefedError('UNAVAILABLE', 'Not connected (closed)');
       return;
     }
     const timeoutMs = options.timeoutMs ?? this.#options.ackTimeoutMs ?? 30_000;
     try {
-      await emitWithAck({ socket: this.#socket, type: parsed.type, message: parsed, timeoutMs });
+      await channel.request(message, { timeoutMs });
     } catch (error) {
       if (isEdgefedError(error) && error.details?.invalidAck === true)
         this.#emitter.emit('protocol-error', error);
@@ -201,18 +188,46 @@ class ParticipantConnection implements Connection {
       );
       return;
     }
-    this.#socket.emit('hello', hello.data);
+    this.#channel?.send(hello.data);
   }
 
-  #onInbound(event: string, args: unknown[]): void {
+  /** Opens a channel (one connection attempt); a failure counts as a drop. */
+  #open(): void {
+    const controller = new AbortController();
+    this.#dialing = controller;
+    this.#dial(controller.signal).then(
+      (channel) => {
+        if (this.#dialing === controller) this.#dialing = undefined;
+        if (this.#state === 'closed' || controller.signal.aborted) {
+          channel.close();
+          return;
+        }
+        this.#channel = channel;
+        channel.onMessage((inbound) => {
+          if (this.#channel === channel) this.#onInbound(inbound);
+        });
+        channel.onClose((reason) => {
+          if (this.#channel !== channel) return;
+          this.#channel = undefined;
+          this.#onSocketDown(reason);
+        });
+        this.#sendHello();
+      },
+      (error: unknown) => {
+        if (this.#dialing === controller) this.#dialing = undefined;
+        if (controller.signal.aborted) return;
+        this.#onSocketDown(`connect_error: ${toEdgefedError(error).message}`);
+      },
+    );
+  }
+
+  #onInbound(inbound: Inbound<ServerMessage>): void {
     if (this.#state === 'closed') return;
-    let message: ServerMessage;
-    try {
-      message = validateInbound(event, args);
-    } catch (error) {
-      this.#reportInvalid(event, toEdgefedError(error));
+    if (!inbound.ok) {
+      this.#reportInvalid(inbound.type, inbound.error);
       return;
     }
+    const message = inbound.message;
     switch (message.type) {
       case 'welcome':
         this.#onWelcome(message);
@@ -236,7 +251,7 @@ class ParticipantConnection implements Connection {
     this.#emitter.emit('protocol-error', error);
     if (this.#state !== 'ready') return;
     const correlationId = event.slice(0, 256);
-    this.#socket.emit('error', {
+    this.#channel?.send({
       type: 'error',
       ...error.toWire(),
       ...(correlationId === '' ? {} : { correlationId }),
@@ -249,6 +264,13 @@ class ParticipantConnection implements Connection {
         'welcome',
         new EdgefedError('INVALID_MESSAGE', 'Unexpected welcome (already greeted)'),
       );
+      return;
+    }
+    try {
+      // A coordinator older than MIN_PROTOCOL_VERSION would send tasks this build misreads.
+      checkProtocolVersion(welcome.protocolVersion, PROTOCOL_VERSION, MIN_PROTOCOL_VERSION);
+    } catch (error) {
+      this.#shutdown(toEdgefedError(error));
       return;
     }
     const previousClientId = this.#welcome?.clientId;
@@ -287,7 +309,7 @@ class ParticipantConnection implements Connection {
   #startHeartbeat(intervalMs: number): void {
     this.#stopHeartbeat();
     this.#heartbeat = setInterval(() => {
-      if (this.#state === 'ready') this.#socket.emit('heartbeat', { type: 'heartbeat', sentAt: Date.now() });
+      if (this.#state === 'ready') this.#channel?.send({ type: 'heartbeat', sentAt: Date.now() });
     }, intervalMs);
   }
 
@@ -315,7 +337,7 @@ class ParticipantConnection implements Connection {
       this.#retryTimer = undefined;
       if (this.#state !== 'waiting') return;
       this.#state = 'connecting';
-      this.#socket.connect();
+      this.#open();
     }, delayMs);
   }
 
@@ -325,7 +347,11 @@ class ParticipantConnection implements Connection {
     this.#stopHeartbeat();
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     this.#detachSignal?.();
-    this.#socket.disconnect();
+    this.#dialing?.abort();
+    this.#dialing = undefined;
+    const channel = this.#channel;
+    this.#channel = undefined;
+    channel?.close();
     const pending = this.#pending;
     this.#pending = undefined;
     pending?.reject(error ?? new EdgefedError('ABORTED', 'Closed before the coordinator welcomed us'));

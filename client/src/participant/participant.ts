@@ -10,7 +10,6 @@ import {
   PROTOCOL_VERSION,
   clipUpdateForTask,
   encodeTensorMap,
-  parseCompressionSpec,
   subtractMaps,
   toEdgefedError,
   type Capabilities,
@@ -44,8 +43,8 @@ export interface ParticipantOptions {
   readonly transports?: ConnectOptions['transports'];
   /** Minimum ms between `progress` messages (default 1000). */
   readonly progressIntervalMs?: number;
-  /** Socket for the control plane instead of socket.io-client (see `ConnectOptions`). */
-  readonly socketFactory?: ConnectOptions['socketFactory'];
+  /** Opens the control-plane channel instead of socket.io-client (see `ConnectOptions.dial`). */
+  readonly dial?: ConnectOptions['dial'];
   /** A resume token saved from an earlier run: keeps the client id within the grace period. */
   readonly resumeToken?: string;
   /** Called with each new resume token (every welcome rotates it), e.g. to persist it. */
@@ -87,7 +86,7 @@ export async function createParticipant(options: ParticipantOptions): Promise<Pa
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
     ...(options.transports === undefined ? {} : { transports: options.transports }),
-    ...(options.socketFactory === undefined ? {} : { socketFactory: options.socketFactory }),
+    ...(options.dial === undefined ? {} : { dial: options.dial }),
     ...(options.resumeToken === undefined ? {} : { resumeToken: options.resumeToken }),
     ...(options.onResumeToken === undefined ? {} : { onResumeToken: options.onResumeToken }),
   });
@@ -197,7 +196,7 @@ class TaskWorker {
 
   async #run(task: TaskMessage, signal: AbortSignal): Promise<void> {
     this.#events.emit('task-started', { taskId: task.taskId, kind: task.kind, round: task.round });
-    const spec: unknown = JSON.parse(String(task.config.modelSpec ?? 'null'));
+    const spec: unknown = JSON.parse(task.modelSpec);
     const fetched = await this.#fetcher.get(task.modelUrl, task.modelHash, signal);
     const global = this.#local.apply(task.runId, spec, fetched);
     if (task.kind === 'evaluate') {
@@ -241,7 +240,7 @@ class TaskWorker {
       };
       this.#conn.send(msg).catch(() => undefined);
     };
-    const seed = Number(task.config.seed ?? 0) * 7919 + task.round;
+    const seed = (task.seed ?? 0) * 7919 + task.round;
     const out = await this.#o.engine.fit({
       spec,
       global,
@@ -256,9 +255,7 @@ class TaskWorker {
       this.#local.withoutLocal(spec, subtractMaps(out.parameters, global)),
       task.hyperParameters,
     );
-    const compression = parseCompressionSpec(
-      JSON.parse(String(task.config.compression ?? '{"method":"none"}')),
-    );
+    const compression = task.compression ?? { method: 'none' };
     const { compressed, discard } = this.#encoder.encode(task.runId, delta, compression);
     const payload = encodeTensorMap(compressed);
     const payloadId = `${task.taskId}.u`;

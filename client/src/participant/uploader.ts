@@ -5,7 +5,14 @@
  * already holds (`DUPLICATE_CHUNK`) counts as delivered. A message refused with
  * `RATE_LIMITED` is sent again after the coordinator's `retryAfterMs`.
  */
-import { EdgefedError, isEdgefedError, splitIntoChunks, type PayloadChunk } from '@edgefed/shared';
+import {
+  chunkToMessage,
+  EdgefedError,
+  formatCrc32c,
+  isEdgefedError,
+  splitIntoChunks,
+  type PayloadChunk,
+} from '@edgefed/shared';
 import type { Connection, SendableMessage } from './connection-types.js';
 
 /** Longest wait honoured from a RATE_LIMITED `retryAfterMs`. */
@@ -45,11 +52,6 @@ export async function sendRespectingRateLimit(
       await pause(Math.min(MAX_RETRY_AFTER_MS, Math.max(1, Number.isFinite(after) ? after : 100)), signal);
     }
   }
-}
-
-/** Formats a CRC32C value as `crc32c:xxxxxxxx`. */
-export function formatCrc32c(value: number): string {
-  return `crc32c:${(value >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 /** Options of {@link uploadPayload}. */
@@ -102,22 +104,7 @@ function waitForReconnect(connection: Connection, signal: AbortSignal): Promise<
 
 async function sendChunk(o: UploadOptions, chunk: PayloadChunk): Promise<void> {
   try {
-    await sendRespectingRateLimit(
-      o.connection,
-      {
-        type: 'upload-chunk',
-        taskId: o.taskId,
-        payloadId: chunk.payloadId,
-        index: chunk.index,
-        count: chunk.count,
-        chunkBytes: chunk.chunkBytes,
-        totalBytes: chunk.totalBytes,
-        checksum: formatCrc32c(chunk.crc32c),
-        payloadChecksum: formatCrc32c(chunk.payloadCrc32c),
-        data: chunk.data,
-      },
-      o.signal,
-    );
+    await sendRespectingRateLimit(o.connection, chunkToMessage(o.taskId, chunk), o.signal);
   } catch (err) {
     if (isEdgefedError(err, 'DUPLICATE_CHUNK')) return;
     throw err;

@@ -51,7 +51,8 @@ export async function runEvaluateRound(
     modelHash: `sha256:${input.modelHash}`,
     modelUrl: services.modelUrl(input.modelHash),
     hyperParameters: { batchSize: config.training.batchSize },
-    config: { ...plan.config, modelSpec: services.modelSpecJson(config) },
+    modelSpec: services.modelSpecJson(config),
+    config: { ...plan.config },
     deadline,
   }));
   const perClient: ClientEvaluation[] = [];

@@ -208,12 +208,10 @@ export class FedBuffRunner {
         weightDecay: t.weightDecay,
         maxSteps: t.maxSteps,
       },
-      config: {
-        ...config.taskConfig,
-        modelSpec: services.modelSpecJson(config),
-        compression: JSON.stringify(config.compression),
-        seed: config.seed,
-      },
+      modelSpec: services.modelSpecJson(config),
+      compression: config.compression,
+      seed: config.seed,
+      config: { ...config.taskConfig },
       deadline: services.now() + config.roundDeadlineMs,
     };
   }

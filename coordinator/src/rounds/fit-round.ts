@@ -55,7 +55,6 @@ function buildTasks(ctx: RoundContext, input: FitRoundInput, plan: FitPlan): Tas
   const { config, services } = ctx;
   const deadline = services.now() + config.roundDeadlineMs;
   const t = config.training;
-  const compression = JSON.stringify(config.compression);
   const hyperParameters = {
     epochs: t.epochs,
     batchSize: t.batchSize,
@@ -76,13 +75,10 @@ function buildTasks(ctx: RoundContext, input: FitRoundInput, plan: FitPlan): Tas
     modelUrl: services.modelUrl(input.modelHash),
     // the strategy's own hyper-parameters (FedProx's proximalMu, DP's clipNorm, fitHyperParameters) win
     hyperParameters: { ...hyperParameters, ...plan.hyperParameters },
-    config: {
-      ...plan.config,
-      ...config.taskConfig,
-      modelSpec: services.modelSpecJson(config),
-      compression,
-      seed: config.seed,
-    },
+    modelSpec: services.modelSpecJson(config),
+    compression: config.compression,
+    seed: config.seed,
+    config: { ...plan.config, ...config.taskConfig },
     deadline,
   }));
 }

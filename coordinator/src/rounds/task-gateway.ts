@@ -4,7 +4,7 @@
  * control plane, or an in-process transport in simulations) and every per-task check
  * (unknown task, stale round, duplicate or late result, upload integrity).
  */
-import type { ClientCandidate, ErrorCode, Metrics, ScalarRecord } from '@edgefed/shared';
+import type { ClientCandidate, CompressionSpec, ErrorCode, Metrics, ScalarRecord } from '@edgefed/shared';
 import type { TaskStream } from './task-stream.js';
 
 /** One task to send. `taskId` is unique for the coordinator's lifetime. */
@@ -18,6 +18,13 @@ export interface TaskSpec {
   readonly modelHash: string;
   readonly modelUrl: string;
   readonly hyperParameters: ScalarRecord;
+  /** The model spec as JSON text. */
+  readonly modelSpec: string;
+  /** Fit tasks: how the client compresses its update. */
+  readonly compression?: CompressionSpec;
+  /** Fit tasks: the run's seed. */
+  readonly seed?: number;
+  /** Strategy-specific settings only. */
   readonly config: ScalarRecord;
   /** Epoch ms after which a result is late. */
   readonly deadline: number;

@@ -27,8 +27,8 @@ import { ClientRegistry } from '../registry/client-registry.js';
 import { RunManager } from '../rounds/run-manager.js';
 import type { CentralEvaluator, RunServices } from '../rounds/round-context.js';
 import type { RunEvent } from '../rounds/run-events.js';
-import { SocketTaskGateway } from '../rounds/socket-task-gateway.js';
 import type { TaskGateway } from '../rounds/task-gateway.js';
+import { SocketTaskGateway } from '../transport/socket-task-gateway.js';
 import { ListenerSet, type Listener, type Unsubscribe } from '../transport/listener-set.js';
 import { createControlPlane } from '../transport/control-plane.js';
 import type { ControlPlane, ControlPlaneServer } from '../transport/control-plane-types.js';
@@ -64,8 +64,8 @@ export interface Coordinator {
   readonly plane: ControlPlane<JoinClaims>;
   readonly http: HttpServer;
   /**
-   * The socket.io server the control plane serves (its main namespace). The simulation's
-   * in-process transport (`createInProcessHub`) hands its sockets to its `connection` listeners.
+   * The socket.io server the control plane serves (its main namespace). Other transports
+   * hand their channels to `plane.accept` (the simulation's MessagePort channels).
    */
   readonly io: ControlPlaneServer;
   /** Subscribes to run events (round completed, phase changes, ...). */

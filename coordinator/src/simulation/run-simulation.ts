@@ -8,15 +8,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resourceUsage } from 'node:process';
+import type { MessagePort } from 'node:worker_threads';
 import { startFleet, type Fleet } from '@edgefed/client/node';
-import { EdgefedError, type ClassificationReport } from '@edgefed/shared';
+import {
+  createPortListener,
+  EdgefedError,
+  type ClassificationReport,
+  type PortListener,
+} from '@edgefed/shared';
 import { createJoinToken } from '../auth/join-token.js';
 import { coordinatorConfigSchema } from '../config/schema.js';
 import { createLogger } from '../observability/logger.js';
 import { createCoordinator, type Coordinator } from '../server/coordinator.js';
 import { createCentralEvaluator } from './central-evaluator.js';
 import { clientAccuracyDistribution } from './client-accuracy.js';
-import { createInProcessHub, type InProcessHub } from './in-process-hub.js';
 import { RoundCollector } from './round-collector.js';
 import { attackResult, attackSpec } from './simulation-attack.js';
 import { parseSimulationConfig, toRunConfig, type SimulationConfig } from './simulation-config.js';
@@ -162,8 +167,9 @@ export async function runSimulation(
   const dir = await mkdtemp(join(tmpdir(), 'edgefed-sim-'));
   let coordinator: Coordinator | undefined;
   let fleet: Fleet | undefined;
-  let hub: InProcessHub | undefined;
   let virtual: VirtualTimeGateway | undefined;
+  /** In-process transport: one listener per fleet worker's port, serving the control plane. */
+  const listeners: PortListener[] = [];
   try {
     const wrap =
       c.devices === undefined
@@ -172,10 +178,10 @@ export async function runSimulation(
     const started = await startCoordinator(dir, c, options.logLevel ?? 'warn', data, wrap);
     coordinator = started.coordinator;
     const token = createJoinToken({ secret: coordinator.tokenSecret, run: '*' });
-    hub =
-      c.transport === 'in-process'
-        ? createInProcessHub({ io: coordinator.io, maxMessageBytes: started.maxMessageBytes })
-        : undefined;
+    const plane = coordinator.plane;
+    const attach = (port: MessagePort): void => {
+      listeners.push(createPortListener(port, plane.accept, { maxReceiveBytes: started.maxMessageBytes }));
+    };
     const attack = c.attack === undefined ? undefined : attackSpec(c.attack, c.clients, c.seed);
     fleet = await startFleet({
       ...(attack === undefined ? {} : { attack }),
@@ -185,7 +191,7 @@ export async function runSimulation(
       partition: data.partition,
       stepsPerRun: c.stepsPerRun,
       localTestFraction: c.localTestFraction,
-      transport: hub === undefined ? { kind: 'socketio' } : { kind: 'in-process', attach: hub.attach },
+      transport: c.transport === 'in-process' ? { kind: 'in-process', attach } : { kind: 'socketio' },
       ...(c.workers === undefined ? {} : { workers: c.workers }),
       ...(c.intraOpThreads === undefined ? {} : { intraOpThreads: c.intraOpThreads }),
     });
@@ -231,7 +237,7 @@ export async function runSimulation(
     };
   } finally {
     await fleet?.close();
-    hub?.close();
+    for (const l of listeners) l.close();
     await coordinator?.close();
     await rm(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@
  * what makes deadlines and over-selection matter. Pure arithmetic; the virtual-time gateway
  * acts on it.
  */
+import type { CompressionSpec } from '@edgefed/shared';
 import { offlineAt, type DeviceProfile } from './device-profiles.js';
 
 /** How a task ends: finished, vanished mid-task, went offline, or missed the deadline. */
@@ -63,19 +64,12 @@ export function planTask(p: PlanTaskInput): TaskTiming {
   return { end, at, stoppedAt: at, duration };
 }
 
-/** Bytes an update of a `modelBytes` model takes after the task's `compression` (JSON text). */
-export function uploadBytesEstimate(modelBytes: number, compression: unknown): number {
-  let spec: { method?: unknown; fraction?: unknown } = {};
-  try {
-    if (typeof compression === 'string') spec = JSON.parse(compression) as typeof spec;
-  } catch {
-    spec = {};
-  }
-  if (spec.method === 'fp16') return modelBytes / 2;
-  if (spec.method === 'int8') return modelBytes / 4;
+/** Bytes an update of a `modelBytes` model takes after the task's `compression`. */
+export function uploadBytesEstimate(modelBytes: number, compression: CompressionSpec): number {
+  if (compression.method === 'fp16') return modelBytes / 2;
+  if (compression.method === 'int8') return modelBytes / 4;
   // top-k sends a value and an index per kept entry
-  if (spec.method === 'topk' && typeof spec.fraction === 'number')
-    return Math.min(1, 2 * spec.fraction) * modelBytes;
+  if (compression.method === 'topk') return Math.min(1, 2 * compression.fraction) * modelBytes;
   return modelBytes;
 }
 

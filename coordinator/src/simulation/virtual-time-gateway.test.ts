@@ -65,9 +65,9 @@ describe('planTask', () => {
   it('estimates work and upload bytes from the task', () => {
     expect(workExamples({ epochs: 2, batchSize: 10, maxSteps: 0 }, 300)).toBe(600);
     expect(workExamples({ epochs: 2, batchSize: 10, maxSteps: 5 }, 300)).toBe(50);
-    expect(uploadBytesEstimate(1000, '{"method":"none"}')).toBe(1000);
-    expect(uploadBytesEstimate(1000, '{"method":"int8"}')).toBe(250);
-    expect(uploadBytesEstimate(1000, '{"method":"topk","fraction":0.1}')).toBe(200);
+    expect(uploadBytesEstimate(1000, { method: 'none' })).toBe(1000);
+    expect(uploadBytesEstimate(1000, { method: 'int8' })).toBe(250);
+    expect(uploadBytesEstimate(1000, { method: 'topk', fraction: 0.1 })).toBe(200);
   });
 });
 
@@ -112,7 +112,10 @@ function task(clientId: string, n: number): TaskSpec {
     modelHash: 'sha256:x',
     modelUrl: '/m',
     hyperParameters: { epochs: 1, batchSize: 10, maxSteps: 0 },
-    config: { compression: '{"method":"none"}' },
+    modelSpec: '{}',
+    compression: { method: 'none' },
+    seed: 0,
+    config: {},
     deadline: 0,
   };
 }

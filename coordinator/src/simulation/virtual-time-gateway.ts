@@ -117,7 +117,7 @@ export class VirtualTimeGateway implements TaskGateway {
       workExamples: workExamples(task.hyperParameters, this.#o.exampleCounts[k] ?? 0),
       examplesPerSecond: this.#o.examplesPerSecond,
       downBytes: this.#o.modelBytes,
-      upBytes: uploadBytesEstimate(this.#o.modelBytes, task.config.compression),
+      upBytes: uploadBytesEstimate(this.#o.modelBytes, task.compression ?? { method: 'none' }),
       deadlineSeconds: this.#o.deadlineSeconds,
       dropoutRate: this.#o.dropoutRate,
       draws: [rng.nextFloat(), rng.nextFloat()],

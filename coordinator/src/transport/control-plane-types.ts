@@ -6,6 +6,7 @@ import type {
   ClientMessageOf,
   ClientMessageType,
   ClientToServerEvents,
+  CoordinatorChannel,
   ErrorCode,
   HelloMessage,
   ServerMessageInputOf,
@@ -130,7 +131,14 @@ export interface ControlPlane<P> {
   connectedClientIds(): string[];
   /** Rejected inbound messages so far, by code. */
   readonly rejections: InMemoryRejectionCounter;
-  /** Stops accepting connections through this plane and closes every socket it owns. */
+  /**
+   * Serves a participant connection that arrived over another transport than the plane's
+   * socket.io server (e.g. a MessagePort channel of a simulation's fleet): it runs the same
+   * session (hello, authentication, limits, rate limit) as a socket.io connection. A channel
+   * accepted after `close` is closed at once.
+   */
+  readonly accept: (channel: CoordinatorChannel) => void;
+  /** Stops accepting connections and closes every connection the plane serves. */
   close(): void;
 }
 

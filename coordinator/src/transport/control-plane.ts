@@ -1,9 +1,17 @@
 /**
- * The coordinator's socket.io control plane: handshake, validation of every inbound
- * message, client lifecycle events and typed message subscriptions. Binary data and
+ * The coordinator's control plane: handshake, validation of every inbound message, client
+ * lifecycle events and typed message subscriptions, over participant `Channel`s —
+ * one per socket.io connection, and any other channel handed to `accept` (a simulation's
+ * MessagePort channels). Binary data and
  * models travel elsewhere (uploads as acked `upload-chunk` events, models over HTTP).
  */
-import { EdgefedError, parseMessage, type Limits } from '@edgefed/shared';
+import {
+  EdgefedError,
+  parseMessage,
+  socketIoCoordinatorChannel,
+  type CoordinatorChannel,
+  type Limits,
+} from '@edgefed/shared';
 import type { Socket } from 'socket.io';
 import type { ClientExpiredEvent } from '../registry/client-registry.js';
 import { systemClock } from '../registry/clock.js';
@@ -117,7 +125,7 @@ export function createControlPlane<P>(options: ControlPlaneOptions<P>): ControlP
       options.rejectionCounter?.increment(code);
     },
     admit({ session, hello, principal }) {
-      const args = { principal, capabilities: hello.capabilities, connectionId: session.socket.id };
+      const args = { principal, capabilities: hello.capabilities, connectionId: session.channel.id };
       const resumedAdmission =
         hello.resumeToken === undefined ? undefined : registry.resume(hello.resumeToken, args);
       const admission = resumedAdmission ?? registry.register(args);
@@ -161,15 +169,34 @@ export function createControlPlane<P>(options: ControlPlaneOptions<P>): ControlP
       const clientId = session.clientId;
       if (clientId === undefined || sessions.get(clientId) !== session) return;
       sessions.delete(clientId);
-      if (registry.disconnect(clientId, session.socket.id)) {
+      if (registry.disconnect(clientId, session.channel.id)) {
         logger.info({ clientId, reason }, 'client left');
         void left.emit({ clientId, reason });
       }
     },
   };
 
+  const open = new Set<SocketSession<P>>();
+  let closed = false;
+  const accept = (channel: CoordinatorChannel): void => {
+    if (closed) {
+      channel.close();
+      return;
+    }
+    const session = new SocketSession<P>(channel, ctx);
+    open.add(session);
+    channel.onClose(() => open.delete(session));
+    session.start();
+  };
   const onConnection = (socket: Socket): void => {
-    new SocketSession<P>(socket, ctx).start();
+    accept(
+      // engine.io enforces maxMessageBytes itself (it closes the connection), see applyBufferLimit
+      socketIoCoordinatorChannel(socket, {
+        onTransportError: (err) => {
+          logger.warn({ err, connectionId: socket.id }, 'socket error');
+        },
+      }),
+    );
   };
   io.on('connection', onConnection);
 
@@ -187,10 +214,12 @@ export function createControlPlane<P>(options: ControlPlaneOptions<P>): ControlP
       return set.add(listener as unknown as Listener<InboundMessageEvent<InboundMessageType>>);
     },
     send(clientId, message) {
-      const parsed = parseMessage('server-to-client', message);
       const session = sessions.get(clientId);
-      if (session === undefined) return false;
-      session.emit(parsed);
+      if (session === undefined) {
+        parseMessage('server-to-client', message); // a bug in the caller throws all the same
+        return false;
+      }
+      session.emit(message); // validated by the session's channel
       return true;
     },
     disconnect(clientId, error) {
@@ -203,8 +232,11 @@ export function createControlPlane<P>(options: ControlPlaneOptions<P>): ControlP
     isConnected: (clientId) => sessions.has(clientId),
     connectedClientIds: () => [...sessions.keys()],
     rejections,
+    accept,
     close() {
+      closed = true;
       io.off('connection', onConnection);
+      for (const session of [...open]) session.close();
       for (const socket of io.sockets.sockets.values()) socket.disconnect(true);
       sessions.clear();
     },

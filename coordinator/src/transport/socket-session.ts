@@ -1,7 +1,8 @@
 /**
- * One socket's life on the control plane: wait for a valid `hello` (within the timeout),
- * authenticate, register or resume, send `welcome`; then validate every inbound message
- * and hand it to subscribers. Every rejection is answered (ack or `error` message) and
+ * One participant connection's life on the control plane, over a {@link CoordinatorChannel}
+ * (socket.io or a MessagePort: the session never sees which): wait for a valid `hello`
+ * (within the timeout), authenticate, register or resume, send `welcome`; then take every
+ * inbound message, validated by the channel, and hand it to subscribers. Every rejection is answered (ack or `error` message) and
  * counted; handshake failures then close the connection.
  *
  * Before `hello` succeeds a session holds only this object and one timer: no registry
@@ -11,68 +12,63 @@ import {
   checkProtocolVersion,
   EdgefedError,
   isAckedMessageType,
-  isClientMessageType,
-  parseMessage,
+  MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   toEdgefedError,
-  type AckResponse,
+  type AckReply,
   type ClientMessage,
+  type CoordinatorChannel,
   type HelloMessage,
-  type ServerMessage,
+  type Inbound,
+  type OutboundOf,
+  type ServerToClientEvents,
 } from '@edgefed/shared';
-import type { Socket } from 'socket.io';
 import type { SessionContext } from './session-context.js';
 import { TokenBucket } from './token-bucket.js';
 
 type Phase = 'awaiting-hello' | 'authenticating' | 'ready' | 'closed';
-type Ack = (response: AckResponse) => void;
 
 interface RejectOptions {
-  readonly ack?: Ack | undefined;
+  readonly ack?: AckReply | undefined;
   readonly fatal: boolean;
   readonly correlationId?: string | undefined;
 }
 
-function correlationOf(event: string, payload: unknown): string | undefined {
+function correlationOf(type: string, payload: unknown): string | undefined {
   if (typeof payload === 'object' && payload !== null) {
     const { taskId } = payload as { taskId?: unknown };
     if (typeof taskId === 'string' && taskId.length > 0 && taskId.length <= 256) return taskId;
   }
-  return event.length > 0 ? event.slice(0, 256) : undefined;
+  return type.length > 0 ? type.slice(0, 256) : undefined;
 }
 
-/** Handles one socket.io connection; created by the control plane on `connection`. */
+/** Handles one participant's channel; created by the control plane for each one it accepts. */
 export class SocketSession<P> {
-  readonly socket: Socket;
+  readonly channel: CoordinatorChannel;
   readonly #ctx: SessionContext<P>;
   #phase: Phase = 'awaiting-hello';
   #clientId: string | undefined;
   #cancelHelloTimer: (() => void) | undefined;
   #bucket: TokenBucket | undefined;
 
-  constructor(socket: Socket, ctx: SessionContext<P>) {
-    this.socket = socket;
+  constructor(channel: CoordinatorChannel, ctx: SessionContext<P>) {
+    this.channel = channel;
     this.#ctx = ctx;
   }
 
   /** Starts listening and the hello timer. */
   start(): void {
-    const { socket } = this;
+    const { channel } = this;
     this.#cancelHelloTimer = this.#ctx.clock.setTimer(() => {
       if (this.#phase === 'awaiting-hello' || this.#phase === 'authenticating') {
         const ms = this.#ctx.limits.helloTimeoutMs;
         this.reject(new EdgefedError('TIMEOUT', `No valid hello within ${ms} ms`), { fatal: true });
       }
     }, this.#ctx.limits.helloTimeoutMs);
-    socket.onAny((event: unknown, ...args: unknown[]) => {
-      this.#onEvent(typeof event === 'string' ? event : String(event), args);
+    channel.onMessage((inbound) => {
+      this.#onInbound(inbound);
     });
-    // socket.io re-emits an inbound "error" event (and its own errors) on the socket; without a
-    // listener Node's EventEmitter would throw. Inbound ones are handled through onAny.
-    socket.on('error', (value: unknown) => {
-      if (value instanceof Error) this.#ctx.logger.warn({ err: value, socketId: socket.id }, 'socket error');
-    });
-    socket.on('disconnect', (reason) => {
+    channel.onClose((reason) => {
       this.#onDisconnect(reason);
     });
   }
@@ -82,16 +78,16 @@ export class SocketSession<P> {
     return this.#clientId;
   }
 
-  /** Emits a validated server message on this socket. */
-  emit(message: ServerMessage): void {
-    (this.socket.emit as (event: string, payload: unknown) => boolean)(message.type, message);
+  /** Sends a server message on this channel (validated by the channel; dropped once closed). */
+  emit(message: OutboundOf<ServerToClientEvents>): void {
+    this.channel.send(message);
   }
 
   /** Answers a rejection (ack or `error` message), counts it, and closes when fatal. */
   reject(error: EdgefedError, options: RejectOptions): void {
     this.#ctx.countRejection(error.code);
     this.#ctx.logger.debug(
-      { socketId: this.socket.id, clientId: this.#clientId, code: error.code },
+      { connectionId: this.channel.id, clientId: this.#clientId, code: error.code },
       error.message,
     );
     if (this.#phase === 'closed') return;
@@ -108,46 +104,50 @@ export class SocketSession<P> {
     if (options.fatal) this.close();
   }
 
-  /** Closes the connection (the pending `error`, if any, is flushed first by engine.io). */
+  /** Closes the connection (the pending `error`, if any, goes out first: channels keep order). */
   close(): void {
     if (this.#phase === 'closed') return;
     this.#phase = 'closed';
     this.#cancelHelloTimer?.();
-    this.socket.disconnect(true);
+    this.channel.close();
   }
 
-  #onEvent(event: string, args: unknown[]): void {
-    const last = args.at(-1);
-    const ack = typeof last === 'function' ? (last as Ack) : undefined;
-    const payloads = ack === undefined ? args : args.slice(0, -1);
-    const payload = payloads[0];
-    const correlationId = correlationOf(event, payload);
+  #onInbound(inbound: Inbound<ClientMessage>): void {
+    const type = inbound.ok ? inbound.message.type : inbound.type;
+    const raw = inbound.ok ? inbound.message : inbound.raw;
+    const ack = inbound.reply;
+    const correlationId = correlationOf(type, raw);
     try {
       if (this.#phase === 'closed') return;
       if (this.#phase !== 'ready') {
-        if (event !== 'hello' || this.#phase !== 'awaiting-hello') {
-          throw new EdgefedError('FAILED_PRECONDITION', `Send a valid hello before "${event.slice(0, 64)}"`);
+        if (type !== 'hello' || this.#phase !== 'awaiting-hello') {
+          throw new EdgefedError('FAILED_PRECONDITION', `Send a valid hello before "${type.slice(0, 64)}"`);
         }
         this.#phase = 'authenticating';
-        void this.#hello(checkArity(event, payloads));
+        void this.#hello(inbound);
         return;
       }
       this.#checkRate();
-      if (event === 'hello')
+      if (type === 'hello')
         throw new EdgefedError('FAILED_PRECONDITION', 'Already greeted: hello is sent once');
-      void this.#message(event, checkArity(event, payloads), ack, correlationId);
+      if (!inbound.ok) throw inbound.error;
+      void this.#message(inbound.message as Exclude<ClientMessage, HelloMessage>, ack, correlationId);
     } catch (error) {
       this.reject(toEdgefedError(error), { ack, fatal: this.#phase !== 'ready', correlationId });
     }
   }
 
-  async #hello(raw: unknown): Promise<void> {
+  async #hello(inbound: Inbound<ClientMessage>): Promise<void> {
     try {
+      // The version is checked before the schema: a peer of another major version gets
+      // PROTOCOL_VERSION, not INVALID_MESSAGE.
+      const raw = inbound.ok ? inbound.message : inbound.raw;
       const version = (raw as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-      if (typeof version === 'string') checkProtocolVersion(version);
-      const hello = parseMessage('client-to-server', raw) as HelloMessage;
+      if (typeof version === 'string') checkProtocolVersion(version, PROTOCOL_VERSION, MIN_PROTOCOL_VERSION);
+      if (!inbound.ok) throw inbound.error;
+      const hello = inbound.message as HelloMessage;
       const principal = await this.#authenticate(hello);
-      if (this.#phase !== 'authenticating' || !this.socket.connected) return;
+      if (this.#phase !== 'authenticating' || !this.channel.open) return;
       this.#cancelHelloTimer?.();
       const admitted = this.#ctx.admit({ session: this, hello, principal });
       this.#clientId = admitted.record.clientId;
@@ -182,7 +182,7 @@ export class SocketSession<P> {
     } catch (error) {
       if (error instanceof EdgefedError) throw error;
       this.#ctx.logger.error(
-        { err: error, socketId: this.socket.id },
+        { err: error, connectionId: this.channel.id },
         'authenticate threw a non-EdgefedError',
       );
       throw new EdgefedError('INTERNAL', 'Authentication failed');
@@ -190,20 +190,13 @@ export class SocketSession<P> {
   }
 
   async #message(
-    event: string,
-    raw: unknown,
-    ack: Ack | undefined,
+    message: Exclude<ClientMessage, HelloMessage>,
+    ack: AckReply | undefined,
     correlationId: string | undefined,
   ): Promise<void> {
     const clientId = this.#clientId;
     if (clientId === undefined) return;
     try {
-      if (!isClientMessageType(event)) {
-        throw new EdgefedError('UNKNOWN_MESSAGE_TYPE', `Unknown event "${event.slice(0, 64)}"`, {
-          details: { type: event.slice(0, 64) },
-        });
-      }
-      const message = parseMessage('client-to-server', raw) as Exclude<ClientMessage, HelloMessage>;
       this.#ctx.registry.touch(clientId);
       if (message.type === 'error')
         this.#ctx.logger.warn({ clientId, error: message }, 'client reported an error');
@@ -211,7 +204,7 @@ export class SocketSession<P> {
       const errors = await this.#ctx.dispatch(
         clientId,
         message,
-        ack !== undefined || isAckedMessageType(event),
+        ack !== undefined || isAckedMessageType(message.type),
       );
       const first: unknown = errors[0];
       if (first !== undefined) throw this.#ctx.toClientError(first);
@@ -249,32 +242,4 @@ export class SocketSession<P> {
     this.#cancelHelloTimer?.();
     if (this.#clientId !== undefined) this.#ctx.release(this, reason);
   }
-}
-
-/**
- * The payload of an event: exactly one argument (plus an optional ack) whose `type`, when
- * it is an object with one, equals the event name. Anything else is INVALID_MESSAGE.
- */
-function checkArity(event: string, payloads: unknown[]): unknown {
-  const shown = event.slice(0, 64);
-  if (payloads.length !== 1) {
-    throw new EdgefedError('INVALID_MESSAGE', `Event "${shown}" needs exactly one message argument`, {
-      details: {
-        type: shown,
-        issues: [{ path: '', code: 'arity', message: `got ${payloads.length} arguments` }],
-      },
-    });
-  }
-  const payload = payloads[0];
-  const type: unknown =
-    typeof payload === 'object' && payload !== null ? (payload as { type?: unknown }).type : event;
-  if (type !== undefined && type !== event) {
-    throw new EdgefedError('INVALID_MESSAGE', `Message type does not match event "${shown}"`, {
-      details: {
-        type: shown,
-        issues: [{ path: 'type', code: 'mismatch', message: 'type must equal the event name' }],
-      },
-    });
-  }
-  return payload;
 }

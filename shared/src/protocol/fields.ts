@@ -42,20 +42,8 @@ export const scalarSchema = z.union([z.number(), z.string().max(4096), z.boolean
 /** Hyper-parameters and per-task config: flat records of finite numbers, strings or booleans. */
 export const scalarRecordSchema = z.record(keySchema, scalarSchema);
 
-/** Largest `task.config.modelSpec` (JSON text; an imported ONNX model is embedded base64). */
+/** Largest `task.modelSpec` (JSON text; an imported ONNX model is embedded base64). */
 export const MAX_MODEL_SPEC_CHARS = 768 * 1024;
-
-/**
- * A task's config: as {@link scalarRecordSchema}, except that `modelSpec` may be up to
- * {@link MAX_MODEL_SPEC_CHARS} long (protocol 1.1.0).
- */
-export const taskConfigSchema = z
-  .record(keySchema, z.union([z.number(), z.string().max(MAX_MODEL_SPEC_CHARS), z.boolean()]))
-  .refine(
-    (cfg) =>
-      Object.entries(cfg).every(([k, v]) => typeof v !== 'string' || v.length <= 4096 || k === 'modelSpec'),
-    { message: 'config strings are limited to 4096 characters (modelSpec: 786432)' },
-  );
 
 /**
  * Binary data as socket.io delivers it: a Uint8Array (Node `Buffer` included) or an

@@ -9,9 +9,10 @@ import {
   epochMsSchema,
   idSchema,
   positiveCountSchema,
+  MAX_MODEL_SPEC_CHARS,
   scalarRecordSchema,
-  taskConfigSchema,
 } from './fields.js';
+import { compressionSpecSchema } from '../compression/compression-spec.js';
 
 /** Limits the coordinator enforces; a participant must stay within them. */
 export const limitsSchema = z.object({
@@ -41,8 +42,13 @@ export const welcomeSchema = z.object({
 });
 
 /**
- * `task`: work for one participant in one round. The model is downloaded over HTTP from
- * `modelUrl` and must hash to `modelHash`. Results after `deadline` are rejected.
+ * `task`: work for one participant in one round. The model's parameters are downloaded
+ * over HTTP from `modelUrl` and must hash to `modelHash`; `modelSpec` says what model they
+ * belong to. Results after `deadline` are rejected.
+ *
+ * Since protocol 1.2.0 the settings edgefed itself needs are typed fields — `modelSpec`,
+ * `compression`, `seed` — and `config` holds only the strategy's (and the run's
+ * `taskConfig`) settings, so no user key can collide with them.
  */
 export const taskSchema = z.object({
   type: z.literal('task'),
@@ -55,7 +61,14 @@ export const taskSchema = z.object({
   modelUrl: z.string().min(1).max(2048),
   hyperParameters: scalarRecordSchema,
   deadline: epochMsSchema,
-  config: taskConfigSchema,
+  /** The model spec as JSON text (an imported ONNX model embeds its bytes, base64). */
+  modelSpec: z.string().min(1).max(MAX_MODEL_SPEC_CHARS),
+  /** How a fit task's update is compressed before upload; absent: `{ method: 'none' }`. */
+  compression: compressionSpecSchema.optional(),
+  /** The run's seed (local shuffling and dropout masks mix it with the round); absent: 0. */
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  /** Strategy-specific settings (scalars; strings up to 4096 characters). */
+  config: scalarRecordSchema,
 });
 
 /** `cancel`: stop a task (round closed, deadline passed, run stopped); no result expected. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isEdgefedError } from '../errors.js';
-import { checkProtocolVersion, parseSemVer, PROTOCOL_VERSION } from './version.js';
+import { checkProtocolVersion, MIN_PROTOCOL_VERSION, parseSemVer, PROTOCOL_VERSION } from './version.js';
 
 describe('parseSemVer', () => {
   it('parses plain and pre-release versions', () => {
@@ -48,6 +48,20 @@ describe('checkProtocolVersion', () => {
       supportedMajor: 1,
       received: '2.0.0',
     });
+  });
+
+  it('refuses a peer below the minimum version with PROTOCOL_VERSION, and accepts newer ones', () => {
+    expect(MIN_PROTOCOL_VERSION).toBe('1.2.0');
+    let caught: unknown;
+    try {
+      checkProtocolVersion('1.1.0', PROTOCOL_VERSION, MIN_PROTOCOL_VERSION);
+    } catch (e) {
+      caught = e;
+    }
+    expect(isEdgefedError(caught, 'PROTOCOL_VERSION')).toBe(true);
+    expect((caught as { details: unknown }).details).toMatchObject({ received: '1.1.0', minimum: '1.2.0' });
+    expect(checkProtocolVersion('1.2.0', PROTOCOL_VERSION, MIN_PROTOCOL_VERSION).exact).toBe(true);
+    expect(checkProtocolVersion('1.3.1', PROTOCOL_VERSION, MIN_PROTOCOL_VERSION).remoteIsNewer).toBe(true);
   });
 
   it('rejects garbage versions with PROTOCOL_VERSION', () => {

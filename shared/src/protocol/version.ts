@@ -1,12 +1,23 @@
 /**
  * Protocol versioning: edgefed's wire protocol follows semantic versioning. Peers are
- * compatible when their MAJOR versions match; a MINOR bump only adds optional fields or
- * new message types, which older peers ignore or answer with UNKNOWN_MESSAGE_TYPE.
+ * compatible when their MAJOR versions match and neither is older than the other's
+ * {@link MIN_PROTOCOL_VERSION}. A MINOR bump usually only adds optional fields or message
+ * types, which older peers ignore or answer with UNKNOWN_MESSAGE_TYPE; when a minor moves
+ * a field (1.2.0 moved the model spec, compression and seed out of `task.config`), the
+ * minimum rises with it and an older peer is refused with PROTOCOL_VERSION at `hello`
+ * (the coordinator) or `welcome` (the participant) instead of misreading messages.
  */
 import { EdgefedError } from '../errors.js';
 
 /** The protocol version this build speaks. See docs/protocol.md for the history. */
-export const PROTOCOL_VERSION = '1.1.0';
+export const PROTOCOL_VERSION = '1.2.0';
+
+/**
+ * The oldest peer version this build talks to: 1.2.0, whose tasks carry `modelSpec`,
+ * `compression` and `seed` as typed fields (a 1.1 participant would look for them in
+ * `config`). See docs/protocol.md's version history.
+ */
+export const MIN_PROTOCOL_VERSION = '1.2.0';
 
 /** A parsed semantic version (pre-release and build metadata kept as text). */
 export interface SemVer {
@@ -48,14 +59,18 @@ function compare(a: SemVer, b: SemVer): number {
 
 /**
  * Checks a peer's protocol version against ours (default {@link PROTOCOL_VERSION}).
- * Compatible when the MAJOR parts match; pre-release tags are ignored for compatibility.
+ * Compatible when the MAJOR parts match and, when `minimumVersion` is given (peers pass
+ * {@link MIN_PROTOCOL_VERSION}), the peer is not older than it; pre-release tags are
+ * ignored for compatibility.
  *
- * @throws EdgefedError `PROTOCOL_VERSION` when the version does not parse or the majors
- *   differ; `details` carries `expected`, `received` and `supportedMajor`.
+ * @throws EdgefedError `PROTOCOL_VERSION` when the version does not parse, the majors
+ *   differ, or it is below `minimumVersion`; `details` carries `expected`, `received` and
+ *   `supportedMajor` (and `minimum` for the last case).
  */
 export function checkProtocolVersion(
   remoteVersion: unknown,
   localVersion: string = PROTOCOL_VERSION,
+  minimumVersion?: string,
 ): ProtocolCompat {
   const local = parseSemVer(localVersion);
   if (local === undefined) {
@@ -78,6 +93,17 @@ export function checkProtocolVersion(
       'PROTOCOL_VERSION',
       `Incompatible protocol version ${received}: this peer speaks ${localVersion} (major ${local.major} required)`,
       { details },
+    );
+  }
+  const minimum = minimumVersion === undefined ? undefined : parseSemVer(minimumVersion);
+  if (minimumVersion !== undefined && minimum === undefined) {
+    throw new EdgefedError('INVALID_ARGUMENT', `Minimum protocol version "${minimumVersion}" is not semver`);
+  }
+  if (minimum !== undefined && compare(remote, minimum) < 0) {
+    throw new EdgefedError(
+      'PROTOCOL_VERSION',
+      `Protocol version ${received} is too old: this peer speaks ${localVersion} and needs at least ${minimumVersion ?? ''}`,
+      { details: { ...details, minimum: minimumVersion } },
     );
   }
   const order = compare(remote, local);

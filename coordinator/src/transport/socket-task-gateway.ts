@@ -1,5 +1,6 @@
 /**
- * The TaskGateway over the socket.io control plane. Tracks every task in flight, assembles
+ * The TaskGateway over the control plane (any participant channels: socket.io or MessagePort;
+ * it sees only validated messages and `send`). Tracks every task in flight, assembles
  * uploaded chunks per task (resumable across reconnects: chunks already received are
  * kept, and a retransmitted chunk is acknowledged as a duplicate), and turns `result`
  * messages into outcomes after checking them: unknown task (`UNKNOWN_TASK`), another run or
@@ -10,17 +11,17 @@
 import {
   ChunkAssembler,
   EdgefedError,
+  messageToChunk,
   type ClientCandidate,
   type ClientMessageOf,
   type ErrorCode,
 } from '@edgefed/shared';
 import type { ClientRecord } from '../registry/client-registry.js';
-import type { ControlPlane } from '../transport/control-plane-types.js';
-import { ListenerSet, type Unsubscribe } from '../transport/listener-set.js';
-import { AsyncQueue } from './async-queue.js';
-import { parseCrc32c } from './checksum.js';
-import type { TaskProgressEvent } from './run-events.js';
-import type { RunTasksOptions, TaskGateway, TaskOutcome, TaskSpec } from './task-gateway.js';
+import type { ControlPlane } from './control-plane-types.js';
+import { ListenerSet, type Unsubscribe } from './listener-set.js';
+import { AsyncQueue } from '../rounds/async-queue.js';
+import type { TaskProgressEvent } from '../rounds/run-events.js';
+import type { RunTasksOptions, TaskGateway, TaskOutcome, TaskSpec } from '../rounds/task-gateway.js';
 
 /** What a principal (the verified join token) must expose for run scoping. */
 export interface RunScopedPrincipal {
@@ -302,16 +303,7 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
       flight.payloadId = m.payloadId;
     }
     try {
-      assembler.add({
-        payloadId: m.payloadId,
-        index: m.index,
-        count: m.count,
-        chunkBytes: m.chunkBytes,
-        totalBytes: m.totalBytes,
-        crc32c: parseCrc32c(m.checksum),
-        payloadCrc32c: parseCrc32c(m.payloadChecksum),
-        data: m.data,
-      });
+      assembler.add(messageToChunk(m));
     } catch (err) {
       if (err instanceof EdgefedError) this.#reject(err.code, err.message, err.details);
       throw err;
