@@ -16,7 +16,7 @@ import { MODEL_PRESETS, partitionDirichlet, type Dataset } from '@edgefed/shared
 import { createJoinToken } from '../auth/join-token.js';
 import { loadDataset } from '../datasets/load-dataset.js';
 import { createLogger } from '../observability/logger.js';
-import type { CentralEvaluator } from '../rounds/round-context.js';
+import type { CentralEvaluator } from '../rounds/run-services.js';
 import { createCoordinator } from '../server/coordinator.js';
 import { ensureDashboardBuilt } from './dashboard-build.js';
 import { intFlag, parseFlags, strFlag } from './args.js';

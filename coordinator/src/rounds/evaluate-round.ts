@@ -23,7 +23,7 @@ export async function runEvaluateRound(
   input: EvaluateRoundInput,
 ): Promise<Metrics | undefined> {
   const { services, config } = ctx;
-  const candidates = services.gateway.candidates(ctx.runId);
+  const candidates = services.participants.gateway.candidates(ctx.runId);
   let plan;
   try {
     plan = ctx.strategy.configureEvaluate({
@@ -33,26 +33,32 @@ export async function runEvaluateRound(
       rng: createPrng(config.seed * 7919 + input.round),
     });
   } catch (err) {
-    services.logger.info({ runId: ctx.runId, round: input.round, err }, 'federated evaluation skipped');
+    services.telemetry.logger.info(
+      { runId: ctx.runId, round: input.round, err },
+      'federated evaluation skipped',
+    );
     return undefined;
   }
-  const deadline = services.now() + config.roundDeadlineMs;
-  const tasks: TaskSpec[] = plan.clientIds.map((clientId) => ({
-    taskId: services.newId(),
-    clientId,
-    runId: ctx.runId,
-    round: input.round,
-    kind: 'evaluate',
-    modelVersion: input.modelVersion,
-    modelHash: `sha256:${input.modelHash}`,
-    modelUrl: services.modelUrl(input.modelHash),
-    hyperParameters: { batchSize: config.training.batchSize },
-    config: { ...plan.config, modelSpec: services.modelSpecJson(config) },
-    deadline,
-  }));
+  const deadline = services.clock.now() + config.roundDeadlineMs;
+  const tasks = plan.clientIds.map((clientId): TaskSpec => {
+    const taskId = services.clock.newId();
+    return {
+      taskId,
+      clientId,
+      runId: ctx.runId,
+      round: input.round,
+      kind: 'evaluate',
+      modelVersion: input.modelVersion,
+      modelHash: `sha256:${input.modelHash}`,
+      modelUrl: services.models.url(input.modelHash, taskId),
+      hyperParameters: { batchSize: config.training.batchSize },
+      config: { ...plan.config, modelSpec: services.models.specJson(config) },
+      deadline,
+    };
+  });
   const close = AbortSignal.any([input.signal, AbortSignal.timeout(config.roundDeadlineMs)]);
   const results = async function* (): AsyncGenerator<EvaluateResult> {
-    for await (const o of services.gateway.runTasks({ tasks, signal: close })) {
+    for await (const o of services.participants.gateway.runTasks({ tasks, signal: close })) {
       if (o.status !== 'completed') continue;
       let weight: number;
       try {
@@ -64,7 +70,7 @@ export async function runEvaluateRound(
           maxExampleWeight: config.maxExampleWeight,
         }).weight;
       } catch (err) {
-        services.gateway.reportRejected?.(o.task, toEdgefedError(err));
+        services.participants.gateway.reportRejected?.(o.task, toEdgefedError(err));
         continue;
       }
       const { loss, ...metrics } = o.metrics;

@@ -38,7 +38,7 @@ export async function evaluateAndRecord(
   signal: AbortSignal,
 ): Promise<{ metrics: Metrics | undefined; reached: boolean }> {
   const { config, services } = ctx;
-  const bytesDownBefore = services.gateway.bytesDown;
+  const bytesDownBefore = services.participants.gateway.bytesDown;
   const metrics: Record<string, number> = {};
   const points: Point[] = [];
   if (services.centralEvaluator !== undefined) {
@@ -61,7 +61,13 @@ export async function evaluateAndRecord(
     }
   }
   if (points.length === 0) return { metrics: undefined, reached: false };
-  await recordEvaluation(ctx, round, metrics, points, services.gateway.bytesDown - bytesDownBefore);
+  await recordEvaluation(
+    ctx,
+    round,
+    metrics,
+    points,
+    services.participants.gateway.bytesDown - bytesDownBefore,
+  );
   const accuracy = metrics.accuracy ?? metrics.eval_accuracy;
   const reached =
     config.targetAccuracy !== undefined && accuracy !== undefined && accuracy >= config.targetAccuracy;
@@ -75,7 +81,7 @@ async function recordEvaluation(
   points: Point[],
   evalBytesDown: number,
 ): Promise<void> {
-  const { store } = ctx.services;
+  const { store } = ctx.services.storage;
   const runId = ctx.runId;
   await store.appendMetrics(points.map((p) => ({ runId, round, ...p })));
   const rounds = (await store.listRounds(runId)).filter((x) => x.round === round && x.state === 'completed');

@@ -14,7 +14,8 @@ import type { JsonObject } from '../store/json.js';
 import type { ClientOutcomeFields, RoundKey, RunRecord } from '../store/records.js';
 import { parseRunConfig, type RunConfig } from './run-config.js';
 import type { RunPhase } from './run-events.js';
-import type { RoundContext, RunServices } from './round-context.js';
+import type { RoundContext } from './round-context.js';
+import type { RunServices } from './run-services.js';
 import { runFitRound, type FitRoundResult } from './fit-round.js';
 import { getModel, getStrategyState, putModel, putStrategyState } from './model-codec.js';
 import { FINAL_PHASES, transition, type RoundEffect, type RoundEvent } from './round-machine.js';
@@ -55,11 +56,11 @@ export class RunRunner {
   /** Starts (or restarts after a pause) the loop; the run's status becomes `running`. */
   async start(): Promise<void> {
     if (this.#loop !== undefined) return;
-    const run = await this.#s.store.getRun(this.runId);
+    const run = await this.#s.storage.store.getRun(this.runId);
     if (run.status === 'stopped' || run.status === 'completed' || run.status === 'failed') {
       throw new EdgefedError('RUN_NOT_ACTIVE', `Run ${this.runId} is ${run.status}`);
     }
-    if (run.status !== 'running') await this.#s.store.updateRun(this.runId, { status: 'running' });
+    if (run.status !== 'running') await this.#s.storage.store.updateRun(this.runId, { status: 'running' });
     this.#control = new AbortController();
     this.#loop = this.#run(this.#control.signal).finally(() => {
       this.#loop = undefined;
@@ -88,7 +89,7 @@ export class RunRunner {
   }
 
   async #halt(event: 'pause' | 'stop'): Promise<void> {
-    const run = await this.#s.store.getRun(this.runId);
+    const run = await this.#s.storage.store.getRun(this.runId);
     if (run.status === 'completed' || run.status === 'failed' || run.status === 'stopped') {
       throw new EdgefedError('RUN_NOT_ACTIVE', `Run ${this.runId} is ${run.status}`);
     }
@@ -111,11 +112,11 @@ export class RunRunner {
     const s = this.#s;
     switch (effect) {
       case 'emit-phase':
-        s.emit({ type: 'phase', runId: this.runId, round: this.#round, phase: this.#phase });
+        s.telemetry.emit({ type: 'phase', runId: this.runId, round: this.#round, phase: this.#phase });
         break;
       case 'record-round':
         if (d.key === undefined || d.startedAt === undefined) break;
-        await s.store.recordRound({
+        await s.storage.store.recordRound({
           ...d.key,
           state: 'training',
           startedAt: d.startedAt,
@@ -129,7 +130,7 @@ export class RunRunner {
         this.#count('failed', d.outcomes ?? []);
         break;
       case 'emit-round-completed':
-        s.emit({
+        s.telemetry.emit({
           type: 'round-completed',
           runId: this.runId,
           round: this.#round,
@@ -139,7 +140,7 @@ export class RunRunner {
         });
         break;
       case 'emit-round-failed':
-        s.emit({
+        s.telemetry.emit({
           type: 'round-failed',
           runId: this.runId,
           round: this.#round,
@@ -148,17 +149,17 @@ export class RunRunner {
         });
         break;
       case 'set-status-completed':
-        await s.store.updateRun(this.runId, { status: 'completed' });
-        s.logger.info({ runId: this.runId, round: this.#round }, 'run completed');
+        await s.storage.store.updateRun(this.runId, { status: 'completed' });
+        s.telemetry.logger.info({ runId: this.runId, round: this.#round }, 'run completed');
         break;
       case 'set-status-failed':
-        await s.store.updateRun(this.runId, { status: 'failed' }).catch(() => undefined);
+        await s.storage.store.updateRun(this.runId, { status: 'failed' }).catch(() => undefined);
         break;
       case 'set-status-paused':
-        await s.store.updateRun(this.runId, { status: 'paused' });
+        await s.storage.store.updateRun(this.runId, { status: 'paused' });
         break;
       case 'set-status-stopped':
-        await s.store.updateRun(this.runId, { status: 'stopped' });
+        await s.storage.store.updateRun(this.runId, { status: 'stopped' });
         break;
     }
   }
@@ -169,7 +170,7 @@ export class RunRunner {
    * cancelled ones too), always after the outcomes are committed.
    */
   #count(round: 'completed' | 'failed' | 'cancelled', outcomes: readonly ClientOutcomeFields[], ms?: number) {
-    const m = this.#s.metrics;
+    const m = this.#s.telemetry.metrics;
     for (const o of outcomes) m?.clientOutcomes.inc({ outcome: o.outcome });
     if (round !== 'cancelled') m?.rounds.inc({ outcome: round });
     if (ms !== undefined) m?.roundDuration.observe(ms / 1000);
@@ -177,7 +178,7 @@ export class RunRunner {
 
   async #run(signal: AbortSignal): Promise<void> {
     try {
-      const run = await this.#s.store.getRun(this.runId);
+      const run = await this.#s.storage.store.getRun(this.runId);
       const config = parseRunConfig(run.config);
       const strategy = createStrategy(config.strategy);
       const ctx: RoundContext = { runId: this.runId, config, strategy, services: this.#s };
@@ -194,7 +195,7 @@ export class RunRunner {
     } catch (err) {
       if (signal.aborted) return;
       const e = toEdgefedError(err);
-      this.#s.logger.error({ runId: this.runId, err: e }, 'run failed');
+      this.#s.telemetry.logger.error({ runId: this.runId, err: e }, 'run failed');
       if (!FINAL_PHASES.includes(this.#phase)) await this.#fire('fail').catch(() => undefined);
     }
   }
@@ -202,34 +203,40 @@ export class RunRunner {
   /** The latest checkpoint, or a freshly initialised model saved as version 0. */
   async #loadOrInit(run: RunRecord, config: RunConfig, strategy: Strategy): Promise<EvaluatedModel> {
     if (run.strategyState !== null) {
-      strategy.restore(await getStrategyState(this.#s.blobs, run.strategyState as JsonObject));
+      strategy.restore(await getStrategyState(this.#s.storage.blobs, run.strategyState as JsonObject));
     }
-    for (const r of await this.#s.store.listRounds(this.runId)) {
+    for (const r of await this.#s.storage.store.listRounds(this.runId)) {
       if (r.state !== 'completed' && r.state !== 'failed' && r.state !== 'cancelled') {
-        await this.#s.store.updateRound(r, {
+        await this.#s.storage.store.updateRound(r, {
           state: 'failed',
-          endedAt: this.#s.now(),
+          endedAt: this.#s.clock.now(),
           failureReason: 'coordinator restarted',
         });
       }
     }
-    const latest = await this.#s.store.latestCheckpoint(this.runId);
+    const latest = await this.#s.storage.store.latestCheckpoint(this.runId);
     if (latest !== undefined) {
       return {
-        params: await getModel(this.#s.blobs, latest.hash),
+        params: await getModel(this.#s.storage.blobs, latest.hash),
         version: latest.version,
         hash: latest.hash,
       };
     }
-    const params = this.#s.initialParameters(config);
-    const { hash, size } = await putModel(this.#s.blobs, params);
-    await this.#s.store.saveCheckpoint({ runId: this.runId, version: 0, round: 0, hash, byteSize: size });
-    await this.#s.store.updateRun(this.runId, { currentModelVersion: 0 });
+    const params = this.#s.models.initialParameters(config);
+    const { hash, size } = await putModel(this.#s.storage.blobs, params);
+    await this.#s.storage.store.saveCheckpoint({
+      runId: this.runId,
+      version: 0,
+      round: 0,
+      hash,
+      byteSize: size,
+    });
+    await this.#s.storage.store.updateRun(this.runId, { currentModelVersion: 0 });
     return { params, version: 0, hash };
   }
 
   async #nextAttempt(round: number): Promise<number> {
-    const rounds = await this.#s.store.listRounds(this.runId);
+    const rounds = await this.#s.storage.store.listRounds(this.runId);
     return rounds.filter((r) => r.round === round).reduce((max, r) => Math.max(max, r.attempt), 0) + 1;
   }
 
@@ -244,10 +251,14 @@ export class RunRunner {
     const c = config.strategy;
     await this.#fire('round-begin');
     for (let tries = 1; ; tries++) {
-      await this.#s.waitForClients(this.runId, Math.max(c.minAvailableClients, c.minFitClients), signal);
+      await this.#s.participants.waitForClients(
+        this.runId,
+        Math.max(c.minAvailableClients, c.minFitClients),
+        signal,
+      );
       if (signal.aborted) return undefined;
       const attempt = await this.#nextAttempt(round);
-      const startedAt = this.#s.now();
+      const startedAt = this.#s.clock.now();
       const key = { runId: this.runId, round, attempt };
       const snapshot = strategy.getState();
       await this.#fire('clients-ready');
@@ -272,7 +283,7 @@ export class RunRunner {
         const e = toEdgefedError(err);
         if (e.code !== 'QUORUM_NOT_MET' && e.code !== 'DEADLINE_EXCEEDED') throw e;
         const outcomes = await this.#recordEnded(key, startedAt, 'failed', e.message, err);
-        this.#s.logger.info({ runId: this.runId, round, attempt, code: e.code }, 'round failed');
+        this.#s.telemetry.logger.info({ runId: this.runId, round, attempt, code: e.code }, 'round failed');
         const last = tries >= config.maxRoundAttempts;
         await this.#fire(last ? 'attempts-exhausted' : 'attempt-failed', {
           key,
@@ -295,18 +306,18 @@ export class RunRunner {
     reason: string,
     error: unknown,
   ): Promise<readonly ClientOutcomeFields[]> {
-    const run = await this.#s.store.getRun(this.runId);
+    const run = await this.#s.storage.store.getRun(this.runId);
     const input = endedAttempt({
       key,
       startedAt,
-      endedAt: this.#s.now(),
+      endedAt: this.#s.clock.now(),
       state,
       reason,
       error,
       bytesDown: 0,
       expectedRevision: run.revision,
     });
-    await this.#s.store.commitRound(input);
+    await this.#s.storage.store.commitRound(input);
     const outcomes = input.outcomes ?? [];
     if (state === 'cancelled') this.#count('cancelled', outcomes);
     return outcomes;
@@ -319,10 +330,10 @@ export class RunRunner {
     fit: FitRoundResult,
   ): Promise<EvaluatedModel> {
     const params = fit.aggregate.parameters;
-    const { hash, size } = await putModel(this.#s.blobs, params);
-    const strategyState = await putStrategyState(this.#s.blobs, ctx.strategy.getState());
-    const endedAt = this.#s.now();
-    await this.#s.store.commitRound(
+    const { hash, size } = await putModel(this.#s.storage.blobs, params);
+    const strategyState = await putStrategyState(this.#s.storage.blobs, ctx.strategy.getState());
+    const endedAt = this.#s.clock.now();
+    await this.#s.storage.store.commitRound(
       committedRound({
         key,
         startedAt,
@@ -333,7 +344,7 @@ export class RunRunner {
         checkpoint: { hash, byteSize: size },
       }),
     );
-    this.#s.logger.info(
+    this.#s.telemetry.logger.info(
       { runId: this.runId, round: key.round, attempt: key.attempt, modelVersion: key.round, hash },
       'round committed',
     );
@@ -356,7 +367,8 @@ export class RunRunner {
     if (!evaluationDue(ctx, round)) return false;
     await this.#fire('evaluate');
     const { metrics, reached } = await evaluateAndRecord(ctx, global, round, signal);
-    if (metrics !== undefined) this.#s.emit({ type: 'evaluated', runId: this.runId, round, metrics });
+    if (metrics !== undefined)
+      this.#s.telemetry.emit({ type: 'evaluated', runId: this.runId, round, metrics });
     return reached;
   }
 }

@@ -24,7 +24,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type CoordinatorMetrics } from '../observability/metrics.js';
 import { ClientRegistry } from '../registry/client-registry.js';
 import { RunManager } from '../rounds/run-manager.js';
-import type { CentralEvaluator, RunServices } from '../rounds/round-context.js';
+import type { CentralEvaluator, RunServices } from '../rounds/run-services.js';
 import type { RunEvent } from '../rounds/run-events.js';
 import { SocketTaskGateway } from '../rounds/socket-task-gateway.js';
 import { ListenerSet, type Listener, type Unsubscribe } from '../transport/listener-set.js';
@@ -123,22 +123,22 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   });
   let baseUrl = config.server.publicUrl ?? '';
   const services: RunServices = {
-    store: stores.runs,
-    blobs: stores.blobs,
-    gateway,
-    logger: logger.child({ component: 'runs' }),
-    metrics,
-    modelUrl: (hash) => `${baseUrl}/models/${hash}`,
-    initialParameters,
-    modelSpecJson,
-    decodeUpdate: (payload): TensorMap => decompressUpdate(decodeTensorMap(payload)),
-    ...(options.centralEvaluator === undefined ? {} : { centralEvaluator: options.centralEvaluator }),
-    now: () => Date.now(),
-    newId: () => randomUUID(),
-    emit: (e) => {
-      void events.emit(e);
+    storage: { store: stores.runs, blobs: stores.blobs },
+    participants: {
+      gateway,
+      waitForClients: (runId, count, signal) => waitForCandidates({ plane, gateway, runId, count, signal }),
     },
-    waitForClients: (runId, count, signal) => waitForCandidates({ plane, gateway, runId, count, signal }),
+    models: { initialParameters, specJson: modelSpecJson, url: (hash) => `${baseUrl}/models/${hash}` },
+    updates: { decode: (payload): TensorMap => decompressUpdate(decodeTensorMap(payload)) },
+    telemetry: {
+      logger: logger.child({ component: 'runs' }),
+      metrics,
+      emit: (e) => {
+        void events.emit(e);
+      },
+    },
+    clock: { now: () => Date.now(), newId: () => randomUUID() },
+    ...(options.centralEvaluator === undefined ? {} : { centralEvaluator: options.centralEvaluator }),
   };
   const runs = new RunManager(services, validateModel);
 

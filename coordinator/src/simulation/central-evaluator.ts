@@ -7,7 +7,7 @@
  */
 import { createDataSource, createNodeBackend, createTrainer } from '@edgefed/client';
 import type { Dataset, Metrics, TensorMap } from '@edgefed/shared';
-import type { CentralEvaluator } from '../rounds/round-context.js';
+import type { CentralEvaluator } from '../rounds/run-services.js';
 
 /** Options of {@link createCentralEvaluator}. */
 export interface CentralEvaluatorOptions {
