@@ -12,6 +12,8 @@ import type { TaskSpec } from './task-gateway.js';
 /** Input of {@link runEvaluateRound}. */
 export interface EvaluateRoundInput {
   readonly round: number;
+  /** The committed attempt of `round` (its downloads are counted there). */
+  readonly attempt: number;
   readonly modelVersion: number;
   readonly modelHash: string;
   readonly signal: AbortSignal;
@@ -56,6 +58,10 @@ export async function runEvaluateRound(
       deadline,
     };
   });
+  services.downloads.register(
+    { runId: ctx.runId, round: input.round, attempt: input.attempt },
+    tasks.map((t) => t.taskId),
+  );
   const close = AbortSignal.any([input.signal, AbortSignal.timeout(config.roundDeadlineMs)]);
   const results = async function* (): AsyncGenerator<EvaluateResult> {
     for await (const o of services.participants.gateway.runTasks({ tasks, signal: close })) {

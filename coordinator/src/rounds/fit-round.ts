@@ -39,8 +39,6 @@ export interface FitRoundResult {
   readonly aggregate: FitAggregate;
   readonly outcomes: ClientOutcomeFields[];
   readonly bytesUp: number;
-  /** Model bytes served while the round ran (downloads by the selected clients). */
-  readonly bytesDown: number;
   readonly selected: number;
 }
 
@@ -124,8 +122,12 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
   });
   const declared = declaredCounts(available);
   await input.onPlanned(plan.clientIds.length);
-  const bytesDownAtStart = services.participants.gateway.bytesDown;
   const tasks = buildTasks(ctx, input, plan);
+  const key = { runId: ctx.runId, round: input.round, attempt: input.attempt };
+  services.downloads.register(
+    key,
+    tasks.map((t) => t.taskId),
+  );
   const close = new AbortController();
   const timer = setTimeout(() => {
     close.abort(new EdgefedError('DEADLINE_EXCEEDED', 'round deadline passed'));
@@ -191,8 +193,7 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
       const task = tasks.find((t) => t.clientId === f.clientId);
       if (task !== undefined) services.participants.gateway.reportRejected?.(task, f);
     }
-    const bytesDown = services.participants.gateway.bytesDown - bytesDownAtStart;
-    return { aggregate, outcomes, bytesUp, bytesDown, selected: plan.clientIds.length };
+    return { aggregate, outcomes, bytesUp, selected: plan.clientIds.length };
   } catch (err) {
     const e = toEdgefedError(err);
     const details: FitRoundFailureDetails = { outcomes, selected: plan.clientIds.length, bytesUp };

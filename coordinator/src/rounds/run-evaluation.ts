@@ -5,6 +5,7 @@
  * accuracies, and says whether the target accuracy is reached.
  */
 import type { Metrics, TensorMap } from '@edgefed/shared';
+import type { RoundKey } from '../store/records.js';
 import type { RoundContext } from './round-context.js';
 import { runEvaluateRound } from './evaluate-round.js';
 
@@ -28,17 +29,17 @@ function federatedDue(ctx: RoundContext, round: number): boolean {
 }
 
 /**
- * Runs the due evaluations of round `round` and records them. Returns the merged metrics
+ * Runs the due evaluations of the committed attempt `key` and records them. Returns the merged metrics
  * (undefined when nothing produced any) and whether the target accuracy is reached.
  */
 export async function evaluateAndRecord(
   ctx: RoundContext,
   global: EvaluatedModel,
-  round: number,
+  key: RoundKey,
   signal: AbortSignal,
 ): Promise<{ metrics: Metrics | undefined; reached: boolean }> {
   const { config, services } = ctx;
-  const bytesDownBefore = services.participants.gateway.bytesDown;
+  const { round } = key;
   const metrics: Record<string, number> = {};
   const points: Point[] = [];
   if (services.centralEvaluator !== undefined) {
@@ -51,6 +52,7 @@ export async function evaluateAndRecord(
   if (federatedDue(ctx, round)) {
     const fed = await runEvaluateRound(ctx, {
       round,
+      attempt: key.attempt,
       modelVersion: global.version,
       modelHash: global.hash,
       signal,
@@ -61,13 +63,7 @@ export async function evaluateAndRecord(
     }
   }
   if (points.length === 0) return { metrics: undefined, reached: false };
-  await recordEvaluation(
-    ctx,
-    round,
-    metrics,
-    points,
-    services.participants.gateway.bytesDown - bytesDownBefore,
-  );
+  await recordEvaluation(ctx, key, metrics, points);
   const accuracy = metrics.accuracy ?? metrics.eval_accuracy;
   const reached =
     config.targetAccuracy !== undefined && accuracy !== undefined && accuracy >= config.targetAccuracy;
@@ -76,19 +72,14 @@ export async function evaluateAndRecord(
 
 async function recordEvaluation(
   ctx: RoundContext,
-  round: number,
+  key: RoundKey,
   metrics: Metrics,
   points: Point[],
-  evalBytesDown: number,
 ): Promise<void> {
   const { store } = ctx.services.storage;
   const runId = ctx.runId;
-  await store.appendMetrics(points.map((p) => ({ runId, round, ...p })));
-  const rounds = (await store.listRounds(runId)).filter((x) => x.round === round && x.state === 'completed');
-  const last = rounds[rounds.length - 1];
-  if (last !== undefined) {
-    await store.updateRound(last, { evalMetrics: { ...metrics }, bytesDown: last.bytesDown + evalBytesDown });
-  }
+  await store.appendMetrics(points.map((p) => ({ runId, round: key.round, ...p })));
+  await store.updateRound(key, { evalMetrics: { ...metrics } });
   const run = await store.getRun(runId);
   const best = { ...run.bestMetrics };
   for (const [k, v] of Object.entries(metrics)) {

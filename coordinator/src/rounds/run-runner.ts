@@ -43,6 +43,8 @@ export class RunRunner {
   #round = 0;
   #control = new AbortController();
   #loop: Promise<void> | undefined;
+  /** The last committed attempt and the model bytes its record holds (settled as downloads end). */
+  #committed: { key: RoundKey; bytesDown: number } | undefined;
 
   constructor(runId: string, services: RunServices) {
     this.runId = runId;
@@ -106,6 +108,20 @@ export class RunRunner {
     const t = transition(this.#phase, event);
     this.#phase = t.to;
     for (const effect of t.effects) await this.#effect(effect, data);
+    if (FINAL_PHASES.includes(t.to)) this.#s.downloads.forget(this.runId);
+  }
+
+  /**
+   * Brings the last committed round's `bytesDown` up to the ledger's count: downloads of
+   * its tasks that ended after the commit (evaluation, stragglers) still count there.
+   */
+  async #settleBytesDown(): Promise<void> {
+    const c = this.#committed;
+    if (c === undefined) return;
+    const bytes = this.#s.downloads.bytesFor(c.key);
+    if (bytes === c.bytesDown) return;
+    await this.#s.storage.store.updateRound(c.key, { bytesDown: bytes });
+    c.bytesDown = bytes;
   }
 
   async #effect(effect: RoundEffect, d: EffectData): Promise<void> {
@@ -188,9 +204,10 @@ export class RunRunner {
         const next = await this.#runRound(ctx, global, round, signal);
         if (next === undefined) return;
         global = next;
-        if (await this.#evaluate(ctx, global, round, signal)) break;
+        if (await this.#evaluate(ctx, global, signal)) break;
       }
       if (signal.aborted) return;
+      await this.#settleBytesDown();
       await this.#fire('finish');
     } catch (err) {
       if (signal.aborted) return;
@@ -314,7 +331,7 @@ export class RunRunner {
       state,
       reason,
       error,
-      bytesDown: 0,
+      bytesDown: this.#s.downloads.bytesFor(key),
       expectedRevision: run.revision,
     });
     await this.#s.storage.store.commitRound(input);
@@ -333,17 +350,20 @@ export class RunRunner {
     const { hash, size } = await putModel(this.#s.storage.blobs, params);
     const strategyState = await putStrategyState(this.#s.storage.blobs, ctx.strategy.getState());
     const endedAt = this.#s.clock.now();
+    await this.#settleBytesDown();
+    const bytesDown = this.#s.downloads.bytesFor(key);
     await this.#s.storage.store.commitRound(
       committedRound({
         key,
         startedAt,
         endedAt,
         fit,
-        bytesDown: fit.bytesDown,
+        bytesDown,
         strategyState,
         checkpoint: { hash, byteSize: size },
       }),
     );
+    this.#committed = { key, bytesDown };
     this.#s.telemetry.logger.info(
       { runId: this.runId, round: key.round, attempt: key.attempt, modelVersion: key.round, hash },
       'round committed',
@@ -358,17 +378,15 @@ export class RunRunner {
   }
 
   /** Central and federated evaluation; true when the target accuracy is reached. */
-  async #evaluate(
-    ctx: RoundContext,
-    global: EvaluatedModel,
-    round: number,
-    signal: AbortSignal,
-  ): Promise<boolean> {
-    if (!evaluationDue(ctx, round)) return false;
+  async #evaluate(ctx: RoundContext, global: EvaluatedModel, signal: AbortSignal): Promise<boolean> {
+    const key = this.#committed?.key;
+    if (key === undefined || !evaluationDue(ctx, key.round)) return false;
     await this.#fire('evaluate');
-    const { metrics, reached } = await evaluateAndRecord(ctx, global, round, signal);
-    if (metrics !== undefined)
-      this.#s.telemetry.emit({ type: 'evaluated', runId: this.runId, round, metrics });
+    const { metrics, reached } = await evaluateAndRecord(ctx, global, key, signal);
+    await this.#settleBytesDown();
+    if (metrics !== undefined) {
+      this.#s.telemetry.emit({ type: 'evaluated', runId: this.runId, round: key.round, metrics });
+    }
     return reached;
   }
 }

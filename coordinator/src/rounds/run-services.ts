@@ -6,13 +6,15 @@
  * - {@link ModelCatalog}: a run's initial model, its spec for clients, download URLs;
  * - {@link UpdateDecoder}: uploaded update bytes -> a float32 delta;
  * - {@link RunTelemetry}: logs, Prometheus metrics and run events;
- * - {@link RunClock}: time and ids (fixed in tests).
+ * - {@link RunClock}: time and ids (fixed in tests);
+ * - {@link DownloadLedger}: model bytes served, by the round attempt whose task asked.
  */
 import type { Metrics, TensorMap } from '@edgefed/shared';
 import type { Logger } from '../observability/logger.js';
 import type { CoordinatorMetrics } from '../observability/metrics.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { RunStore } from '../store/run-store.js';
+import type { DownloadLedger } from './download-ledger.js';
 import type { RunConfig } from './run-config.js';
 import type { RunEvent } from './run-events.js';
 import type { TaskGateway } from './task-gateway.js';
@@ -70,5 +72,6 @@ export interface RunServices {
   readonly updates: UpdateDecoder;
   readonly telemetry: RunTelemetry;
   readonly clock: RunClock;
+  readonly downloads: DownloadLedger;
   readonly centralEvaluator?: CentralEvaluator;
 }

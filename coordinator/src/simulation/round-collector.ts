@@ -1,7 +1,8 @@
 /**
  * Collects one RoundRecord per committed round from a coordinator's run events and store:
  * test metrics from `evaluated`, train loss from `round-completed`, counts and bytes from
- * the stored round, model bytes served from the coordinator's counter.
+ * the stored rounds (model bytes: every attempt of the round, as the download ledger
+ * counted them).
  */
 import type { Coordinator } from '../server/coordinator.js';
 import type { RunEvent } from '../rounds/run-events.js';
@@ -15,7 +16,6 @@ interface Pending {
   testPerplexity: number | null;
   testTopKAccuracy: number | null;
   endedAt: number;
-  bytesDown: number;
 }
 
 const finite = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
@@ -27,7 +27,6 @@ export class RoundCollector {
   readonly #pending = new Map<number, Pending>();
   readonly #failed = new Map<number, number>();
   #lastEnd: number;
-  #served = 0;
   readonly #ends = new Map<number, number>();
   #onRound: ((round: number) => void) | undefined;
 
@@ -43,7 +42,7 @@ export class RoundCollector {
   }
 
   /** Feed every run event here. */
-  async handle(e: RunEvent): Promise<void> {
+  handle(e: RunEvent): void {
     if (e.runId !== this.#runId) return;
     if (e.type === 'round-failed') this.#failed.set(e.round, (this.#failed.get(e.round) ?? 0) + 1);
     if (e.type === 'round-completed') {
@@ -55,12 +54,8 @@ export class RoundCollector {
         testPerplexity: null,
         testTopKAccuracy: null,
         endedAt: performance.now(),
-        bytesDown: 0,
       };
       this.#pending.set(e.round, p);
-      const served = (await this.#c.metrics.bytesOut.get()).values[0]?.value ?? 0;
-      p.bytesDown = served - this.#served;
-      this.#served = served;
     }
     if (e.type === 'evaluated') {
       const p = this.#pending.get(e.round);
@@ -96,8 +91,11 @@ export class RoundCollector {
   /** Final records, joined with the stored rounds (call after the run settled). */
   async records(): Promise<RoundRecord[]> {
     this.#finish();
-    const stored = (await this.#c.stores.runs.listRounds(this.#runId)).filter((r) => r.state === 'completed');
-    return stored
+    const all = await this.#c.stores.runs.listRounds(this.#runId);
+    const bytesDown = new Map<number, number>();
+    for (const r of all) bytesDown.set(r.round, (bytesDown.get(r.round) ?? 0) + r.bytesDown);
+    return all
+      .filter((r) => r.state === 'completed')
       .sort((a, b) => a.round - b.round)
       .map((r) => {
         const p = this.#pending.get(r.round);
@@ -113,7 +111,7 @@ export class RoundCollector {
           failed: r.failedCount,
           dropped: r.droppedCount,
           bytesUp: r.bytesUp,
-          bytesDown: p?.bytesDown ?? 0,
+          bytesDown: bytesDown.get(r.round) ?? 0,
           wallSeconds: (this.#ends.get(r.round) ?? 0) / 1000,
           failedAttempts: this.#failed.get(r.round) ?? 0,
           ...(typeof r.trainMetrics.epsilon === 'number' ? { epsilon: r.trainMetrics.epsilon } : {}),
