@@ -84,7 +84,7 @@ export type {
 } from './protocol/events.js';
 // --- end protocol ---
 // --- data: datasets, parsers, partitioners ---
-export { createPrng } from './data/prng.js';
+export { createModelPrng, createPrng } from './data/prng.js';
 export type { Prng } from './data/prng.js';
 export {
   checkLabels,
