@@ -11,6 +11,8 @@ export {
   toEdgefedError,
 } from './errors.js';
 export type { EdgefedErrorOptions, ErrorCode, ErrorDetails, WireError } from './errors.js';
+export { TypedEmitter } from './emitter/typed-emitter.js';
+export type { TypedEmitterOptions } from './emitter/typed-emitter.js';
 // --- protocol (wire protocol v1) ---
 export { checkProtocolVersion, parseSemVer, PROTOCOL_VERSION } from './protocol/version.js';
 export type { ProtocolCompat, SemVer } from './protocol/version.js';
