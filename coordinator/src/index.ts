@@ -144,7 +144,19 @@ export type { RunEvent, RunPhase } from './rounds/run-events.js';
 export { RunManager } from './rounds/run-manager.js';
 export type { CreateRunRequest } from './rounds/run-manager.js';
 export { RunRunner } from './rounds/run-runner.js';
-export type { CentralEvaluator, RoundContext, RunServices } from './rounds/round-context.js';
+export type { RoundContext } from './rounds/round-context.js';
+export type {
+  CentralEvaluator,
+  ModelCatalog,
+  Participants,
+  RunClock,
+  RunServices,
+  RunStorage,
+  RunTelemetry,
+  UpdateDecoder,
+} from './rounds/run-services.js';
+export { ROUND_EVENTS, ROUND_TRANSITIONS, transition } from './rounds/round-machine.js';
+export type { RoundEffect, RoundEvent, Transition } from './rounds/round-machine.js';
 export type {
   CompletedOutcome,
   FailedOutcome,

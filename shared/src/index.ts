@@ -11,6 +11,8 @@ export {
   toEdgefedError,
 } from './errors.js';
 export type { EdgefedErrorOptions, ErrorCode, ErrorDetails, WireError } from './errors.js';
+export { TypedEmitter } from './emitter/typed-emitter.js';
+export type { TypedEmitterOptions } from './emitter/typed-emitter.js';
 // --- protocol (wire protocol v1) ---
 export {
   checkProtocolVersion,
@@ -131,7 +133,7 @@ export type {
 } from './protocol/events.js';
 // --- end protocol ---
 // --- data: datasets, parsers, partitioners ---
-export { createPrng } from './data/prng.js';
+export { createModelPrng, createPrng } from './data/prng.js';
 export type { Prng } from './data/prng.js';
 export {
   checkLabels,

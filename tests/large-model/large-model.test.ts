@@ -63,7 +63,9 @@ describe('a 51 MB model end to end', () => {
     expect(bytes.byteLength).toBeGreaterThan(PARAMS * 4);
     const hash = createHash('sha256').update(bytes).digest('hex');
     expect(task.modelHash).toBe(`sha256:${hash}`);
-    expect(task.modelUrl.endsWith(`/models/${hash}`)).toBe(true);
+    const modelUrl = new URL(task.modelUrl);
+    expect(modelUrl.pathname).toBe(`/models/${hash}`);
+    expect(modelUrl.searchParams.get('task')).toBe(task.taskId);
     expect(res.headers.get('etag')).toBe(`"sha256:${hash}"`);
     expect(res.headers.get('cache-control')).toContain('immutable');
     const again = await fetch(task.modelUrl, { headers: { ...auth, 'if-none-match': `"sha256:${hash}"` } });

@@ -16,6 +16,8 @@ import type { TaskSpec } from './task-gateway.js';
 /** Input of {@link runEvaluateRound}. */
 export interface EvaluateRoundInput {
   readonly round: number;
+  /** The committed attempt of `round` (its downloads are counted there). */
+  readonly attempt: number;
   readonly modelVersion: number;
   readonly modelHash: string;
   readonly signal: AbortSignal;
@@ -27,7 +29,7 @@ export async function runEvaluateRound(
   input: EvaluateRoundInput,
 ): Promise<Metrics | undefined> {
   const { services, config } = ctx;
-  const candidates = services.gateway.candidates(ctx.runId);
+  const candidates = services.participants.gateway.candidates(ctx.runId);
   let plan;
   try {
     plan = ctx.strategy.configureEvaluate({
@@ -37,28 +39,38 @@ export async function runEvaluateRound(
       rng: createPrng(config.seed * 7919 + input.round),
     });
   } catch (err) {
-    services.logger.info({ runId: ctx.runId, round: input.round, err }, 'federated evaluation skipped');
+    services.telemetry.logger.info(
+      { runId: ctx.runId, round: input.round, err },
+      'federated evaluation skipped',
+    );
     return undefined;
   }
-  const deadline = services.now() + config.roundDeadlineMs;
-  const tasks: TaskSpec[] = plan.clientIds.map((clientId) => ({
-    taskId: services.newId(),
-    clientId,
-    runId: ctx.runId,
-    round: input.round,
-    kind: 'evaluate',
-    modelVersion: input.modelVersion,
-    modelHash: `sha256:${input.modelHash}`,
-    modelUrl: services.modelUrl(input.modelHash),
-    hyperParameters: { batchSize: config.training.batchSize },
-    modelSpec: services.modelSpecJson(config),
-    config: { ...plan.config },
-    deadline,
-  }));
+  const deadline = services.clock.now() + config.roundDeadlineMs;
+  const tasks = plan.clientIds.map((clientId): TaskSpec => {
+    const taskId = services.clock.newId();
+    return {
+      taskId,
+      clientId,
+      runId: ctx.runId,
+      round: input.round,
+      kind: 'evaluate',
+      modelVersion: input.modelVersion,
+      modelHash: `sha256:${input.modelHash}`,
+      modelUrl: services.models.url(input.modelHash, taskId),
+      hyperParameters: { batchSize: config.training.batchSize },
+      modelSpec: services.models.specJson(config),
+      config: { ...plan.config },
+      deadline,
+    };
+  });
+  services.downloads.register(
+    { runId: ctx.runId, round: input.round, attempt: input.attempt },
+    tasks.map((t) => t.taskId),
+  );
   const perClient: ClientEvaluation[] = [];
   const close = AbortSignal.any([input.signal, AbortSignal.timeout(config.roundDeadlineMs)]);
   const results = async function* (): AsyncGenerator<EvaluateResult> {
-    for await (const o of services.gateway.runTasks({ tasks, signal: close })) {
+    for await (const o of services.participants.gateway.runTasks({ tasks, signal: close })) {
       if (o.status !== 'completed') continue;
       let weight: number;
       try {
@@ -70,7 +82,7 @@ export async function runEvaluateRound(
           maxExampleWeight: config.maxExampleWeight,
         }).weight;
       } catch (err) {
-        services.gateway.reportRejected?.(o.task, toEdgefedError(err));
+        services.participants.gateway.reportRejected?.(o.task, toEdgefedError(err));
         continue;
       }
       const { loss, ...metrics } = o.metrics;
@@ -95,7 +107,7 @@ export async function runEvaluateRound(
     for (const [k, v] of Object.entries(agg.metrics)) out[`eval_${k}`] = v;
     if (perClient.length === 0) return out;
     const { report, metrics } = federatedReport(perClient);
-    await services.store.putEvaluationReport({
+    await services.storage.store.putEvaluationReport({
       runId: ctx.runId,
       round: input.round,
       kind: 'federated',

@@ -47,11 +47,11 @@ export async function commitVersion(ctx: FedBuffContext, input: CommitVersionInp
   const { services } = ctx;
   const { aggregate } = input;
   const version = input.model.version + 1;
-  const { hash, size } = await putModel(services.blobs, aggregate.parameters);
-  const endedAt = services.now();
+  const { hash, size } = await putModel(services.storage.blobs, aggregate.parameters);
+  const endedAt = services.clock.now();
   const count = (k: string): number => aggregate.outcomes.filter((o) => o.outcome === k).length;
   const metrics = { ...aggregate.metrics };
-  await services.store.commitRound({
+  await services.storage.store.commitRound({
     runUpdate: { currentRound: version, currentModelVersion: version },
     round: {
       runId: ctx.runId,
@@ -65,17 +65,21 @@ export async function commitVersion(ctx: FedBuffContext, input: CommitVersionInp
       failedCount: count('failed') + count('rejected'),
       droppedCount: count('dropped'),
       bytesUp: aggregate.bytesUp,
-      bytesDown: 0,
+      // model downloads of the tasks whose base model led to this version (those done by now)
+      bytesDown: services.downloads.bytesFor({ runId: ctx.runId, round: version, attempt: 1 }),
       trainMetrics: { ...metrics, ...stalenessHistogram(aggregate.staleness) },
     },
     outcomes: aggregate.outcomes,
     metrics: Object.entries(metrics).map(([name, value]) => ({ name, value, scope: 'train' as const })),
     checkpoint: { version, hash, byteSize: size },
   });
-  for (const o of aggregate.outcomes) services.metrics?.clientOutcomes.inc({ outcome: o.outcome });
-  services.metrics?.rounds.inc({ outcome: 'completed' });
-  services.logger.info({ runId: ctx.runId, modelVersion: version, hash }, 'fedbuff version committed');
-  services.emit({
+  for (const o of aggregate.outcomes) services.telemetry.metrics?.clientOutcomes.inc({ outcome: o.outcome });
+  services.telemetry.metrics?.rounds.inc({ outcome: 'completed' });
+  services.telemetry.logger.info(
+    { runId: ctx.runId, modelVersion: version, hash },
+    'fedbuff version committed',
+  );
+  services.telemetry.emit({
     type: 'round-completed',
     runId: ctx.runId,
     round: version,
@@ -96,7 +100,7 @@ export async function evaluateVersion(
   if (services.centralEvaluator === undefined) return false;
   const central = centralParts(await services.centralEvaluator(model.params, model.version, signal));
   const metrics = central.metrics;
-  const store = services.store;
+  const store = services.storage.store;
   if (central.report !== undefined)
     await store.putEvaluationReport({
       runId: ctx.runId,
@@ -123,7 +127,7 @@ export async function evaluateVersion(
     if (k.includes('accuracy') && (best[k] === undefined || v > (best[k] ?? -Infinity))) best[k] = v;
   }
   await store.updateRun(ctx.runId, { bestMetrics: best });
-  services.emit({ type: 'evaluated', runId: ctx.runId, round: model.version, metrics });
+  services.telemetry.emit({ type: 'evaluated', runId: ctx.runId, round: model.version, metrics });
   const accuracy = metrics.accuracy;
   return config.targetAccuracy !== undefined && accuracy !== undefined && accuracy >= config.targetAccuracy;
 }

@@ -17,7 +17,7 @@ import { FedBuffBuffer } from './fedbuff-buffer.js';
 import { commitVersion, evaluateVersion, type FedBuffContext, type VersionModel } from './fedbuff-commit.js';
 import { boundExampleCount, checkClientMetrics } from './result-bounds.js';
 import { getModel, putModel } from './model-codec.js';
-import type { RunServices } from './round-context.js';
+import type { RunServices } from './run-services.js';
 import { parseRunConfig, type RunConfig } from './run-config.js';
 import type { RunPhase } from './run-events.js';
 import type { TaskOutcome, TaskSpec } from './task-gateway.js';
@@ -47,11 +47,11 @@ export class FedBuffRunner {
   /** Starts (or resumes after a pause or a restart) the loop; the run becomes `running`. */
   async start(): Promise<void> {
     if (this.#loop !== undefined) return;
-    const run = await this.#s.store.getRun(this.runId);
+    const run = await this.#s.storage.store.getRun(this.runId);
     if (run.status === 'stopped' || run.status === 'completed' || run.status === 'failed') {
       throw new EdgefedError('RUN_NOT_ACTIVE', `Run ${this.runId} is ${run.status}`);
     }
-    if (run.status !== 'running') await this.#s.store.updateRun(this.runId, { status: 'running' });
+    if (run.status !== 'running') await this.#s.storage.store.updateRun(this.runId, { status: 'running' });
     this.#control = new AbortController();
     this.#loop = this.#run(this.#control.signal).finally(() => {
       this.#loop = undefined;
@@ -77,44 +77,44 @@ export class FedBuffRunner {
   }
 
   async #halt(status: 'paused' | 'stopped'): Promise<void> {
-    const run = await this.#s.store.getRun(this.runId);
+    const run = await this.#s.storage.store.getRun(this.runId);
     if (run.status === 'completed' || run.status === 'failed' || run.status === 'stopped') {
       throw new EdgefedError('RUN_NOT_ACTIVE', `Run ${this.runId} is ${run.status}`);
     }
     this.#control.abort(new EdgefedError('CANCELLED', `run ${status}`));
     await this.#loop;
-    await this.#s.store.updateRun(this.runId, { status });
+    await this.#s.storage.store.updateRun(this.runId, { status });
     this.#setPhase(status, run.currentRound);
   }
 
   #setPhase(phase: RunPhase, version: number): void {
     if (phase === this.#phase) return;
     this.#phase = phase;
-    this.#s.emit({ type: 'phase', runId: this.runId, round: version, phase });
+    this.#s.telemetry.emit({ type: 'phase', runId: this.runId, round: version, phase });
   }
 
   async #run(signal: AbortSignal): Promise<void> {
     let version = 0;
     try {
-      const run = await this.#s.store.getRun(this.runId);
+      const run = await this.#s.storage.store.getRun(this.runId);
       const config = parseRunConfig(run.config);
       const ctx: FedBuffContext = { runId: this.runId, config, services: this.#s };
       const model = await this.#loadOrInit(run, config);
       version = model.version;
-      const stream = openTaskStream(this.#s.gateway);
+      const stream = openTaskStream(this.#s.participants.gateway);
       try {
         if (!(await this.#train(ctx, model, stream, signal))) return;
       } finally {
         stream.close('CANCELLED', 'run ended');
       }
-      await this.#s.store.updateRun(this.runId, { status: 'completed' });
-      this.#s.logger.info({ runId: this.runId }, 'run completed');
+      await this.#s.storage.store.updateRun(this.runId, { status: 'completed' });
+      this.#s.telemetry.logger.info({ runId: this.runId }, 'run completed');
       this.#setPhase('completed', version);
     } catch (err) {
       if (signal.aborted) return;
       const e = toEdgefedError(err);
-      this.#s.logger.error({ runId: this.runId, err: e }, 'run failed');
-      await this.#s.store.updateRun(this.runId, { status: 'failed' }).catch(() => undefined);
+      this.#s.telemetry.logger.error({ runId: this.runId, err: e }, 'run failed');
+      await this.#s.storage.store.updateRun(this.runId, { status: 'failed' }).catch(() => undefined);
       this.#setPhase('failed', version);
     }
   }
@@ -129,7 +129,7 @@ export class FedBuffRunner {
     const fb = ctx.config.fedbuff;
     let model = first;
     let buffer = new FedBuffBuffer(fb, model.params);
-    let windowStart = this.#s.now();
+    let windowStart = this.#s.clock.now();
     let sentInWindow = 0;
     let idleWaits = 0;
     while (model.version < ctx.config.rounds) {
@@ -140,7 +140,7 @@ export class FedBuffRunner {
         if (++idleWaits > MAX_IDLE_WAITS)
           throw new EdgefedError('QUORUM_NOT_MET', 'No client became available to train');
         this.#setPhase('waiting-for-clients', model.version);
-        await this.#s.waitForClients(this.runId, 1, signal);
+        await this.#s.participants.waitForClients(this.runId, 1, signal);
         if (signal.aborted) return false;
         continue;
       }
@@ -159,7 +159,7 @@ export class FedBuffRunner {
       model = await commitVersion(ctx, { model, aggregate: buffer.aggregate(), ...at });
       this.#setPhase('checkpointed', model.version);
       buffer = buffer.next(model.params);
-      windowStart = this.#s.now();
+      windowStart = this.#s.clock.now();
       sentInWindow = 0;
       if (await evaluateVersion(ctx, model, signal)) break;
       if (signal.aborted) return false;
@@ -171,7 +171,9 @@ export class FedBuffRunner {
   #refill(ctx: FedBuffContext, stream: TaskStream, model: VersionModel): number {
     const free = ctx.config.fedbuff.concurrency - stream.open;
     if (free <= 0) return 0;
-    const candidates = [...this.#s.gateway.candidates(this.runId)].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const candidates = [...this.#s.participants.gateway.candidates(this.runId)].sort((a, b) =>
+      a.id < b.id ? -1 : 1,
+    );
     const rng = createPrng(ctx.config.seed * 1_000_003 + this.#sent);
     const chosen: ClientCandidate[] = [];
     while (chosen.length < free && candidates.length > 0) {
@@ -190,15 +192,18 @@ export class FedBuffRunner {
   #task(ctx: FedBuffContext, model: VersionModel, clientId: string): TaskSpec {
     const { config, services } = ctx;
     const t = config.training;
+    const taskId = services.clock.newId();
+    // the model download counts in the version this task's base model leads to
+    services.downloads.register({ runId: ctx.runId, round: model.version + 1, attempt: 1 }, [taskId]);
     return {
-      taskId: services.newId(),
+      taskId,
       clientId,
       runId: ctx.runId,
       round: model.version + 1,
       kind: 'fit',
       modelVersion: model.version,
       modelHash: `sha256:${model.hash}`,
-      modelUrl: services.modelUrl(model.hash),
+      modelUrl: services.models.url(model.hash, taskId),
       hyperParameters: {
         epochs: t.epochs,
         batchSize: t.batchSize,
@@ -208,11 +213,11 @@ export class FedBuffRunner {
         weightDecay: t.weightDecay,
         maxSteps: t.maxSteps,
       },
-      modelSpec: services.modelSpecJson(config),
+      modelSpec: services.models.specJson(config),
       compression: config.compression,
       seed: config.seed,
       config: { ...config.taskConfig },
-      deadline: services.now() + config.roundDeadlineMs,
+      deadline: services.clock.now() + config.roundDeadlineMs,
     };
   }
 
@@ -222,7 +227,7 @@ export class FedBuffRunner {
     const declared = this.#declared.get(o.task.taskId);
     this.#declared.delete(o.task.taskId);
     const clientId = o.task.clientId;
-    services.emit({
+    services.telemetry.emit({
       type: 'task-outcome',
       runId: this.runId,
       round: model.version + 1,
@@ -251,7 +256,7 @@ export class FedBuffRunner {
         declared,
         maxExampleWeight: config.maxExampleWeight,
       });
-      if (bounded.clamped) services.metrics?.clampedExampleCounts.inc();
+      if (bounded.clamped) services.telemetry.metrics?.clampedExampleCounts.inc();
       buffer.add({
         outcome: {
           clientId,
@@ -260,7 +265,7 @@ export class FedBuffRunner {
           metrics: { ...o.metrics },
           bytesUp: o.bytesUp,
         },
-        update: services.decodeUpdate(o.payload),
+        update: services.updates.decode(o.payload),
         examples: bounded.weight,
         staleness,
         metrics: o.metrics,
@@ -268,24 +273,24 @@ export class FedBuffRunner {
     } catch (err) {
       const e = toEdgefedError(err);
       buffer.record({ clientId, outcome: 'rejected', code: e.code, bytesUp: o.bytesUp });
-      services.gateway.reportRejected?.(o.task, e);
+      services.participants.gateway.reportRejected?.(o.task, e);
     }
   }
 
   /** The latest checkpoint, or a freshly initialised model saved as version 0. */
   async #loadOrInit(run: RunRecord, config: RunConfig): Promise<VersionModel> {
-    const latest = await this.#s.store.latestCheckpoint(this.runId);
+    const latest = await this.#s.storage.store.latestCheckpoint(this.runId);
     if (latest !== undefined) {
       return {
-        params: await getModel(this.#s.blobs, latest.hash),
+        params: await getModel(this.#s.storage.blobs, latest.hash),
         version: latest.version,
         hash: latest.hash,
       };
     }
-    const params = this.#s.initialParameters(config);
-    const { hash, size } = await putModel(this.#s.blobs, params);
-    await this.#s.store.saveCheckpoint({ runId: run.id, version: 0, round: 0, hash, byteSize: size });
-    await this.#s.store.updateRun(run.id, { currentModelVersion: 0 });
+    const params = this.#s.models.initialParameters(config);
+    const { hash, size } = await putModel(this.#s.storage.blobs, params);
+    await this.#s.storage.store.saveCheckpoint({ runId: run.id, version: 0, round: 0, hash, byteSize: size });
+    await this.#s.storage.store.updateRun(run.id, { currentModelVersion: 0 });
     return { params, version: 0, hash };
   }
 }

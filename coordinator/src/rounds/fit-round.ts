@@ -39,8 +39,6 @@ export interface FitRoundResult {
   readonly aggregate: FitAggregate;
   readonly outcomes: ClientOutcomeFields[];
   readonly bytesUp: number;
-  /** Model bytes served while the round ran (downloads by the selected clients). */
-  readonly bytesDown: number;
   readonly selected: number;
 }
 
@@ -53,7 +51,7 @@ export interface FitRoundFailureDetails {
 
 function buildTasks(ctx: RoundContext, input: FitRoundInput, plan: FitPlan): TaskSpec[] {
   const { config, services } = ctx;
-  const deadline = services.now() + config.roundDeadlineMs;
+  const deadline = services.clock.now() + config.roundDeadlineMs;
   const t = config.training;
   const hyperParameters = {
     epochs: t.epochs,
@@ -64,23 +62,26 @@ function buildTasks(ctx: RoundContext, input: FitRoundInput, plan: FitPlan): Tas
     weightDecay: t.weightDecay,
     maxSteps: t.maxSteps,
   };
-  return plan.clientIds.map((clientId) => ({
-    taskId: services.newId(),
-    clientId,
-    runId: ctx.runId,
-    round: input.round,
-    kind: 'fit' as const,
-    modelVersion: input.modelVersion,
-    modelHash: `sha256:${input.modelHash}`,
-    modelUrl: services.modelUrl(input.modelHash),
-    // the strategy's own hyper-parameters (FedProx's proximalMu, DP's clipNorm, fitHyperParameters) win
-    hyperParameters: { ...hyperParameters, ...plan.hyperParameters },
-    modelSpec: services.modelSpecJson(config),
-    compression: config.compression,
-    seed: config.seed,
-    config: { ...plan.config, ...config.taskConfig },
-    deadline,
-  }));
+  return plan.clientIds.map((clientId) => {
+    const taskId = services.clock.newId();
+    return {
+      taskId,
+      clientId,
+      runId: ctx.runId,
+      round: input.round,
+      kind: 'fit' as const,
+      modelVersion: input.modelVersion,
+      modelHash: `sha256:${input.modelHash}`,
+      modelUrl: services.models.url(input.modelHash, taskId),
+      // the strategy's own hyper-parameters (FedProx's proximalMu, DP's clipNorm, fitHyperParameters) win
+      hyperParameters: { ...hyperParameters, ...plan.hyperParameters },
+      modelSpec: services.models.specJson(config),
+      compression: config.compression,
+      seed: config.seed,
+      config: { ...plan.config, ...config.taskConfig },
+      deadline,
+    };
+  });
 }
 
 function outcomeRecord(o: TaskOutcome): ClientOutcomeFields {
@@ -108,7 +109,7 @@ function outcomeRecord(o: TaskOutcome): ClientOutcomeFields {
 export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Promise<FitRoundResult> {
   const { services, config } = ctx;
   const rng = createPrng(config.seed * 1_000_003 + input.round * 101 + input.attempt);
-  const available = services.gateway.candidates(ctx.runId);
+  const available = services.participants.gateway.candidates(ctx.runId);
   const plan = ctx.strategy.configureFit({
     round: input.round,
     availableClients: available,
@@ -117,8 +118,12 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
   });
   const declared = declaredCounts(available);
   await input.onPlanned(plan.clientIds.length);
-  const bytesDownAtStart = services.gateway.bytesDown;
   const tasks = buildTasks(ctx, input, plan);
+  const key = { runId: ctx.runId, round: input.round, attempt: input.attempt };
+  services.downloads.register(
+    key,
+    tasks.map((t) => t.taskId),
+  );
   const close = new AbortController();
   const timer = setTimeout(() => {
     close.abort(new EdgefedError('DEADLINE_EXCEEDED', 'round deadline passed'));
@@ -131,9 +136,9 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
   let bytesUp = 0;
   let completed = 0;
   const results = async function* (): AsyncGenerator<FitResult> {
-    for await (const o of services.gateway.runTasks({ tasks, signal: close.signal })) {
+    for await (const o of services.participants.gateway.runTasks({ tasks, signal: close.signal })) {
       bytesUp += o.bytesUp;
-      services.emit({
+      services.telemetry.emit({
         type: 'task-outcome',
         runId: ctx.runId,
         round: input.round,
@@ -155,14 +160,14 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
           maxExampleWeight: config.maxExampleWeight,
         });
         weight = bounded.weight;
-        if (bounded.clamped) services.metrics?.clampedExampleCounts.inc();
-        update = services.decodeUpdate(o.payload);
+        if (bounded.clamped) services.telemetry.metrics?.clampedExampleCounts.inc();
+        update = services.updates.decode(o.payload);
       } catch (err) {
         const e = toEdgefedError(err);
         // nothing the client claimed about a refused result is recorded (count, metrics)
         const { metrics: _metrics, exampleCount: _count, ...record } = outcomeRecord(o);
         outcomes.push({ ...record, outcome: 'rejected', code: e.code });
-        services.gateway.reportRejected?.(o.task, e);
+        services.participants.gateway.reportRejected?.(o.task, e);
         continue;
       }
       outcomes.push({ ...outcomeRecord(o), exampleCount: weight });
@@ -182,10 +187,9 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
     });
     for (const f of markRejected(outcomes, aggregate)) {
       const task = tasks.find((t) => t.clientId === f.clientId);
-      if (task !== undefined) services.gateway.reportRejected?.(task, f);
+      if (task !== undefined) services.participants.gateway.reportRejected?.(task, f);
     }
-    const bytesDown = services.gateway.bytesDown - bytesDownAtStart;
-    return { aggregate, outcomes, bytesUp, bytesDown, selected: plan.clientIds.length };
+    return { aggregate, outcomes, bytesUp, selected: plan.clientIds.length };
   } catch (err) {
     const e = toEdgefedError(err);
     const details: FitRoundFailureDetails = { outcomes, selected: plan.clientIds.length, bytesUp };

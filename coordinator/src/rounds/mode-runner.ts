@@ -2,7 +2,7 @@
  * ModeRunner: the runner the RunManager keeps per run. It reads the run's config once and
  * hands every call to a RunRunner (`mode: sync`, rounds) or a FedBuffRunner (`mode: fedbuff`).
  */
-import type { RunServices } from './round-context.js';
+import type { RunServices } from './run-services.js';
 import { parseRunConfig } from './run-config.js';
 import type { RunPhase } from './run-events.js';
 import { FedBuffRunner } from './fedbuff-runner.js';
@@ -35,7 +35,7 @@ export class ModeRunner implements Runner {
 
   async #get(): Promise<Runner> {
     if (this.#inner !== undefined) return this.#inner;
-    const run = await this.#s.store.getRun(this.runId);
+    const run = await this.#s.storage.store.getRun(this.runId);
     const mode = parseRunConfig(run.config).mode;
     this.#inner ??=
       mode === 'fedbuff' ? new FedBuffRunner(this.runId, this.#s) : new RunRunner(this.runId, this.#s);

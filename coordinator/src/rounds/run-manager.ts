@@ -8,8 +8,8 @@ import type { RunRecord } from '../store/records.js';
 import type { JsonObject } from '../store/json.js';
 import { parseRunConfig, type RunConfig } from './run-config.js';
 import type { RunPhase } from './run-events.js';
-import type { RunServices } from './round-context.js';
 import { ModeRunner, type Runner } from './mode-runner.js';
+import type { RunServices } from './run-services.js';
 
 /** Input of {@link RunManager.create}. */
 export interface CreateRunRequest {
@@ -32,7 +32,7 @@ export class RunManager {
 
   /** Resumes every run whose stored status is `running`. */
   async resumeAll(): Promise<string[]> {
-    const running = await this.#s.store.listRuns({ status: 'running' });
+    const running = await this.#s.storage.store.listRuns({ status: 'running' });
     for (const run of running) await this.#runner(run.id).start();
     return running.map((r) => r.id);
   }
@@ -41,37 +41,41 @@ export class RunManager {
   async create(req: CreateRunRequest): Promise<RunRecord> {
     const config = parseRunConfig(req.config);
     this.#validate(config);
-    const name = req.name ?? `run-${new Date(this.#s.now()).toISOString()}`;
-    const run = await this.#s.store.createRun({ name, config: req.config as JsonObject, status: 'created' });
+    const name = req.name ?? `run-${new Date(this.#s.clock.now()).toISOString()}`;
+    const run = await this.#s.storage.store.createRun({
+      name,
+      config: req.config as JsonObject,
+      status: 'created',
+    });
     if (req.start !== false) await this.#runner(run.id).start();
-    return this.#s.store.getRun(run.id);
+    return this.#s.storage.store.getRun(run.id);
   }
 
   /** Starts a created run or resumes a paused one. */
   async start(runId: string): Promise<RunRecord> {
     await this.#runner(runId).start();
-    return this.#s.store.getRun(runId);
+    return this.#s.storage.store.getRun(runId);
   }
 
   async pause(runId: string): Promise<RunRecord> {
-    const run = await this.#s.store.getRun(runId);
+    const run = await this.#s.storage.store.getRun(runId);
     if (run.status !== 'running')
       throw new EdgefedError('RUN_NOT_ACTIVE', `Run ${runId} is ${run.status}, not running`);
     await this.#runner(runId).pause();
-    return this.#s.store.getRun(runId);
+    return this.#s.storage.store.getRun(runId);
   }
 
   async resume(runId: string): Promise<RunRecord> {
-    const run = await this.#s.store.getRun(runId);
+    const run = await this.#s.storage.store.getRun(runId);
     if (run.status !== 'paused')
       throw new EdgefedError('RUN_NOT_ACTIVE', `Run ${runId} is ${run.status}, not paused`);
     return this.start(runId);
   }
 
   async stop(runId: string): Promise<RunRecord> {
-    await this.#s.store.getRun(runId);
+    await this.#s.storage.store.getRun(runId);
     await this.#runner(runId).stop();
-    return this.#s.store.getRun(runId);
+    return this.#s.storage.store.getRun(runId);
   }
 
   /** The live phase of a run's state machine (idle when no runner is active). */

@@ -73,8 +73,6 @@ export interface TaskGateway {
    * at once as `dropped` (`UNAVAILABLE`).
    */
   runTasks(options: RunTasksOptions): AsyncIterable<TaskOutcome>;
-  /** Bytes of models served to clients so far (for round accounting). */
-  readonly bytesDown: number;
   /**
    * Optional: tells the client of a completed task that its update was refused after all
    * (undecodable, or rejected by the strategy with `error.code`) and counts it. Gateways

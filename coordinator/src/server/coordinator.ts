@@ -1,44 +1,31 @@
 /**
- * createCoordinator: wires the coordinator together — store and blobs, the socket.io
- * control plane with join-token authentication, the task gateway, the run manager, the
- * REST API, the model data plane, metrics and health — on one HTTP server.
+ * createCoordinator: composes a coordinator from its parts on one HTTP server: the stores,
+ * the transport (socket.io control plane with join-token authentication), the runs (task
+ * gateway, run services, RunManager), the participant-facing HTTP routes (health, metrics,
+ * model data plane) and the admin part (REST API, dashboard, live namespace). Each part has
+ * its own builder and test (build-*.ts); this file only wires them and owns listen/close.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import express from 'express';
-import { Server as IoServer } from 'socket.io';
-import { PROTOCOL_VERSION, decodeTensorMap, decompressUpdate, type TensorMap } from '@edgefed/shared';
-import { clientsApi } from '../admin/clients-api.js';
-import { requireAdmin } from '../admin/require-admin.js';
-import { attachAdminNamespace } from '../admin/admin-namespace.js';
-import { dashboardStatic } from '../admin/dashboard-static.js';
-import { createAdminSessions } from '../admin/session-routes.js';
-import { modelsApi } from '../admin/models-api.js';
-import { runsApi } from '../admin/runs-api.js';
-import { verifyJoinToken, type JoinClaims } from '../auth/join-token.js';
+import type { JoinClaims } from '../auth/join-token.js';
 import { resolveSecrets } from '../auth/secrets.js';
 import type { CoordinatorConfig } from '../config/schema.js';
-import { errorHandler, notFoundHandler } from '../http/errors.js';
+import { errorHandler } from '../http/errors.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type CoordinatorMetrics } from '../observability/metrics.js';
-import { ClientRegistry } from '../registry/client-registry.js';
-import { RunManager } from '../rounds/run-manager.js';
-import type { CentralEvaluator, RunServices } from '../rounds/round-context.js';
+import type { RunManager } from '../rounds/run-manager.js';
+import type { CentralEvaluator } from '../rounds/run-services.js';
 import type { RunEvent } from '../rounds/run-events.js';
 import type { TaskGateway } from '../rounds/task-gateway.js';
-import { SocketTaskGateway } from '../transport/socket-task-gateway.js';
-import { ListenerSet, type Listener, type Unsubscribe } from '../transport/listener-set.js';
-import { createControlPlane } from '../transport/control-plane.js';
-import type { ControlPlane, ControlPlaneServer } from '../transport/control-plane-types.js';
-import { openStores, type Stores } from './open-stores.js';
-import { evaluationsApi } from '../admin/evaluations-api.js';
-import { saliencyApi } from '../admin/saliency-api.js';
+import type { Listener, Unsubscribe } from '../transport/listener-set.js';
 import type { SaliencySampler } from '../simulation/saliency-sampler.js';
-import { exportModel, initialParameters, modelSpecJson, validateModel } from './model-support.js';
-import { waitForCandidates } from './wait-for-clients.js';
-import { persistClientSessions, withSessionRestore } from './persist-sessions.js';
+import type { ControlPlane, ControlPlaneServer } from '../transport/control-plane-types.js';
+import { buildAdmin } from './build-admin.js';
+import { buildHttp } from './build-http.js';
+import { buildRuns } from './build-runs.js';
+import { buildTransport } from './build-transport.js';
+import { openStores, type Stores } from './open-stores.js';
 
 /** Options of {@link createCoordinator}. */
 export interface CoordinatorOptions {
@@ -86,124 +73,42 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   const app = express();
   app.disable('x-powered-by');
   const http = createServer(app);
-  const io: ControlPlaneServer = new IoServer(http, {
-    maxHttpBufferSize: config.limits.maxMessageBytes,
-    cors: { origin: config.server.corsOrigins.length > 0 ? config.server.corsOrigins : false },
-  });
-  const registry = new ClientRegistry<JoinClaims>({ resumeGraceMs: config.clients.resumeGraceMs });
-  const plane = createControlPlane<JoinClaims>({
-    io,
-    registry,
-    authenticate: withSessionRestore((token) => verifyJoinToken(token, secrets.tokenSecret), {
-      registry,
-      store: stores.runs,
-      onError: (err) => logger.warn({ err }, 'could not look up a persisted client session'),
-      onRestored: (clientId) => logger.info({ clientId }, 'client session restored from the store'),
-    }),
-    limits: {
-      maxMessageBytes: config.limits.maxMessageBytes,
-      maxChunkBytes: config.limits.maxChunkBytes,
-      heartbeatIntervalMs: config.clients.heartbeatIntervalMs,
-      helloTimeoutMs: config.clients.helloTimeoutMs,
-      messagesPerSecond: config.limits.messagesPerSecond,
-    },
-    logger: logger.child({ component: 'control-plane' }),
-    rejectionCounter: { increment: (code: string) => metrics.rejectedMessages.inc({ code }) },
-  });
-  const updateConnected = (): void => metrics.connectedClients.set(plane.connectedClientIds().length);
-  plane.onClientJoined(updateConnected);
-  plane.onClientResumed(updateConnected);
-  plane.onClientLeft(updateConnected);
-  persistClientSessions({
-    plane,
+  const transport = buildTransport({
+    http,
+    config,
+    tokenSecret: secrets.tokenSecret,
     store: stores.runs,
-    onError: (err, clientId) => logger.warn({ err, clientId }, 'could not persist the client session'),
-  });
-  const events = new ListenerSet<RunEvent>((err) => logger.warn({ err }, 'run event listener failed'));
-  const gateway = new SocketTaskGateway<JoinClaims>({
-    plane,
-    clients: () => registry.list(),
-    maxUpdateBytes: config.limits.maxUpdateBytes,
-    onRejected: (code) => metrics.rejectedMessages.inc({ code }),
-    onBytesIn: (n) => metrics.bytesIn.inc(n),
-    onProgress: (e) => {
-      void events.emit(e);
-    },
-  });
-  let baseUrl = config.server.publicUrl ?? '';
-  const services: RunServices = {
-    store: stores.runs,
-    blobs: stores.blobs,
-    gateway: options.wrapGateway?.(gateway) ?? gateway,
-    logger: logger.child({ component: 'runs' }),
+    logger,
     metrics,
-    modelUrl: (hash) => `${baseUrl}/models/${hash}`,
-    initialParameters: (c) => initialParameters(c, stores.models),
-    modelSpecJson: (c) => modelSpecJson(c, stores.models),
-    decodeUpdate: (payload): TensorMap => decompressUpdate(decodeTensorMap(payload)),
+  });
+  const { io, registry, plane } = transport;
+  let baseUrl = config.server.publicUrl ?? '';
+  const runs = buildRuns({
+    config,
+    stores,
+    plane,
+    registry,
+    logger,
+    metrics,
+    baseUrl: () => baseUrl,
     ...(options.centralEvaluator === undefined ? {} : { centralEvaluator: options.centralEvaluator }),
-    now: () => Date.now(),
-    newId: () => randomUUID(),
-    emit: (e) => {
-      void events.emit(e);
-    },
-    waitForClients: (runId, count, signal) => waitForCandidates({ plane, gateway, runId, count, signal }),
-  };
-  const runs = new RunManager(services, (c) => validateModel(c, stores.models));
-
-  app.get('/healthz', (_req, res) => {
-    res.json({
-      status: 'ok',
-      protocolVersion: PROTOCOL_VERSION,
-      uptimeSeconds: Math.round(process.uptime()),
-    });
+    ...(options.wrapGateway === undefined ? {} : { wrapGateway: options.wrapGateway }),
   });
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
-  });
-  app.use(
-    (await import('./model-route.js')).modelRoute({
-      blobs: stores.blobs,
-      adminToken: secrets.adminToken,
-      tokenSecret: secrets.tokenSecret,
-      onBytesServed: (n) => {
-        metrics.bytesOut.inc(n);
-        gateway.addBytesDown(n);
-      },
-    }),
-  );
-  const api = express.Router();
-  api.use(express.json({ limit: '2mb' }));
-  const sessions = createAdminSessions({ adminToken: secrets.adminToken }); // dashboard sign-in + CSRF
-  api.use(sessions.router);
-  api.use(requireAdmin(secrets.adminToken, sessions.sessionCheck));
-  api.use(modelsApi({ models: stores.models }));
-  api.use(runsApi({ runs, store: stores.runs, exportModel: (id, v, f) => exportModel(stores, id, v, f) }));
-  api.use(evaluationsApi({ store: stores.runs }));
-  api.use(saliencyApi({ store: stores.runs, blobs: stores.blobs, sampler: options.saliencySampler }));
-  api.use(
-    clientsApi({
-      clients: () => registry.list(),
-      isConnected: (id) => plane.isConnected(id),
-      taskOf: (id) => gateway.taskOf(id),
-      tokenSecret: secrets.tokenSecret,
-    }),
-  );
-  api.use(notFoundHandler);
-  app.use('/api', api);
-  app.use(dashboardStatic()); // the dashboard page at /
-  const adminNamespace = attachAdminNamespace({
+  const keys = { adminToken: secrets.adminToken, tokenSecret: secrets.tokenSecret };
+  app.use(buildHttp({ ...keys, blobs: stores.blobs, metrics, onModelServed: runs.modelServed }));
+  const admin = buildAdmin({
+    ...keys,
+    ...(options.saliencySampler === undefined ? {} : { saliencySampler: options.saliencySampler }),
     io,
-    sessions,
-    sources: {
-      onRunEvent: (l) => events.add(l),
-      onClientJoined: plane.onClientJoined,
-      onClientResumed: plane.onClientResumed,
-      onClientLeft: plane.onClientLeft,
-    },
-    allowedOrigins: config.server.corsOrigins,
+    corsOrigins: config.server.corsOrigins,
+    stores,
+    runs: runs.runs,
+    registry,
+    plane,
+    taskOf: (id) => runs.gateway.taskOf(id),
+    onRunEvent: runs.onRunEvent,
   });
+  app.use(admin.router);
   app.use(errorHandler(logger));
 
   let closed = false;
@@ -211,15 +116,14 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     get url() {
       return baseUrl;
     },
-    adminToken: secrets.adminToken,
-    tokenSecret: secrets.tokenSecret,
-    runs,
+    ...keys,
+    runs: runs.runs,
     stores,
     metrics,
     plane,
     http,
     io,
-    onRunEvent: (l) => events.add(l),
+    onRunEvent: runs.onRunEvent,
     async listen() {
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
@@ -232,7 +136,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       if (config.server.publicUrl === undefined)
         baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
-      const resumed = await runs.resumeAll();
+      const resumed = await runs.runs.resumeAll();
       logger.info(
         { url: baseUrl, resumed, store: config.store.kind, dataDir: dataDir ?? null },
         'coordinator listening',
@@ -243,18 +147,13 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       if (closed) return;
       closed = true;
       await runs.close();
-      gateway.close();
-      plane.close();
-      adminNamespace.close();
-      registry.close();
-      await new Promise<void>((resolve) => {
-        void io.close(() => resolve());
-      });
+      admin.close();
+      await transport.close();
       http.closeAllConnections();
       await stores.close();
     },
   };
-  if (dataDir !== undefined) logger.debug({ dir: join(dataDir) }, 'data directory');
+  if (dataDir !== undefined) logger.debug({ dir: dataDir }, 'data directory');
   if (secrets.generated.length > 0)
     logger.info({ generated: secrets.generated }, 'generated secrets saved in the data directory');
   return coordinator;

@@ -1,7 +1,9 @@
 /**
  * The HTTP data plane for models: `GET /models/:hash` serves the immutable, content-addressed
  * global model (the tensor codec's bytes) with a strong ETag and a year-long immutable cache.
- * Participants authenticate with their join token (or the admin token).
+ * Participants authenticate with their join token (or the admin token). A task's model URL
+ * carries `?task=<task id>`: the route reports each finished download with it, so the bytes
+ * count in the round whose task asked (a missing or malformed task id counts for none).
  */
 import { Router } from 'express';
 import { EdgefedError } from '@edgefed/shared';
@@ -14,9 +16,12 @@ export interface ModelRouteOptions {
   readonly blobs: BlobStore;
   readonly adminToken: string;
   readonly tokenSecret: string;
-  /** Called with the number of bytes served (metrics, round accounting). */
-  readonly onBytesServed?: (bytes: number) => void;
+  /** Called when a download finished: its bytes and the task named in the URL (metrics, rounds). */
+  readonly onBytesServed?: (bytes: number, taskId: string | undefined) => void;
 }
+
+/** A task id as the coordinator makes them (UUIDs), or any short token-like id. */
+const TASK_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Router for `/models/:hash`. */
 export function modelRoute(o: ModelRouteOptions): Router {
@@ -42,7 +47,9 @@ export function modelRoute(o: ModelRouteOptions): Router {
       res.setHeader('Content-Length', String(size));
       const stream = await o.blobs.createReadStream(hash);
       stream.on('error', next);
-      stream.on('end', () => o.onBytesServed?.(size));
+      const task = req.query.task;
+      const taskId = typeof task === 'string' && TASK_ID.test(task) ? task : undefined;
+      stream.on('end', () => o.onBytesServed?.(size, taskId));
       stream.pipe(res);
     } catch (err) {
       next(err);

@@ -13,7 +13,7 @@ import { createDataSource, createNodeBackend, createTrainer } from '@edgefed/cli
 import { backdoorTestSet } from '@edgefed/client/node';
 import { classificationReport, type Dataset, type TensorMap } from '@edgefed/shared';
 import type { CentralResult } from '../rounds/evaluation-report.js';
-import type { CentralEvaluator } from '../rounds/round-context.js';
+import type { CentralEvaluator } from '../rounds/run-services.js';
 
 /** Classifiers with more classes get no confusion matrix (it would grow as classes²). */
 export const MAX_REPORT_CLASSES = 100;

@@ -1,7 +1,8 @@
 /**
  * Collects one RoundRecord per committed round from a coordinator's run events and store:
  * test metrics from `evaluated`, train loss from `round-completed`, counts and bytes from
- * the stored round, model bytes served from the coordinator's counter.
+ * the stored rounds (model bytes: every attempt of the round, as the download ledger
+ * counted them).
  */
 import type { Coordinator } from '../server/coordinator.js';
 import type { RunEvent } from '../rounds/run-events.js';
@@ -17,7 +18,6 @@ interface Pending {
   attackSuccessRate: number | null;
   local?: { accuracy: number | null; loss: number | null };
   endedAt: number;
-  bytesDown: number;
   /** Virtual second the round committed at (virtual-time simulations). */
   virtualAt: number | undefined;
 }
@@ -31,7 +31,6 @@ export class RoundCollector {
   readonly #pending = new Map<number, Pending>();
   readonly #failed = new Map<number, number>();
   #lastEnd: number;
-  #served = 0;
   readonly #ends = new Map<number, number>();
   #onRound: ((round: number) => void) | undefined;
   readonly #virtualNow: (() => number) | undefined;
@@ -50,7 +49,7 @@ export class RoundCollector {
   }
 
   /** Feed every run event here. */
-  async handle(e: RunEvent): Promise<void> {
+  handle(e: RunEvent): void {
     if (e.runId !== this.#runId) return;
     if (e.type === 'round-failed') this.#failed.set(e.round, (this.#failed.get(e.round) ?? 0) + 1);
     if (e.type === 'round-completed') {
@@ -64,13 +63,9 @@ export class RoundCollector {
         testTopKAccuracy: null,
         attackSuccessRate: null,
         endedAt: performance.now(),
-        bytesDown: 0,
         virtualAt,
       };
       this.#pending.set(e.round, p);
-      const served = (await this.#c.metrics.bytesOut.get()).values[0]?.value ?? 0;
-      p.bytesDown = served - this.#served;
-      this.#served = served;
     }
     if (e.type === 'evaluated') {
       const p = this.#pending.get(e.round);
@@ -113,9 +108,12 @@ export class RoundCollector {
   /** Final records, joined with the stored rounds (call after the run settled). */
   async records(): Promise<RoundRecord[]> {
     this.#finish();
-    const stored = (await this.#c.stores.runs.listRounds(this.#runId)).filter((r) => r.state === 'completed');
+    const all = await this.#c.stores.runs.listRounds(this.#runId);
+    const bytesDown = new Map<number, number>();
+    for (const r of all) bytesDown.set(r.round, (bytesDown.get(r.round) ?? 0) + r.bytesDown);
     let lastVirtual = 0;
-    return stored
+    return all
+      .filter((r) => r.state === 'completed')
       .sort((a, b) => a.round - b.round)
       .map((r) => {
         const p = this.#pending.get(r.round);
@@ -140,7 +138,7 @@ export class RoundCollector {
           failed: r.failedCount,
           dropped: r.droppedCount,
           bytesUp: r.bytesUp,
-          bytesDown: p?.bytesDown ?? 0,
+          bytesDown: bytesDown.get(r.round) ?? 0,
           wallSeconds: (this.#ends.get(r.round) ?? 0) / 1000,
           failedAttempts: this.#failed.get(r.round) ?? 0,
           ...(p?.local === undefined ? {} : { localAccuracy: p.local.accuracy, localLoss: p.local.loss }),

@@ -78,10 +78,6 @@ export class VirtualTimeGateway implements TaskGateway {
     this.#index = new Map(clientIds.map((id, k) => [id, k]));
   }
 
-  get bytesDown(): number {
-    return this.#o.inner.bytesDown;
-  }
-
   #profile(clientId: string): DeviceProfile {
     const k = this.#index.get(clientId);
     return (k === undefined ? undefined : this.#o.profiles[k]) ?? FALLBACK;

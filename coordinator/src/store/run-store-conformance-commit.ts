@@ -4,8 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CommitRoundInput, RunStore } from './run-store.js';
-import type { ConformanceContext } from './run-store-conformance.js';
-import { hashOf, seedRun } from './run-store-conformance-rounds.js';
+import { commitOf, hashOf, seedRun, type ConformanceContext } from './run-store-conformance-fixtures.js';
 
 /** Everything the store holds about run `r1` and clients c1/c2. */
 async function snapshot(store: RunStore): Promise<unknown> {
@@ -16,37 +15,6 @@ async function snapshot(store: RunStore): Promise<unknown> {
     metrics: await store.listMetrics('r1'),
     checkpoints: await store.listCheckpoints('r1'),
     sessions: [await store.getClientSession('c1'), await store.getClientSession('c2')],
-  };
-}
-
-/** A complete, valid commit of `round` (attempt 0) producing model `version`. */
-export function commitOf(round: number, version: number, revision?: number): CommitRoundInput {
-  return {
-    runUpdate: { currentRound: round, currentModelVersion: version, strategyState: { step: round } },
-    ...(revision === undefined ? {} : { expectedRevision: revision }),
-    round: {
-      runId: 'r1',
-      round,
-      attempt: 0,
-      state: 'completed',
-      startedAt: 100 * round,
-      endedAt: 100 * round + 50,
-      selectedCount: 2,
-      completedCount: 1,
-      droppedCount: 1,
-      bytesUp: 1000,
-      bytesDown: 2000,
-      trainMetrics: { loss: 1 / round },
-    },
-    outcomes: [
-      { clientId: 'c1', outcome: 'completed', exampleCount: 32, metrics: { loss: 0.5 }, bytesUp: 1000 },
-      { clientId: 'c2', outcome: 'dropped', code: 'DEADLINE_EXCEEDED' },
-    ],
-    metrics: [
-      { name: 'loss', value: 1 / round, scope: 'train' },
-      { name: 'accuracy', value: 0.5, scope: 'eval' },
-    ],
-    checkpoint: { version, hash: hashOf(String(version % 10)), byteSize: 4096 },
   };
 }
 

@@ -4,7 +4,7 @@
  * `runRunStoreConformance`.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConformanceContext } from './run-store-conformance.js';
+import type { ConformanceContext } from './run-store-conformance-fixtures.js';
 
 const CENTRAL = {
   numClasses: 2,

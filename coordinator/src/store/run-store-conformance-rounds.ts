@@ -4,23 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RunStore } from './run-store.js';
-import type { ConformanceContext } from './run-store-conformance.js';
-import { describeCheckpointsAndSessions } from './run-store-conformance-sessions.js';
-
-/** A valid lower-case SHA-256 hex made from one repeated character. */
-export const hashOf = (c: string): string => c.repeat(64);
-
-/** Creates run `id` with an empty config. */
-export async function seedRun(store: RunStore, id = 'r1'): Promise<void> {
-  await store.createRun({ id, name: id, config: {} });
-}
+import { seedRun, type ConformanceContext } from './run-store-conformance-fixtures.js';
 
 /** Registers the round-data tests. */
 export function describeRoundData(ctx: ConformanceContext): void {
   describeRounds(ctx);
   describeOutcomes(ctx);
   describeMetrics(ctx);
-  describeCheckpointsAndSessions(ctx);
 }
 
 function describeRounds(ctx: ConformanceContext): void {

@@ -3,8 +3,7 @@
  * `runRunStoreConformance` through `describeRoundData`.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConformanceContext } from './run-store-conformance.js';
-import { hashOf, seedRun } from './run-store-conformance-rounds.js';
+import { hashOf, seedRun, type ConformanceContext } from './run-store-conformance-fixtures.js';
 
 /** Registers the checkpoint and client-session tests. */
 export function describeCheckpointsAndSessions(ctx: ConformanceContext): void {

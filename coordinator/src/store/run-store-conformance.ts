@@ -8,31 +8,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunStore } from './run-store.js';
 import { describeCommitRound } from './run-store-conformance-commit.js';
 import { describeEvaluationReports } from './run-store-conformance-reports.js';
+import {
+  SAMPLE_CONFIG,
+  type ConformanceContext,
+  type RunStoreFactory,
+} from './run-store-conformance-fixtures.js';
 import { describeRoundData } from './run-store-conformance-rounds.js';
+import { describeCheckpointsAndSessions } from './run-store-conformance-sessions.js';
 
-/** Makes a fresh, empty store for one test, reading time from `now`. */
-export type RunStoreFactory = (options: { now: () => number }) => RunStore | Promise<RunStore>;
-
-/** Shared state of one conformance test: the store and the clock it reads. */
-export interface ConformanceContext {
-  store: RunStore;
-  /** The store's clock (epoch ms); tests move it forward by hand. */
-  time: number;
-}
-
-/** A run config with every JSON shape in it, for round-trip checks. */
-export const SAMPLE_CONFIG = {
-  model: { kind: 'mlp', layers: [784, 128, 10], activation: 'relu' },
-  strategy: { name: 'fedavg', serverLr: 1, options: { momentum: null, nesterov: false } },
-  rounds: 20,
-  fraction: 0.25,
-  minClients: 3,
-  deadlines: { roundMs: 60_000, uploadMs: 5_000.5 },
-  evalEvery: 2,
-  tags: ['α', '', 'emoji 🚀', 'quote " and \\ backslash'],
-  negative: -1e-300,
-  big: 9007199254740991,
-};
+export type { ConformanceContext, RunStoreFactory } from './run-store-conformance-fixtures.js';
+export { SAMPLE_CONFIG } from './run-store-conformance-fixtures.js';
 
 /** Registers the RunStore conformance tests under `describe(name)`. */
 export function runRunStoreConformance(name: string, factory: RunStoreFactory): void {
@@ -47,6 +32,7 @@ export function runRunStoreConformance(name: string, factory: RunStoreFactory): 
     });
     describeRuns(ctx);
     describeRoundData(ctx);
+    describeCheckpointsAndSessions(ctx);
     describeCommitRound(ctx);
     describeEvaluationReports(ctx);
   });

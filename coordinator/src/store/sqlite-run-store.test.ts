@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openFsBlobStore } from './fs-blob-store.js';
-import { commitOf } from './run-store-conformance-commit.js';
+import { commitOf } from './run-store-conformance-fixtures.js';
 import { migrate, type Migration } from './sqlite-migrations.js';
 import { openSqliteRunStore, RUN_STORE_SCHEMA_VERSION } from './sqlite-run-store.js';
 

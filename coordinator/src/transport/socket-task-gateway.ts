@@ -89,7 +89,6 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
   readonly #closed = new Map<string, ClosedReason>();
   readonly #subs: Unsubscribe[] = [];
   readonly #idle = new ListenerSet<undefined>();
-  #bytesDown = 0;
 
   constructor(options: SocketTaskGatewayOptions<P>) {
     this.#o = options;
@@ -111,10 +110,6 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
         this.#dropClient(record.clientId, 'UNAVAILABLE', 'client disconnected and did not come back');
       }),
     );
-  }
-
-  get bytesDown(): number {
-    return this.#bytesDown;
   }
 
   #onProgress(clientId: string, message: ClientMessageOf<'progress'>): void {
@@ -143,11 +138,6 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
   /** Called whenever a client finishes a task and becomes a candidate again. */
   onIdle(listener: () => void): Unsubscribe {
     return this.#idle.add(listener);
-  }
-
-  /** Adds served model bytes (the HTTP data plane reports them). */
-  addBytesDown(bytes: number): void {
-    this.#bytesDown += bytes;
   }
 
   candidates(runId: string): ClientCandidate[] {

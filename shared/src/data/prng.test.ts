@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isEdgefedError } from '../errors.js';
-import { createPrng } from './prng.js';
+import { createModelPrng, createPrng } from './prng.js';
 
 const take = (seed: number, n: number): number[] => {
   const rng = createPrng(seed);
@@ -103,5 +103,29 @@ describe('createPrng', () => {
         expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i));
       }),
     );
+  });
+});
+
+describe('createModelPrng', () => {
+  // Recorded from the model's former xoshiro128** class: parameter initialisation and
+  // dropout masks of every seeded run depend on these exact streams.
+  const recorded: [number, number[]][] = [
+    [0, [3809008728, 1133695204, 0.012474989285692573, 1.4645547650533814, 0.30350722957931636]],
+    [1, [2442144158, 3238099751, 0.8893939366098493, -1.1407363210438066, 0.21328377819886998]],
+    [-7, [4105674630, 1549025917, 0.340610183076933, 0.8970700657366129, -0.22461735423123314]],
+    [123456789, [4284103975, 1001954530, 0.6290625506080687, -0.2364145407503835, -1.3687167258714925]],
+    [2.9, [2098143281, 4211684960, 0.7482713509816676, -0.8358632493467194, 1.0326397650009083]],
+  ];
+  it.each(recorded)('keeps the xoshiro128** stream of seed %d', (seed, expected) => {
+    const r = createModelPrng(seed);
+    expect([r.nextUint32(), r.nextUint32(), r.nextFloat(), r.normal(), r.normal()]).toEqual(expected);
+  });
+
+  it('shares the samplers with createPrng but not the stream', () => {
+    const r = createModelPrng(5);
+    expect(r.nextInt(10)).toBeLessThan(10);
+    expect(Number.isFinite(r.logGamma(0.5))).toBe(true);
+    expect(r.shuffle(new Uint32Array([0, 1, 2, 3])).slice().sort()).toEqual(new Uint32Array([0, 1, 2, 3]));
+    expect(createModelPrng(5).nextUint32()).not.toBe(createPrng(5).nextUint32());
   });
 });

@@ -1,10 +1,13 @@
 /**
- * A small seeded pseudo-random generator for data partitioning and simulation.
- *
- * sfc32 (Chris Doty-Humphrey's Small Fast Counting generator, 128-bit state), seeded
- * through splitmix32 so that nearby seeds (0, 1, 2, ...) give unrelated streams. It is
- * fast and statistically solid for simulation; it is NOT cryptographically secure and
- * must never be used for privacy noise or secure aggregation.
+ * edgefed's one seeded pseudo-random generator: one {@link Prng} interface with its
+ * samplers (floats, unbiased integers, normals, log-Gamma, shuffles) written once, over two
+ * 128-bit cores, each kept where its output is consumed so seeded results stay identical:
+ * - {@link createPrng}: sfc32 (Chris Doty-Humphrey's Small Fast Counting generator), for
+ *   data partitioning, client selection and simulation;
+ * - {@link createModelPrng}: xoshiro128**, for parameter initialisation, dropout masks
+ *   and the model tests.
+ * Both are seeded through splitmix32 so that nearby seeds give unrelated streams. Neither
+ * is cryptographically secure: never use them for privacy noise or secure aggregation.
  */
 import { EdgefedError } from '../errors.js';
 
@@ -29,6 +32,13 @@ export interface Prng {
 }
 
 const TWO_POW_32 = 4294967296;
+
+/** Hashes a string to 32 bits (FNV-1a), for deriving per-parameter seeds. */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
 function splitmix32(state: number): [number, number] {
   const next = (state + 0x9e3779b9) | 0;
@@ -66,27 +76,27 @@ export function createPrng(seed: number): Prng {
   return new Sfc32(words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, words[3] ?? 1);
 }
 
-class Sfc32 implements Prng {
+/**
+ * Creates the xoshiro128** {@link Prng} the model code uses. `seed` is any finite number;
+ * non-integers are truncated, values outside 32 bits wrap.
+ */
+export function createModelPrng(seed: number): Prng {
+  let st = Math.trunc(seed) | 0;
+  const words: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const [next, out] = splitmix32(st);
+    st = next;
+    words.push(out);
+  }
+  const [a = 0, b = 0, c = 0, d = 0] = words;
+  return new Xoshiro128(((a | b | c | d) === 0 ? 1 : a) | 0, b | 0, c | 0, d | 0);
+}
+
+/** The samplers, written once over a core's `nextUint32`. */
+abstract class BasePrng implements Prng {
   private cachedNormal: number | undefined;
 
-  constructor(
-    private a: number,
-    private b: number,
-    private c: number,
-    private d: number,
-  ) {
-    for (let i = 0; i < 12; i++) this.nextUint32();
-  }
-
-  nextUint32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
-  }
+  abstract nextUint32(): number;
 
   nextFloat(): number {
     return this.nextUint32() / TWO_POW_32;
@@ -154,5 +164,54 @@ class Sfc32 implements Prng {
       array[j] = tmp;
     }
     return array;
+  }
+}
+
+/** sfc32, warmed up by 12 outputs. */
+class Sfc32 extends BasePrng {
+  constructor(
+    private a: number,
+    private b: number,
+    private c: number,
+    private d: number,
+  ) {
+    super();
+    for (let i = 0; i < 12; i++) this.nextUint32();
+  }
+
+  nextUint32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+}
+
+const rotl = (x: number, k: number): number => (x << k) | (x >>> (32 - k));
+
+/** xoshiro128** (no warm-up). */
+class Xoshiro128 extends BasePrng {
+  constructor(
+    private a: number,
+    private b: number,
+    private c: number,
+    private d: number,
+  ) {
+    super();
+  }
+
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return result;
   }
 }

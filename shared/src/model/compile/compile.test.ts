@@ -3,7 +3,7 @@ import { decodeModel } from '../onnx/codec.js';
 import { initParameters, countParameters } from '../spec/init.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { fedAvgCnn, MODEL_2NN, MODEL_CNN, MODEL_TINY_CNN } from '../spec/presets.js';
-import { Prng } from '../spec/prng.js';
+import { createModelPrng } from '../../data/prng.js';
 import type { HostTensor } from '../testing/grad-check.js';
 import { f32, loadOrt } from '../testing/ort-load.test.js';
 import { compileModel, exportInferenceModel, type CompiledModel } from './compile-model.js';
@@ -26,11 +26,11 @@ const TEXT: ModelSpec = {
 };
 
 const rand = (n: number, seed: number, scale = 1): Float32Array => {
-  const r = new Prng(seed);
+  const r = createModelPrng(seed);
   return new Float32Array(n).map(() => r.normal() * scale);
 };
 const onehot = (rows: number, classes: number, seed: number): Float32Array => {
-  const r = new Prng(seed);
+  const r = createModelPrng(seed);
   const y = new Float32Array(rows * classes);
   for (let i = 0; i < rows; i++) y[i * classes + (r.nextUint32() % classes)] = 1;
   return y;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../spec/model-spec.js';
-import { Prng } from '../spec/prng.js';
+import { createModelPrng } from '../../data/prng.js';
 import type { HostTensor } from '../testing/grad-check.js';
 import { f32, loadOrt } from '../testing/ort-load.test.js';
 import { compileModel } from './compile-model.js';
@@ -31,7 +31,7 @@ describe('dropout masks', () => {
       optimizer: { type: 'sgd' },
       batchSize: B,
     });
-    const rng = new Prng(11);
+    const rng = createModelPrng(11);
     const x = f32(
       [B, 8],
       new Float32Array(B * 8).map(() => rng.normal()),

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { charLstm, charTransformer } from '../spec/presets.js';
-import { Prng } from '../spec/prng.js';
+import { createModelPrng, type Prng } from '../../data/prng.js';
 import { f32, loadOrt } from '../testing/ort-load.test.js';
 import { compileModel } from './compile-model.js';
 import { carry, initialFeeds } from './train-step.test.js';
@@ -39,7 +39,7 @@ async function train(spec: ModelSpec, t: number, steps: number, lr: number): Pro
   });
   const run = await loadOrt(model.trainStep.onnx);
   const feeds = initialFeeds(model, 1, { lr });
-  const rng = new Prng(9);
+  const rng = createModelPrng(9);
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
     const d = batch(rng, B, t);

@@ -11,7 +11,7 @@ import { encodeModel } from '../onnx/codec.js';
 import { initParameters } from '../spec/init.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { charLstm, charTransformer } from '../spec/presets.js';
-import { Prng } from '../spec/prng.js';
+import { createModelPrng } from '../../data/prng.js';
 import { checkGradients, type HostTensor } from '../testing/grad-check.js';
 import { f32, loadOrt } from '../testing/ort-load.test.js';
 import { compileModel } from './compile-model.js';
@@ -36,7 +36,7 @@ function oneHot(classes: number[][], v: number): Float64Array {
 }
 
 function randomLogits(n: number, seed: number): Float64Array {
-  const r = new Prng(seed);
+  const r = createModelPrng(seed);
   return new Float64Array(n).map(() => r.normal() * 2);
 }
 

@@ -3,7 +3,7 @@ import type { HostTensor, RunGraph } from '../testing/grad-check.js';
 import { f32, loadOrt } from '../testing/ort-load.test.js';
 import { initParameters } from '../spec/init.js';
 import type { ModelSpec } from '../spec/model-spec.js';
-import { Prng } from '../spec/prng.js';
+import { createModelPrng } from '../../data/prng.js';
 import { compileModel, type CompiledModel } from './compile-model.js';
 import type { CompileOptions } from './plan.js';
 
@@ -14,7 +14,7 @@ const MLP: ModelSpec = {
 
 /** A linearly separable 3-class problem: class = argmax of (W x) for a fixed W. */
 function synthetic(n: number, seed: number): { x: Float32Array; y: Float32Array } {
-  const rng = new Prng(seed);
+  const rng = createModelPrng(seed);
   const w = Array.from({ length: 24 }, () => rng.normal());
   const x = new Float32Array(n * 8).map(() => rng.normal());
   const y = new Float32Array(n * 3);

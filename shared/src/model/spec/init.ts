@@ -5,7 +5,7 @@
 import { EdgefedError } from '../../errors.js';
 import { float32Tensor, type Tensor } from '../../tensor/tensor.js';
 import type { ParameterInfo } from './layers.js';
-import { hashString, Prng } from './prng.js';
+import { createModelPrng, hashString } from '../../data/prng.js';
 
 /**
  * Initial values of one parameter: He/Glorot uniform, PyTorch's U(-1/sqrt(fanIn), 1/sqrt(fanIn))
@@ -14,7 +14,7 @@ import { hashString, Prng } from './prng.js';
 export function initParameter(p: ParameterInfo, seed: number): Tensor {
   const n = p.shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
-  const rng = new Prng((hashString(p.name) ^ Math.imul(seed | 0, 0x9e3779b1)) | 0);
+  const rng = createModelPrng((hashString(p.name) ^ Math.imul(seed | 0, 0x9e3779b1)) | 0);
   switch (p.init) {
     case 'zeros':
       break;
@@ -27,12 +27,12 @@ export function initParameter(p: ParameterInfo, seed: number): Tensor {
     case 'he':
     case 'glorot': {
       const limit = p.init === 'he' ? Math.sqrt(6 / p.fanIn) : Math.sqrt(6 / (p.fanIn + p.fanOut));
-      for (let i = 0; i < n; i++) data[i] = (rng.uniform() * 2 - 1) * limit;
+      for (let i = 0; i < n; i++) data[i] = (rng.nextFloat() * 2 - 1) * limit;
       break;
     }
     case 'uniform': {
       const limit = 1 / Math.sqrt(p.fanIn);
-      for (let i = 0; i < n; i++) data[i] = (rng.uniform() * 2 - 1) * limit;
+      for (let i = 0; i < n; i++) data[i] = (rng.nextFloat() * 2 - 1) * limit;
       break;
     }
   }

@@ -8,7 +8,7 @@ import { GraphBuilder } from '../ir/builder.js';
 import { reduceSum } from '../ir/ops.js';
 import { DEFAULT_OPSET, type Dim, type FloatType } from '../ir/types.js';
 import { encodeModel } from '../onnx/codec.js';
-import { Prng } from '../spec/prng.js';
+import { createModelPrng } from '../../data/prng.js';
 
 /** A float feed or fetch: data plus shape. */
 export interface HostTensor {
@@ -80,7 +80,7 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
  */
 export async function checkGradients(options: GradCheckOptions): Promise<GradCheckResult[]> {
   const floatType = options.floatType ?? 'float64';
-  const rng = new Prng(options.seed ?? 1);
+  const rng = createModelPrng(options.seed ?? 1);
   const b = new GraphBuilder({ name: 'gradcheck', floatType });
   const names = options.inputs.map((i) => b.input(i.name, i.dtype ?? floatType, i.shape as Dim[]));
   const out = options.build(b, names);
