@@ -73,6 +73,12 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   const app = express();
   app.disable('x-powered-by');
   const http = createServer(app);
+  // Keep idle HTTP connections open longer than clients do (undici's fetch keeps them 4 s,
+  // browsers and load balancers up to 60 s). With Node's 5 s default, a busy event loop
+  // can close a connection just as a client reuses it, and the client's request fails
+  // with ECONNRESET; the connection owner should be the one to close it.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
   const transport = buildTransport({
     http,
     config,
