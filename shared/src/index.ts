@@ -12,7 +12,7 @@ export {
 } from './errors.js';
 export type { EdgefedErrorOptions, ErrorCode, ErrorDetails, WireError } from './errors.js';
 export { TypedEmitter } from './emitter/typed-emitter.js';
-export type { TypedEmitterOptions } from './emitter/typed-emitter.js';
+export type { EventHandler, TypedEmitterOptions } from './emitter/typed-emitter.js';
 // --- protocol (wire protocol v1) ---
 export {
   checkProtocolVersion,

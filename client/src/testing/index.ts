@@ -7,6 +7,11 @@
  */
 export { backendConformance } from './backend-conformance.js';
 export type { BackendConformanceOptions, BackendFactory } from './backend-conformance.js';
-export { ENGINE_TEST_SIZE, ENGINE_TRAIN_SIZE, engineConformance, engineConformanceData } from './engine-conformance.js';
+export {
+  ENGINE_TEST_SIZE,
+  ENGINE_TRAIN_SIZE,
+  engineConformance,
+  engineConformanceData,
+} from './engine-conformance.js';
 export type { EngineConformanceOptions, EngineData, EngineFactory } from './engine-conformance.js';
 export type { ConformanceCase } from './check.js';
