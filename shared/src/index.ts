@@ -12,7 +12,7 @@ export {
 } from './errors.js';
 export type { EdgefedErrorOptions, ErrorCode, ErrorDetails, WireError } from './errors.js';
 export { TypedEmitter } from './emitter/typed-emitter.js';
-export type { TypedEmitterOptions } from './emitter/typed-emitter.js';
+export type { EventHandler, TypedEmitterOptions } from './emitter/typed-emitter.js';
 // --- protocol (wire protocol v1) ---
 export {
   checkProtocolVersion,
@@ -115,13 +115,6 @@ export {
 } from './protocol/channel/socket-io-channel.js';
 export type { SocketIoChannelOptions, SocketIoSocketLike } from './protocol/channel/socket-io-channel.js';
 export { chunkToMessage, formatCrc32c, messageToChunk, parseCrc32c } from './protocol/upload-chunks.js';
-export { channelConformance } from './protocol/channel/channel-conformance.js';
-export type {
-  ChannelConformanceCase,
-  ChannelPair,
-  ChannelPairFactory,
-  ChannelPairLimits,
-} from './protocol/channel/channel-conformance.js';
 
 export type { WireIssue } from './protocol/parse-message.js';
 export { ackResponseSchema } from './protocol/events.js';
@@ -270,8 +263,6 @@ export { FedBulyan, FedMultiKrum } from './strategy/byzantine.js';
 export { FedCenteredClipping, FedNormBounded } from './strategy/clipping.js';
 export { selectClients } from './strategy/selection.js';
 export type { Selection, SelectionOptions } from './strategy/selection.js';
-export { strategyConformance } from './strategy/strategy-conformance.js';
-export type { ConformanceCase, StrategyFactory } from './strategy/strategy-conformance.js';
 // --- end aggregation and strategies ---
 // --- tensors: codec, chunking, conversion; compression ---
 export { DTYPE_BYTES, float32Tensor, sameShape, shapeSize } from './tensor/tensor.js';

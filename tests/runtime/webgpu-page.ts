@@ -1,11 +1,16 @@
 /**
  * Browser entry of the WebGPU test (bundled by webgpu.test.ts with esbuild): trains the
  * small CNN (or a given spec) for a few steps on seeded synthetic data on a given backend
- * and returns the parameters. `onnxruntime-web` and `onnxruntime-web/webgpu` come from an import map.
+ * and returns the parameters; also runs the backend and engine conformance suites on a
+ * given backend in the page. `onnxruntime-web` and `onnxruntime-web/webgpu` come from an
+ * import map.
  */
 // Imported by path, not through @edgefed/client's index: the index also exports the
 // Node-only fleet, which a browser bundle cannot resolve.
 import { createDataSource } from '../../client/src/data/in-memory-data-source.js';
+import { createTrainerEngine } from '../../client/src/participant/trainer-engine.js';
+import { backendConformance } from '../../client/src/testing/backend-conformance.js';
+import { engineConformance } from '../../client/src/testing/engine-conformance.js';
 import { createTrainer } from '../../client/src/runtime/trainer.js';
 import { createWasmBackend } from '../../client/src/runtime/wasm-backend.js';
 import { createWebGpuBackend } from '../../client/src/runtime/webgpu-backend.js';
@@ -61,4 +66,48 @@ async function train(
   return { backend: backend.name, params, losses };
 }
 
-(globalThis as { edgefedTrain?: typeof train }).edgefedTrain = train;
+/** One conformance case's outcome in the page: `error` is the failure message, if any. */
+export interface CaseResult {
+  readonly name: string;
+  readonly error?: string;
+  readonly ms: number;
+}
+
+/**
+ * Runs the backend conformance suite and the engine suite (Trainer engine, not required to
+ * be bit-deterministic) on `name` in the page, one case after another; with `only`, just
+ * the cases whose name contains one of its strings.
+ */
+async function conformance(name: 'webgpu' | 'wasm', only?: readonly string[]): Promise<CaseResult[]> {
+  const make = () => (name === 'webgpu' ? createWebGpuBackend() : createWasmBackend());
+  const cases = [
+    ...backendConformance(name, make),
+    ...engineConformance(
+      `trainer (${name})`,
+      async (data) =>
+        createTrainerEngine({
+          train: createDataSource(data.train),
+          test: createDataSource(data.test),
+          backend: await make(),
+        }),
+      { deterministic: false },
+    ),
+  ];
+  const results: CaseResult[] = [];
+  for (const c of cases.filter((k) => only?.some((o) => k.name.includes(o)) ?? true)) {
+    const start = performance.now();
+    try {
+      await c.run();
+      results.push({ name: c.name, ms: performance.now() - start });
+    } catch (e) {
+      results.push({
+        name: c.name,
+        error: e instanceof Error ? e.message : String(e),
+        ms: performance.now() - start,
+      });
+    }
+  }
+  return results;
+}
+
+Object.assign(globalThis, { edgefedTrain: train, edgefedConformance: conformance });

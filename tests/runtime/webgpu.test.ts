@@ -13,7 +13,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { serveOrtPage, type OrtPageServer } from '../support/ort-page-server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIT, syntheticMnist, type PageResult, type SyntheticShape } from './webgpu-page.js';
+import { FIT, syntheticMnist, type CaseResult, type PageResult, type SyntheticShape } from './webgpu-page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -84,7 +84,43 @@ function maxRelDiff(ref: Record<string, Float32Array>, got: Record<string, numbe
   return worst;
 }
 
+async function conformanceInPage(backend: 'webgpu', only: readonly string[]): Promise<CaseResult[]> {
+  if (browser === undefined) throw new Error('no browser');
+  const page = await browser.newPage();
+  await page.goto(origin);
+  await page.waitForFunction(() => 'edgefedConformance' in globalThis);
+  const r = await page.evaluate(
+    ([b, o]) =>
+      (
+        globalThis as unknown as {
+          edgefedConformance: (n: string, o: readonly string[]) => Promise<CaseResult[]>;
+        }
+      ).edgefedConformance(b, o),
+    [backend, only] as const,
+  );
+  await page.close();
+  return r;
+}
+
 describe('training in headless Chromium', () => {
+  // The same runner-agnostic cases that node and wasm pass under Vitest
+  // (client/src/runtime/backend-conformance.test.ts, participant/engine-conformance.test.ts).
+  // A part of the backend suite only: on SwiftShader each of its cases costs 3-8 s (the
+  // first run of every fresh session), the whole suite ~35 s; the engine suite is ~5 s.
+  it('passes the engine suite and part of the backend suite on WebGPU', async () => {
+    const only = ['steps match a float64 reference', 'bad input', 'released session', 'trainer (webgpu)'];
+    const results = await conformanceInPage('webgpu', only);
+    expect(results.map((r) => r.name)).toEqual(
+      expect.arrayContaining([
+        'webgpu: 8 steps match a float64 reference (loss and weights)',
+        'webgpu: bad input is refused with stable codes',
+        'trainer (webgpu): a fit lowers the loss on held-out data and leaves the global model untouched',
+      ]),
+    );
+    expect(results.length).toBe(11);
+    expect(results.filter((r) => r.error !== undefined)).toEqual([]);
+  });
+
   it('matches onnxruntime-node on WebGPU and wasm, with no WebGPU node on the CPU', async () => {
     const ref = await reference();
     const gpuLog: string[] = [];

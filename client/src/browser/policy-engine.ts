@@ -6,7 +6,7 @@
  * participant reports to the coordinator as an `error` for that task: a clean failure the
  * round counts, never a hang.
  */
-import { EdgefedError } from '@edgefed/shared';
+import { EdgefedError, TypedEmitter } from '@edgefed/shared';
 import type {
   EngineEvaluateOutput,
   EngineFitInput,
@@ -15,12 +15,10 @@ import type {
 } from '../participant/engine.js';
 import type { PolicyVerdict } from './policy.js';
 
-type Listener = (verdict: PolicyVerdict) => void;
-
-/** The current policy verdict and its subscribers. */
+/** The current policy verdict and its subscribers (on shared's {@link TypedEmitter}). */
 export class PolicyGate {
   #verdict: PolicyVerdict;
-  readonly #listeners = new Set<Listener>();
+  readonly #changes = new TypedEmitter<{ change: PolicyVerdict }>();
 
   /** Starts with `initial` (default: allowed). */
   constructor(initial: PolicyVerdict = { allowed: true, reasons: [] }) {
@@ -31,18 +29,18 @@ export class PolicyGate {
     return this.#verdict;
   }
 
-  /** Sets the verdict and notifies subscribers (also when unchanged). */
+  /**
+   * Sets the verdict and notifies subscribers (also when unchanged), in subscription order;
+   * a throwing subscriber does not stop the others.
+   */
   set(verdict: PolicyVerdict): void {
     this.#verdict = verdict;
-    for (const l of [...this.#listeners]) l(verdict);
+    this.#changes.emit('change', verdict);
   }
 
   /** Subscribes; returns the unsubscribe function. */
-  onChange(listener: Listener): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+  onChange(listener: (verdict: PolicyVerdict) => void): () => void {
+    return this.#changes.on('change', listener);
   }
 }
 

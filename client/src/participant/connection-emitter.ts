@@ -1,51 +1,27 @@
 /**
- * A tiny typed emitter for the participant connection: `on` returns its unsubscribe, and
- * a throwing handler is reported instead of breaking the others or the socket. Values sent
- * with `emitOrHold` while nobody listens are held until a handler subscribes.
+ * The participant connection's emitter: shared's {@link TypedEmitter} (typed, `on` returns
+ * its unsubscribe, a throwing handler is reported instead of breaking the others or the
+ * socket) plus `emitOrHold`: values sent while nobody listens are held until a handler
+ * subscribes.
  */
+import { TypedEmitter, type EventHandler } from '@edgefed/shared';
 
 /** Most values held for events without a handler; older ones are kept, newer ones dropped. */
 const MAX_HELD = 64;
 
-/** Typed event emitter over an event map `E`. */
-export class ConnectionEmitter<E extends object> {
-  readonly #handlers = new Map<keyof E, Set<(value: never) => void>>();
-  readonly #onError: (error: unknown) => void;
+/** Typed event emitter over an event map `E` that can hold values for late subscribers. */
+export class ConnectionEmitter<E extends object> extends TypedEmitter<E> {
   readonly #held: { readonly event: keyof E; readonly value: unknown }[] = [];
 
   constructor(onError: (error: unknown) => void) {
-    this.#onError = onError;
+    super({ onError });
   }
 
-  /** Adds `handler` for `event`; returns the unsubscribe function (idempotent). */
-  on<K extends keyof E>(event: K, handler: (value: E[K]) => void): () => void {
-    const entry = (value: E[K]): void => {
-      handler(value);
-    };
-    let set = this.#handlers.get(event);
-    if (set === undefined) {
-      set = new Set();
-      this.#handlers.set(event, set);
-    }
-    set.add(entry);
+  /** Adds `handler` for `event`; returns the unsubscribe function (idempotent). Delivers held values. */
+  override on<K extends keyof E>(event: K, handler: EventHandler<E[K]>): () => void {
+    const off = super.on(event, handler);
     if (this.#held.some((h) => h.event === event)) queueMicrotask(() => this.#flush());
-    return () => {
-      set.delete(entry);
-    };
-  }
-
-  /** Calls every handler of `event` in order; returns how many there were. */
-  emit<K extends keyof E>(event: K, value: E[K]): number {
-    const set = this.#handlers.get(event);
-    if (set === undefined) return 0;
-    for (const handler of [...set]) {
-      try {
-        (handler as (value: E[K]) => void)(value);
-      } catch (error) {
-        this.#onError(error);
-      }
-    }
-    return set.size;
+    return off;
   }
 
   /**
@@ -59,8 +35,8 @@ export class ConnectionEmitter<E extends object> {
   }
 
   /** Removes every handler and drops held values. */
-  clear(): void {
-    this.#handlers.clear();
+  override clear(): void {
+    super.clear();
     this.#held.length = 0;
   }
 

@@ -67,12 +67,52 @@ function unwrap(t: BackendTensor, name: string): OrtTensor {
   return t.ort;
 }
 
+/**
+ * The fixed dims of each graph input (symbolic dims as `undefined`); inputs whose shape the
+ * model leaves undefined (and scalars, which ORT reports the same way) are not listed.
+ */
+function declaredShapes(session: OrtWeb.InferenceSession): Map<string, readonly (number | undefined)[]> {
+  const shapes = new Map<string, readonly (number | undefined)[]>();
+  const metadata = (session as { inputMetadata?: readonly OrtWeb.InferenceSession.ValueMetadata[] })
+    .inputMetadata;
+  for (const m of metadata ?? []) {
+    if (m.isTensor && m.shape.length > 0) {
+      shapes.set(
+        m.name,
+        m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : undefined)),
+      );
+    }
+  }
+  return shapes;
+}
+
 class OrtSession implements BackendSession {
   private released = false;
+  private readonly shapes: Map<string, readonly (number | undefined)[]>;
   constructor(
     private readonly session: OrtWeb.InferenceSession,
     private readonly backend: BackendName,
-  ) {}
+  ) {
+    this.shapes = declaredShapes(session);
+  }
+
+  /**
+   * Refuses a feed whose dims contradict the graph's declared shape before ORT sees it: on
+   * WebGPU with device-resident outputs, a run ORT rejected for its shapes made the
+   * session's next, valid run fail as well (found by the backend conformance suite).
+   */
+  private checkShape(name: string, t: OrtTensor): void {
+    const want = this.shapes.get(name);
+    if (want === undefined) return;
+    const dims = t.dims;
+    if (dims.length === want.length && want.every((d, i) => d === undefined || d === dims[i])) return;
+    const shown = want.map((d) => (d === undefined ? '?' : String(d))).join(', ');
+    throw new EdgefedError(
+      'TRAINING_FAILED',
+      `${this.backend}: feed ${name} has dims [${dims.join(', ')}], the graph expects [${shown}]`,
+      { details: { input: name, dims: [...dims] } },
+    );
+  }
 
   get inputNames(): readonly string[] {
     return this.session.inputNames;
@@ -88,6 +128,7 @@ class OrtSession implements BackendSession {
       const t = feeds[name];
       if (t === undefined) throw new EdgefedError('INVALID_ARGUMENT', `Missing feed for graph input ${name}`);
       ortFeeds[name] = unwrap(t, name);
+      this.checkShape(name, ortFeeds[name]);
     }
     let out: OrtWeb.InferenceSession.ReturnType;
     try {

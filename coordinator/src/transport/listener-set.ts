@@ -1,7 +1,9 @@
 /**
- * A typed set of listeners: the coordinator's small event primitive. Subscribing returns
- * the unsubscribe function; a throwing or rejecting listener never stops the others.
+ * ListenerSet: the listeners of one coordinator event, on shared's {@link TypedEmitter}
+ * (`emitAsync`): subscribing returns the unsubscribe function, `emit` waits for the
+ * promises listeners return, and a throwing or rejecting listener never stops the others.
  */
+import { TypedEmitter } from '@edgefed/shared';
 
 /** A listener; it may return a promise, which `emit` waits for. */
 export type Listener<T> = (value: T) => void | Promise<void>;
@@ -14,57 +16,37 @@ export type Unsubscribe = () => void;
  * `onError` (default: none) sees every error a listener throws or rejects with.
  */
 export class ListenerSet<T> {
-  readonly #listeners = new Set<Listener<T>>();
-  readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #emitter: TypedEmitter<{ event: T }>;
 
   constructor(onError?: (error: unknown) => void) {
-    this.#onError = onError;
+    this.#emitter = new TypedEmitter(onError === undefined ? {} : { onError });
   }
 
   /** Number of current listeners. */
   get size(): number {
-    return this.#listeners.size;
+    return this.#emitter.listenerCount('event');
   }
 
-  /** Adds `listener` (a listener added twice is called once) and returns its unsubscribe. */
+  /**
+   * Adds `listener` and returns its unsubscribe. A listener added twice is called twice;
+   * each subscription is removed on its own.
+   */
   add(listener: Listener<T>): Unsubscribe {
-    // Wrap so the same function can be subscribed twice and removed independently.
-    const entry: Listener<T> = (value) => listener(value);
-    this.#listeners.add(entry);
-    return () => {
-      this.#listeners.delete(entry);
-    };
+    return this.#emitter.on('event', listener);
   }
 
   /**
    * Calls every listener synchronously, in subscription order, then waits for the promises
    * they returned. Resolves to the errors they threw or rejected with (empty when all
-   * succeeded); never rejects. Listeners added during an emit are not called by it.
+   * succeeded), each also passed to `onError`; never rejects. Listeners added during an
+   * emit are not called by it.
    */
-  async emit(value: T): Promise<unknown[]> {
-    const errors: unknown[] = [];
-    const pending: Promise<void>[] = [];
-    for (const listener of [...this.#listeners]) {
-      try {
-        const result = listener(value);
-        if (result instanceof Promise) {
-          pending.push(
-            result.catch((error: unknown) => {
-              errors.push(error);
-            }),
-          );
-        }
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    await Promise.all(pending);
-    if (this.#onError !== undefined) for (const error of errors) this.#onError(error);
-    return errors;
+  emit(value: T): Promise<unknown[]> {
+    return this.#emitter.emitAsync('event', value);
   }
 
   /** Removes every listener. */
   clear(): void {
-    this.#listeners.clear();
+    this.#emitter.clear();
   }
 }

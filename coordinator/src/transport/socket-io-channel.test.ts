@@ -8,14 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Server, type Socket } from 'socket.io';
 import { io as connectClient } from 'socket.io-client';
 import {
-  channelConformance,
   socketIoCoordinatorChannel,
   socketIoParticipantChannel,
-  type ChannelPairLimits,
   type CoordinatorChannel,
   type Inbound,
   type ServerMessage,
 } from '@edgefed/shared';
+import { channelConformance, type ChannelPairLimits } from '@edgefed/shared/testing';
 
 const http = createServer();
 const server = new Server(http, { maxHttpBufferSize: 8 * 1024 * 1024 });

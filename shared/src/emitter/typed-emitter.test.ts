@@ -55,3 +55,40 @@ describe('TypedEmitter', () => {
     expect(late).toBe(0);
   });
 });
+
+describe('TypedEmitter.emitAsync', () => {
+  it('calls handlers in order, waits for their promises and collects errors', async () => {
+    const reported: unknown[] = [];
+    const e = new TypedEmitter<Events>({ onError: (err) => reported.push(err) });
+    const calls: string[] = [];
+    let settled = false;
+    e.on('tick', (n) => {
+      calls.push(`a${n}`);
+    });
+    e.on('tick', () => {
+      throw new Error('sync');
+    });
+    e.on('tick', async (n) => {
+      await Promise.resolve();
+      calls.push(`c${n}`);
+      settled = true;
+      throw new Error('async');
+    });
+    const errors = await e.emitAsync('tick', 1);
+    expect(settled).toBe(true);
+    expect(calls).toEqual(['a1', 'c1']);
+    expect(errors.map((x) => (x as Error).message)).toEqual(['sync', 'async']);
+    expect(reported).toEqual(errors);
+    expect(await e.emitAsync('done', undefined)).toEqual([]);
+  });
+
+  it('reports a rejection from a handler of a plain emit', async () => {
+    const reported: unknown[] = [];
+    const e = new TypedEmitter<Events>({ onError: (err) => reported.push(err) });
+    e.on('tick', () => Promise.reject(new Error('late')));
+    expect(e.emit('tick', 1)).toBe(1);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(reported.map((x) => (x as Error).message)).toEqual(['late']);
+  });
+});
