@@ -53,6 +53,33 @@ export type {
 } from './protocol/client-messages.js';
 export { cancelSchema, limitsSchema, taskSchema, welcomeSchema } from './protocol/server-messages.js';
 export type { CancelMessage, Limits, TaskMessage, WelcomeMessage } from './protocol/server-messages.js';
+export {
+  MAX_SECAGG_CIPHERTEXT_BYTES,
+  MAX_SECAGG_CLIENTS,
+  MAX_SECAGG_KEY_BYTES,
+  MAX_SECAGG_SHARE_BYTES,
+  SECURE_AGGREGATION_SINCE,
+  helloSupportsSecureAggregation,
+  secAggAdvertiseSchema,
+  secAggInboxSchema,
+  secAggKeysSchema,
+  secAggParamsSchema,
+  secAggRosterSchema,
+  secAggSharesSchema,
+  secAggUnmaskRequestSchema,
+  secAggUnmaskSchema,
+  secureAggregationTaskSchema,
+} from './protocol/secagg-messages.js';
+export type {
+  SecAggAdvertiseMessage,
+  SecAggInboxMessage,
+  SecAggParamsWire,
+  SecAggRosterMessage,
+  SecAggSharesMessage,
+  SecAggUnmaskMessage,
+  SecAggUnmaskRequestMessage,
+  SecureAggregationTask,
+} from './protocol/secagg-messages.js';
 export { errorCodeSchema, errorMessageSchema, heartbeatSchema } from './protocol/common-messages.js';
 export type { ErrorMessage, ErrorMessageInput, HeartbeatMessage } from './protocol/common-messages.js';
 export {
