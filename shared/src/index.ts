@@ -258,6 +258,7 @@ export { NormBoundedMean, updateNorm } from './aggregation/norm-bound.js';
 export type {
   AggregateEvaluateInput,
   AggregateFitInput,
+  AggregateMeanInput,
   ClientCandidate,
   ConfigureInput,
   EvaluateAggregate,
