@@ -447,3 +447,22 @@ export { withDifferentialPrivacy } from './privacy/dp-strategy.js';
 export type { DifferentialPrivacyOptions } from './privacy/dp-strategy.js';
 export { clipUpdateForTask } from './privacy/task-clipping.js';
 // --- end differential privacy ---
+// --- secure aggregation (shared/src/secagg) ---
+export type {
+  AdvertiseKeys,
+  EncryptedShare,
+  MaskedInput,
+  NeighbourGraph,
+  Roster,
+  SecAggClientApi,
+  SecAggConfig,
+  SecAggHelpers,
+  SecAggParams,
+  SecAggResult,
+  SecAggServerApi,
+  SecAggServerOptions,
+  ShareOf,
+  UnmaskRequest,
+  UnmaskResponse,
+} from './secagg/types.js';
+// --- end secure aggregation ---
