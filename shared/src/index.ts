@@ -70,6 +70,7 @@ export {
   secAggUnmaskSchema,
   secureAggregationTaskSchema,
 } from './protocol/secagg-messages.js';
+export { decodeMaskedWords, encodeMaskedWords } from './protocol/masked-payload.js';
 export type {
   SecAggAdvertiseMessage,
   SecAggInboxMessage,
