@@ -83,7 +83,15 @@ export async function runSecureFitRound(ctx: RoundContext, input: FitRoundInput)
   const tasks: TaskSpec[] = buildTasks(ctx, input, p).map((t) => ({
     ...t,
     deadline: uploadDeadline,
-    secureAggregation: { weighting, advertiseDeadline },
+    secureAggregation: {
+      neighbours: sc.neighbours,
+      threshold: sc.threshold,
+      clipRange: sc.clipRange,
+      maxWeight: sc.maxWeight,
+      maxClients: sc.maxClients,
+      weighting,
+      advertiseDeadline,
+    },
   }));
   services.downloads.register(
     { runId: ctx.runId, round: input.round, attempt: input.attempt },

@@ -105,7 +105,15 @@ describe('secure-aggregation messages', () => {
     };
     const ok = taskSchema.parse({
       ...base,
-      secureAggregation: { weighting: 'uniform', advertiseDeadline: 2 },
+      secureAggregation: {
+        neighbours: 'auto',
+        threshold: 3,
+        clipRange: 2,
+        maxWeight: 100,
+        maxClients: 50,
+        weighting: 'uniform',
+        advertiseDeadline: 2,
+      },
     });
     expect(ok.secureAggregation?.weighting).toBe('uniform');
     expect(taskSchema.safeParse({ ...base, secureAggregation: { weighting: 'x' } }).success).toBe(false);

@@ -35,12 +35,21 @@ const bounded = (max: number) =>
     message: `Expected 1..${String(max)} bytes`,
   });
 
+const autoOr = (schema: z.ZodNumber) => z.union([schema, z.literal('auto')]);
+
 /**
- * `task.secureAggregation` (fit tasks of a secure run): says the task runs the SecAgg+
- * phases. `weighting: 'uniform'` (central DP) folds weight 1 instead of the example count
- * into the masked vector. The round's resolved parameters come with `secagg-roster`.
+ * `task.secureAggregation` (fit tasks of a secure run): the task runs the SecAgg+ phases.
+ * It carries the run's secure-aggregation config (the core's `SecAggConfig`, `'auto'` kept),
+ * against which the participant checks the roster's resolved parameters, so a coordinator
+ * cannot quietly lower the threshold or shrink the graph. `weighting: 'uniform'` (central
+ * DP) folds weight 1 instead of the example count into the masked vector.
  */
 export const secureAggregationTaskSchema = z.object({
+  neighbours: autoOr(positiveCountSchema.max(MAX_SECAGG_CLIENTS)),
+  threshold: autoOr(positiveCountSchema.max(MAX_SECAGG_CLIENTS)),
+  clipRange: z.number().positive().max(1e9),
+  maxWeight: positiveCountSchema,
+  maxClients: positiveCountSchema,
   weighting: z.enum(['examples', 'uniform']),
   /** When the key-advertising phase closes (epoch ms); later messages are refused. */
   advertiseDeadline: epochMsSchema,
