@@ -1,0 +1,58 @@
+/**
+ * The mask generator: AES-256-CTR (Web Crypto) keyed by a 32-byte seed, run over zeros, read as
+ * 32-bit words (little-endian, as every JavaScript engine edgefed runs on). The counter starts
+ * at 0 and covers the whole vector, so a seed expands to one keystream of up to 2^64 blocks;
+ * seeds are never reused across rounds (fresh keys and a fresh round salt every round).
+ * Also the mod-2^32 vector arithmetic the masks need: a Uint32Array store wraps mod 2^32.
+ */
+import { EdgefedError } from '../errors.js';
+import { ownBytes, subtle } from './webcrypto.js';
+
+/** Bytes of keystream per Web Crypto call (16 MiB). */
+const CHUNK_BYTES = 1 << 24;
+
+/** The 16-byte initial counter block for AES block index `block` (big-endian, low 64 bits). */
+function counterBlock(block: number): Uint8Array<ArrayBuffer> {
+  const counter = new Uint8Array(16);
+  let v = block;
+  for (let i = 15; i >= 8 && v > 0; i--) {
+    counter[i] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  return counter;
+}
+
+/**
+ * `length` pseudo-random words: AES-256-CTR keyed by the 32-byte `seed` over zeros. The same seed
+ * gives the same words on every runtime; different seeds give independent-looking streams.
+ */
+export async function expandMask(seed: Uint8Array, length: number): Promise<Uint32Array> {
+  if (seed.length !== 32)
+    throw new EdgefedError('INVALID_ARGUMENT', `A mask seed has 32 bytes, not ${seed.length}`);
+  if (!Number.isInteger(length) || length < 0)
+    throw new EdgefedError('INVALID_ARGUMENT', `Bad mask length ${length}`);
+  const out = new Uint32Array(length);
+  const bytes = new Uint8Array(out.buffer);
+  const key = await subtle().importKey('raw', ownBytes(seed), { name: 'AES-CTR' }, false, ['encrypt']);
+  const zeros = new Uint8Array(Math.min(CHUNK_BYTES, bytes.length));
+  for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
+    const n = Math.min(CHUNK_BYTES, bytes.length - at);
+    const stream = await subtle().encrypt(
+      { name: 'AES-CTR', counter: counterBlock(at / 16), length: 64 },
+      key,
+      n === zeros.length ? zeros : zeros.subarray(0, n),
+    );
+    bytes.set(new Uint8Array(stream), at);
+  }
+  return out;
+}
+
+/** target += mask (mod 2^32), in place. */
+export function addMask(target: Uint32Array, mask: Uint32Array): void {
+  for (let i = 0; i < target.length; i++) target[i] = (target[i] ?? 0) + (mask[i] ?? 0);
+}
+
+/** target -= mask (mod 2^32), in place. */
+export function subtractMask(target: Uint32Array, mask: Uint32Array): void {
+  for (let i = 0; i < target.length; i++) target[i] = (target[i] ?? 0) - (mask[i] ?? 0);
+}
