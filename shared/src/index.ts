@@ -466,4 +466,13 @@ export type {
   UnmaskRequest,
   UnmaskResponse,
 } from './secagg/types.js';
+export { SecAggClient } from './secagg/client.js';
+export { SecAggServer } from './secagg/server.js';
+export {
+  MIN_SECAGG_CLIENTS,
+  parseSecAggConfig,
+  resolveSecAggParams,
+  secAggConfigSchema,
+} from './secagg/config.js';
+export { dequantizeMean, quantizationErrorBound, quantize } from './secagg/quantize.js';
 // --- end secure aggregation ---

@@ -14,6 +14,7 @@ import {
   toEdgefedError,
   type Capabilities,
   type TaskMessage,
+  type TensorMap,
 } from '@edgefed/shared';
 import { connect } from './connection.js';
 import type { Connection, ConnectOptions } from './connection-types.js';
@@ -327,7 +328,7 @@ class TaskWorker {
     spec: unknown,
     global: Parameters<typeof subtractMaps>[1],
     parameters: EngineFitOutput['parameters'],
-  ): ReturnType<typeof subtractMaps> {
+  ): TensorMap {
     this.#local.keep(task.runId, spec, parameters);
     // A private run's strategy sends clipNorm: clip before compressing (the server clips again).
     return clipUpdateForTask(
