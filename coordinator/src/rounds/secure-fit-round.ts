@@ -96,7 +96,11 @@ export async function runSecureFitRound(ctx: RoundContext, input: FitRoundInput)
     { runId: ctx.runId, round: input.round, attempt: input.attempt },
     tasks.map((t) => t.taskId),
   );
-  const server = new SecAggServer({ config: sc, round: input.round, seed: crypto.getRandomValues(new Uint8Array(32)) });
+  const server = new SecAggServer({
+    config: sc,
+    round: input.round,
+    seed: crypto.getRandomValues(new Uint8Array(32)),
+  });
   const gate = new PhaseGate();
   const state = new SecureRoundState({ tasks, server, poke: () => gate.poke() });
   const unregister = relay.register(
