@@ -77,6 +77,11 @@ export interface Participant {
   readonly done: Promise<void>;
 }
 
+/** True where the runtime has Web Crypto's `subtle` (browsers, workers, Node >= 19). */
+function hasWebCrypto(): boolean {
+  return (globalThis as { crypto?: { subtle?: unknown } }).crypto?.subtle !== undefined;
+}
+
 /** Connects and starts taking tasks; resolves once the coordinator welcomed the client. */
 export async function createParticipant(options: ParticipantOptions): Promise<Participant> {
   const events = new ParticipantEvents();
@@ -87,7 +92,7 @@ export async function createParticipant(options: ParticipantOptions): Promise<Pa
     deviceClass: options.deviceClass ?? 'server',
     eligible: options.eligible?.() ?? true,
     clientVersion: PROTOCOL_VERSION,
-    secureAggregation: options.secureAggregation ?? globalThis.crypto?.subtle !== undefined,
+    secureAggregation: options.secureAggregation ?? hasWebCrypto(),
   });
   const connection = await connect({
     url: options.url,
