@@ -1,8 +1,8 @@
 /**
  * Secure aggregation end to end (issue #14): a real coordinator (socket.io on port 0, SQLite
- * in a temp dir) and four Node participants running the SecAgg+ phases. One participant
- * disconnects after the keys are shared and before its masked upload; the round still
- * completes, and the new global model is exactly the global plus the plain quantized
+ * in a temp dir) and five Node participants running the SecAgg+ phases. One drops out at
+ * the first phase (the simulator's `secAggDropAt`), one disconnects after the keys are shared
+ * and before its masked upload; the round still completes, and the new global model is exactly the global plus the plain quantized
  * weighted mean of the three survivors' updates (the masks cancel exactly mod 2^32, and the
  * dropped client's pairwise masks are rebuilt from its key shares). A participant that does
  * not announce the capability, and one speaking protocol 1.2, are never given a task.
@@ -51,7 +51,7 @@ function deltaOf(global: TensorMap, c: number): TensorMap {
   );
 }
 
-const EXAMPLES = [10, 20, 30, 40];
+const EXAMPLES = [10, 20, 30, 40, 50];
 
 /** An engine whose "training" adds deltaOf(c); `beforeReturn` runs first (the drop). */
 function fakeEngine(c: number, beforeReturn?: () => Promise<void>): LocalTrainingEngine {
@@ -98,16 +98,17 @@ describe('secure aggregation over socket.io', () => {
       await dropper?.stop();
       throw new Error('gone');
     };
-    for (let c = 0; c < 4; c++) {
+    for (let c = 0; c < 5; c++) {
       const p = await createParticipant({
         url: coordinator.url,
         token,
         engine: fakeEngine(c, c === 3 ? drop : undefined),
         transports: ['websocket'],
+        ...(c === 4 ? { secAggDropAt: () => 'advertise' as const } : {}),
       });
       participants.push(p);
       if (c < 3) uploads.push(new Promise((ok) => p.on('uploaded', () => ok())));
-      else dropper = p;
+      else if (c === 3) dropper = p;
     }
     // neither of these is ever selected: no capability, and a 1.2 peer claiming it
     const incapable = await createParticipant({
@@ -189,7 +190,8 @@ describe('secure aggregation over socket.io', () => {
       }[];
     }>(coordinator.url, `/api/runs/${runId}/rounds`);
     const [round] = rounds.body.rounds;
-    expect(round).toMatchObject({ state: 'completed', completedCount: 3, droppedCount: 1 });
+    expect(round).toMatchObject({ state: 'completed', completedCount: 3, droppedCount: 2 });
+    // the dropped count of the unmasking covers those that shared keys (not the advertise drop)
     expect(round?.trainMetrics).toMatchObject({ secureAggregation: 1, secaggSurvivors: 3, secaggDropped: 1 });
   });
 
