@@ -211,9 +211,11 @@ class TaskWorker {
 
   async #run(task: TaskMessage, signal: AbortSignal): Promise<void> {
     this.#events.emit('task-started', { taskId: task.taskId, kind: task.kind, round: task.round });
-    const spec: unknown = JSON.parse(task.modelSpec);
-    const fetched = await this.#fetcher.get(task.modelUrl, task.modelHash, signal);
-    const global = this.#local.apply(task.runId, spec, fetched);
+    if (task.kind === 'fit' && task.secureAggregation !== undefined) {
+      await this.#secureFit(task, signal);
+      return;
+    }
+    const { spec, global } = await this.#prepare(task, signal);
     if (task.kind === 'evaluate') {
       const batchSize = Number(task.hyperParameters.batchSize ?? 64);
       const out = await this.#o.engine.evaluate({ spec, global, batchSize, signal });
@@ -230,19 +232,18 @@ class TaskWorker {
       this.#events.emit('task-completed', { taskId: task.taskId, kind: 'evaluate', metrics });
       return;
     }
-    await this.#fit(task, global, spec, signal);
+    await this.#plainFit(task, global, spec, signal);
   }
 
-  async #fit(
-    task: TaskMessage,
-    global: Parameters<typeof subtractMaps>[1],
-    spec: unknown,
-    signal: AbortSignal,
-  ): Promise<void> {
-    if (task.secureAggregation === undefined) {
-      await this.#plainFit(task, global, spec, signal);
-      return;
-    }
+  /** The task's model spec and global parameters (downloaded, or from the cache). */
+  async #prepare(task: TaskMessage, signal: AbortSignal): Promise<{ spec: unknown; global: TensorMap }> {
+    const spec: unknown = JSON.parse(task.modelSpec);
+    const fetched = await this.#fetcher.get(task.modelUrl, task.modelHash, signal);
+    return { spec, global: this.#local.apply(task.runId, spec, fetched) };
+  }
+
+  /** A secure fit task: key set-up starts at once and runs during download and training. */
+  async #secureFit(task: TaskMessage, signal: AbortSignal): Promise<void> {
     const local = new AbortController();
     const forward = (): void => {
       local.abort(signal.reason);
@@ -260,7 +261,11 @@ class TaskWorker {
       setup.catch((err: unknown) => {
         local.abort(err);
       });
-      const out = await this.#train(task, global, spec, local.signal).catch(async (err: unknown) => {
+      const trained = async () => {
+        const { spec, global } = await this.#prepare(task, local.signal);
+        return { spec, global, out: await this.#train(task, global, spec, local.signal) };
+      };
+      const { spec, global, out } = await trained().catch(async (err: unknown) => {
         local.abort(err);
         await setup; // a failed set-up is the real cause
         throw err;
