@@ -193,6 +193,40 @@ describe('secure aggregation over socket.io', () => {
     expect(round).toMatchObject({ state: 'completed', completedCount: 3, droppedCount: 2 });
     // the dropped count of the unmasking covers those that shared keys (not the advertise drop)
     expect(round?.trainMetrics).toMatchObject({ secureAggregation: 1, secaggSurvivors: 3, secaggDropped: 1 });
+    await Promise.all(participants.splice(0).map((p) => p.stop()));
+  });
+
+  it('fails a round with too few survivors cleanly and retries it', async () => {
+    // two of four drop after advertising: 2 masked inputs, below the minimum of 3
+    for (let c = 0; c < 4; c++) {
+      participants.push(
+        await createParticipant({
+          url: coordinator.url,
+          token,
+          engine: fakeEngine(c),
+          transports: ['websocket'],
+          ...(c >= 2 ? { secAggDropAt: () => 'share' as const } : {}),
+        }),
+      );
+    }
+    const runId = await createRun(coordinator.url, {
+      model: 'tiny-cnn',
+      rounds: 1,
+      maxRoundAttempts: 2,
+      strategy: { name: 'fedavg', minFitClients: 4, minAvailableClients: 4, minFitResults: 1 },
+      secureAggregation: { maxClients: 10 },
+    });
+    await coordinator.runs.settled(runId);
+    const run = await api<{ status: string }>(coordinator.url, `/api/runs/${runId}`);
+    expect(run.body.status).toBe('failed');
+    const rounds = await api<{
+      rounds: { attempt: number; state: string; failureReason: string; droppedCount: number }[];
+    }>(coordinator.url, `/api/runs/${runId}/rounds`);
+    expect(rounds.body.rounds.map((r) => [r.attempt, r.state, r.droppedCount])).toEqual([
+      [1, 'failed', 2],
+      [2, 'failed', 2],
+    ]);
+    expect(rounds.body.rounds[0]?.failureReason).toMatch(/masked inputs/);
   });
 
   it('refuses a robust strategy with a coded error at run creation', async () => {
