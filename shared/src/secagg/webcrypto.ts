@@ -33,6 +33,13 @@ export interface SubtleLike {
     usages: string[],
   ): Promise<CryptoKeyLike>;
   deriveBits(algorithm: Algorithm, key: CryptoKeyLike, length: number): Promise<ArrayBuffer>;
+  deriveKey(
+    algorithm: Algorithm,
+    key: CryptoKeyLike,
+    derived: Algorithm,
+    extractable: boolean,
+    usages: string[],
+  ): Promise<CryptoKeyLike>;
   encrypt(algorithm: Algorithm, key: CryptoKeyLike, data: Bytes): Promise<ArrayBuffer>;
   decrypt(algorithm: Algorithm, key: CryptoKeyLike, data: Bytes): Promise<ArrayBuffer>;
   digest(algorithm: string, data: Bytes): Promise<ArrayBuffer>;
