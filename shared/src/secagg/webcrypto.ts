@@ -51,7 +51,7 @@ interface CryptoLike {
 }
 
 function webCrypto(): CryptoLike {
-  const crypto = (globalThis as { crypto?: Partial<CryptoLike> }).crypto;
+  const crypto = (globalThis as unknown as { crypto?: Partial<CryptoLike> }).crypto;
   if (crypto?.subtle === undefined || typeof crypto.getRandomValues !== 'function') {
     throw new EdgefedError('UNSUPPORTED', 'No Web Crypto in this runtime: secure aggregation needs it');
   }
