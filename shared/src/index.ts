@@ -63,7 +63,6 @@ export {
   secAggAdvertiseSchema,
   secAggInboxSchema,
   secAggKeysSchema,
-  secAggParamsSchema,
   secAggRosterSchema,
   secAggSharesSchema,
   secAggUnmaskRequestSchema,
@@ -74,7 +73,6 @@ export { decodeMaskedWords, encodeMaskedWords } from './protocol/masked-payload.
 export type {
   SecAggAdvertiseMessage,
   SecAggInboxMessage,
-  SecAggParamsWire,
   SecAggRosterMessage,
   SecAggSharesMessage,
   SecAggUnmaskMessage,
@@ -466,13 +464,41 @@ export type {
   UnmaskRequest,
   UnmaskResponse,
 } from './secagg/types.js';
-export { SecAggClient } from './secagg/client.js';
-export { SecAggServer } from './secagg/server.js';
 export {
+  autoNeighbours,
+  autoThreshold,
   MIN_SECAGG_CLIENTS,
   parseSecAggConfig,
   resolveSecAggParams,
   secAggConfigSchema,
 } from './secagg/config.js';
-export { dequantizeMean, quantizationErrorBound, quantize } from './secagg/quantize.js';
+export type { SecAggConfigInput } from './secagg/config.js';
+export { SecAggClient } from './secagg/client.js';
+export { SecAggServer } from './secagg/server.js';
+export { neighbourGraph } from './secagg/graph.js';
+export {
+  clipWeight,
+  dequantizeMean,
+  fixedPoint,
+  quantizationErrorBound,
+  quantize,
+} from './secagg/quantize.js';
+export type { FixedPoint } from './secagg/quantize.js';
+export { expandMask } from './secagg/prg.js';
+export { SHAMIR_PRIME, shamirCombine, shamirSplit } from './secagg/shamir.js';
+export { runInMemoryRound } from './secagg/in-memory-round.js';
+export type { InMemoryRoundOptions, RoundDrops, RoundInput } from './secagg/in-memory-round.js';
+export {
+  advertiseKeysSchema,
+  bytesToWords,
+  encryptedShareSchema,
+  maskedInputSchema,
+  rosterSchema,
+  secAggParamsSchema,
+  SHARE_CIPHERTEXT_BYTES,
+  unmaskRequestSchema,
+  unmaskResponseSchema,
+  wordsToBytes,
+} from './secagg/schemas.js';
+export { randomBytes as secureRandomBytes } from './secagg/webcrypto.js';
 // --- end secure aggregation ---

@@ -20,6 +20,7 @@
 import { z } from 'zod';
 import { binarySchema, countSchema, epochMsSchema, idSchema, positiveCountSchema } from './fields.js';
 import { parseSemVer } from './version.js';
+import { secAggParamsSchema } from '../secagg/schemas.js';
 
 /** Largest public key accepted (X25519 raw keys are 32 bytes; uncompressed P-256 is 65). */
 export const MAX_SECAGG_KEY_BYTES = 256;
@@ -53,20 +54,6 @@ export const secureAggregationTaskSchema = z.object({
   weighting: z.enum(['examples', 'uniform']),
   /** When the key-advertising phase closes (epoch ms); later messages are refused. */
   advertiseDeadline: epochMsSchema,
-});
-
-/** The resolved SecAgg+ parameters of one round (the core's `SecAggParams`). */
-export const secAggParamsSchema = z.object({
-  /** Neighbours per client in the round's k-regular graph (k; n - 1 = full SecAgg). */
-  neighbours: positiveCountSchema.max(MAX_SECAGG_CLIENTS),
-  /** Shamir threshold t: shares needed to reconstruct a secret (<= neighbours). */
-  threshold: positiveCountSchema.max(MAX_SECAGG_CLIENTS),
-  /** Updates are clipped to [-clipRange, clipRange] before quantization. */
-  clipRange: z.number().positive().max(1e9),
-  /** Largest FedAvg weight a client may fold in (the bound under secure aggregation). */
-  maxWeight: positiveCountSchema,
-  /** Most clients the quantization leaves room for (the sum must not wrap mod 2^32). */
-  maxClients: positiveCountSchema,
 });
 
 /** One participant's public keys, as the roster lists them. */
@@ -139,8 +126,6 @@ export const secAggUnmaskSchema = z.object({
 
 /** A parsed `task.secureAggregation`. */
 export type SecureAggregationTask = z.infer<typeof secureAggregationTaskSchema>;
-/** Parsed round parameters. */
-export type SecAggParamsWire = z.infer<typeof secAggParamsSchema>;
 /** A parsed `secagg-advertise`. */
 export type SecAggAdvertiseMessage = z.infer<typeof secAggAdvertiseSchema>;
 /** A parsed `secagg-roster`. */

@@ -14,7 +14,7 @@ import {
   sealShare,
   type X25519Pair,
 } from './keys.js';
-import { addMask, expandMask, subtractMask } from './prg.js';
+import { addMask, expandMask, expandMaskWithKey, subtractMask } from './prg.js';
 import { quantize } from './quantize.js';
 import { checkRoster } from './roster-check.js';
 import { decodeShare, SHARE_BYTES, shamirSplit } from './shamir.js';
@@ -30,7 +30,7 @@ import type {
   UnmaskRequest,
   UnmaskResponse,
 } from './types.js';
-import { randomBytes } from './webcrypto.js';
+import { randomBytes, type CryptoKeyLike } from './webcrypto.js';
 
 /** Shares one neighbour holds of this client's two secrets. */
 interface HeldShares {
@@ -60,7 +60,7 @@ export class SecAggClient implements SecAggClientApi {
   private uploaded = false;
   private readonly revealed = new Map<string, Revealed>();
   /** Derived pair keys by purpose and neighbour (the channel key is used twice). */
-  private readonly pairKeys = new Map<string, Promise<Uint8Array>>();
+  private readonly pairKeys = new Map<string, Promise<CryptoKeyLike>>();
 
   private constructor(
     readonly clientId: string,
@@ -159,8 +159,7 @@ export class SecAggClient implements SecAggClientApi {
     this.uploaded = true;
     addMask(masked, await expandMask(this.selfMaskSeed, masked.length));
     for (const other of [...this.held.keys()].sort()) {
-      const seed = await this.pairKey(other, 'mask');
-      const mask = await expandMask(seed, masked.length);
+      const mask = await expandMaskWithKey(await this.pairKey(other, 'mask'), masked.length);
       if (this.clientId < other) addMask(masked, mask);
       else subtractMask(masked, mask);
     }
@@ -224,7 +223,7 @@ export class SecAggClient implements SecAggClientApi {
     return this.state;
   }
 
-  private pairKey(other: string, purpose: 'channel' | 'mask'): Promise<Uint8Array> {
+  private pairKey(other: string, purpose: 'channel' | 'mask'): Promise<CryptoKeyLike> {
     const cacheKey = `${purpose}:${other}`;
     let key = this.pairKeys.get(cacheKey);
     if (key === undefined) {
@@ -234,7 +233,7 @@ export class SecAggClient implements SecAggClientApi {
     return key;
   }
 
-  private async derivePairKey(other: string, purpose: 'channel' | 'mask'): Promise<Uint8Array> {
+  private async derivePairKey(other: string, purpose: 'channel' | 'mask'): Promise<CryptoKeyLike> {
     const state = this.requireState();
     const keys = state.keysOf.get(other);
     if (keys === undefined) throw bad(`${other} is not in the roster`);

@@ -35,11 +35,21 @@ export async function ringOrder(ids: readonly string[], seed: Uint8Array): Promi
  * The neighbours of every client (symmetric, no self-loops, each list sorted). Throws
  * `INVALID_ARGUMENT` for duplicate ids or k < 1.
  */
-export async function neighbourGraph(
-  ids: readonly string[],
-  k: number,
-  seed: Uint8Array,
-): Promise<NeighbourGraph> {
+export function neighbourGraph(ids: readonly string[], k: number, seed: Uint8Array): Promise<NeighbourGraph> {
+  // every party of a simulated round derives the same graph: remember the last one
+  const key = JSON.stringify([k, Array.from(seed), ids]);
+  if (lastGraph?.key !== key) lastGraph = { key, graph: buildGraph(ids, k, seed) };
+  const graph = lastGraph.graph;
+  graph.catch(() => {
+    if (lastGraph?.graph === graph) lastGraph = undefined;
+  });
+  return graph;
+}
+
+/** The last graph built, so the parties of one simulated round share it. */
+let lastGraph: { key: string; graph: Promise<NeighbourGraph> } | undefined;
+
+async function buildGraph(ids: readonly string[], k: number, seed: Uint8Array): Promise<NeighbourGraph> {
   if (new Set(ids).size !== ids.length) throw new EdgefedError('INVALID_ARGUMENT', 'Duplicate client ids');
   if (!Number.isInteger(k) || k < 1) throw new EdgefedError('INVALID_ARGUMENT', `Bad neighbour count ${k}`);
   const ring = await ringOrder(ids, seed);

@@ -109,16 +109,23 @@ function pairInfo(purpose: KeyPurpose, ctx: PairContext): Uint8Array<ArrayBuffer
   return utf8(JSON.stringify(['edgefed/secagg/v1', purpose, ctx.round, lo, hi]));
 }
 
+/** The Web Crypto algorithm each purpose's key is for. */
+const PURPOSE_ALGORITHM = {
+  channel: { algorithm: { name: 'AES-GCM', length: 256 }, usages: ['encrypt', 'decrypt'] },
+  mask: { algorithm: { name: 'AES-CTR', length: 256 }, usages: ['encrypt'] },
+} as const;
+
 /**
- * 32 bytes shared by a pair: HKDF-SHA-256(ECDH(own private, their public), salt = round seed,
- * info = purpose, round, pair). `SECAGG_BAD_MESSAGE` for a low-order public key (ECDH fails).
+ * The AES-256 key a pair shares for `purpose` (AES-GCM for `channel`, AES-CTR for `mask`):
+ * HKDF-SHA-256(ECDH(own private, their public), salt = round seed, info = purpose, round, pair).
+ * Not extractable. `SECAGG_BAD_MESSAGE` for a bad or low-order public key (ECDH fails).
  */
 export async function derivePairKey(
   privateKey: CryptoKeyLike,
   publicKey: Uint8Array,
   purpose: KeyPurpose,
   ctx: PairContext,
-): Promise<Uint8Array> {
+): Promise<CryptoKeyLike> {
   const theirs = await importPublic(publicKey);
   let shared: ArrayBuffer;
   try {
@@ -126,13 +133,15 @@ export async function derivePairKey(
   } catch (cause) {
     throw new EdgefedError('SECAGG_BAD_MESSAGE', 'X25519 key agreement failed (bad public key)', { cause });
   }
-  const ikm = await subtle().importKey('raw', new Uint8Array(shared), 'HKDF', false, ['deriveBits']);
-  const bits = await subtle().deriveBits(
+  const ikm = await subtle().importKey('raw', new Uint8Array(shared), 'HKDF', false, ['deriveKey']);
+  const { algorithm, usages } = PURPOSE_ALGORITHM[purpose];
+  return subtle().deriveKey(
     { name: 'HKDF', hash: 'SHA-256', salt: ownBytes(ctx.seed), info: pairInfo(purpose, ctx) },
     ikm,
-    256,
+    algorithm,
+    false,
+    [...usages],
   );
-  return new Uint8Array(bits);
 }
 
 /** Associated data of a share: round, sender, recipient. */
@@ -142,11 +151,10 @@ function shareAad(round: number, from: string, to: string): Uint8Array<ArrayBuff
 
 /** `iv || AES-256-GCM(plaintext)` under a channel key, bound to (round, from, to). */
 export async function sealShare(
-  channelKey: Uint8Array,
+  key: CryptoKeyLike,
   plaintext: Uint8Array,
   bind: { round: number; from: string; to: string },
 ): Promise<Uint8Array> {
-  const key = await subtle().importKey('raw', ownBytes(channelKey), { name: 'AES-GCM' }, false, ['encrypt']);
   const iv = randomBytes(IV_BYTES);
   const sealed = await subtle().encrypt(
     { name: 'AES-GCM', iv, additionalData: shareAad(bind.round, bind.from, bind.to) },
@@ -158,11 +166,10 @@ export async function sealShare(
 
 /** Opens {@link sealShare}'s output; `SECAGG_DECRYPT_FAILED` when it was altered or misrouted. */
 export async function openShare(
-  channelKey: Uint8Array,
+  key: CryptoKeyLike,
   ciphertext: Uint8Array,
   bind: { round: number; from: string; to: string },
 ): Promise<Uint8Array> {
-  const key = await subtle().importKey('raw', ownBytes(channelKey), { name: 'AES-GCM' }, false, ['decrypt']);
   try {
     const plain = await subtle().decrypt(
       {

@@ -6,7 +6,7 @@
  * Also the mod-2^32 vector arithmetic the masks need: a Uint32Array store wraps mod 2^32.
  */
 import { EdgefedError } from '../errors.js';
-import { ownBytes, subtle } from './webcrypto.js';
+import { ownBytes, subtle, type CryptoKeyLike } from './webcrypto.js';
 
 /** Bytes of keystream per Web Crypto call (16 MiB). */
 const CHUNK_BYTES = 1 << 24;
@@ -27,13 +27,20 @@ function counterBlock(block: number): Uint8Array<ArrayBuffer> {
  * gives the same words on every runtime; different seeds give independent-looking streams.
  */
 export async function expandMask(seed: Uint8Array, length: number): Promise<Uint32Array> {
-  if (seed.length !== 32)
+  if (seed.length !== 32) {
     throw new EdgefedError('INVALID_ARGUMENT', `A mask seed has 32 bytes, not ${seed.length}`);
-  if (!Number.isInteger(length) || length < 0)
+  }
+  const key = await subtle().importKey('raw', ownBytes(seed), { name: 'AES-CTR' }, false, ['encrypt']);
+  return expandMaskWithKey(key, length);
+}
+
+/** {@link expandMask} from an AES-256-CTR key already imported or derived (see keys.ts). */
+export async function expandMaskWithKey(key: CryptoKeyLike, length: number): Promise<Uint32Array> {
+  if (!Number.isInteger(length) || length < 0) {
     throw new EdgefedError('INVALID_ARGUMENT', `Bad mask length ${length}`);
+  }
   const out = new Uint32Array(length);
   const bytes = new Uint8Array(out.buffer);
-  const key = await subtle().importKey('raw', ownBytes(seed), { name: 'AES-CTR' }, false, ['encrypt']);
   const zeros = new Uint8Array(Math.min(CHUNK_BYTES, bytes.length));
   for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
     const n = Math.min(CHUNK_BYTES, bytes.length - at);

@@ -9,7 +9,7 @@ import { EdgefedError } from '../errors.js';
 import { MIN_SECAGG_CLIENTS, resolveSecAggParams } from './config.js';
 import { neighbourGraph } from './graph.js';
 import { derivePairKey, importPrivate, KEY_BYTES, publicKeyOf } from './keys.js';
-import { addMask, expandMask, subtractMask } from './prg.js';
+import { addMask, expandMask, expandMaskWithKey, subtractMask } from './prg.js';
 import { SHARE_BYTES, shamirCombine } from './shamir.js';
 import type {
   AdvertiseKeys,
@@ -218,13 +218,13 @@ export class SecAggServer implements SecAggServerApi {
     for (const partner of partners) {
       const keys = this.adverts.get(partner);
       if (keys === undefined) continue;
-      const seed = await derivePairKey(privateKey, keys.sPublicKey, 'mask', {
+      const key = await derivePairKey(privateKey, keys.sPublicKey, 'mask', {
         seed: this.seed,
         round: this.round,
         a: id,
         b: partner,
       });
-      const mask = await expandMask(seed, sum.length);
+      const mask = await expandMaskWithKey(key, sum.length);
       // the survivor added +mask when its id sorts first, -mask otherwise: undo that
       if (partner < id) subtractMask(sum, mask);
       else addMask(sum, mask);

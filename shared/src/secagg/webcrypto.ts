@@ -33,6 +33,13 @@ export interface SubtleLike {
     usages: string[],
   ): Promise<CryptoKeyLike>;
   deriveBits(algorithm: Algorithm, key: CryptoKeyLike, length: number): Promise<ArrayBuffer>;
+  deriveKey(
+    algorithm: Algorithm,
+    key: CryptoKeyLike,
+    derived: Algorithm,
+    extractable: boolean,
+    usages: string[],
+  ): Promise<CryptoKeyLike>;
   encrypt(algorithm: Algorithm, key: CryptoKeyLike, data: Bytes): Promise<ArrayBuffer>;
   decrypt(algorithm: Algorithm, key: CryptoKeyLike, data: Bytes): Promise<ArrayBuffer>;
   digest(algorithm: string, data: Bytes): Promise<ArrayBuffer>;
@@ -44,7 +51,7 @@ interface CryptoLike {
 }
 
 function webCrypto(): CryptoLike {
-  const crypto = (globalThis as { crypto?: Partial<CryptoLike> }).crypto;
+  const crypto = (globalThis as unknown as { crypto?: Partial<CryptoLike> }).crypto;
   if (crypto?.subtle === undefined || typeof crypto.getRandomValues !== 'function') {
     throw new EdgefedError('UNSUPPORTED', 'No Web Crypto in this runtime: secure aggregation needs it');
   }
