@@ -61,10 +61,11 @@ function fakeEngine(c: number, beforeReturn?: () => Promise<void>): LocalTrainin
     async fit({ global }) {
       await beforeReturn?.();
       const d = deltaOf(global, c);
-      const parameters = new Map(
+      const parameters: TensorMap = new Map(
         [...global].map(([name, t]) => {
           const dd = d.get(name)?.data ?? new Float32Array(0);
-          return [name, { ...t, data: Float32Array.from(t.data, (x, i) => x + (dd[i] ?? 0)) }];
+          const data = Float32Array.from(t.data, (x, i) => x + (dd[i] ?? 0));
+          return [name, { dtype: 'float32' as const, shape: t.shape, data }];
         }),
       );
       return { parameters, exampleCount: EXAMPLES[c] ?? 1, metrics: { loss: 1 + c } };
