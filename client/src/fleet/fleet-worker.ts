@@ -38,7 +38,9 @@ function dropper(spec: SecAggDropSpec, slot: VirtualSlot): (task: TaskMessage) =
     const client = slot.client ?? 0;
     const rng = createPrng(spec.seed);
     // one stream per (round, client): skip to it by mixing both into a fresh seed
-    const draw = createPrng((rng.nextUint32() ^ Math.imul(task.round, 0x9e3779b1) ^ Math.imul(client + 1, 0x85ebca6b)) >>> 0).nextFloat();
+    const draw = createPrng(
+      (rng.nextUint32() ^ Math.imul(task.round, 0x9e3779b1) ^ Math.imul(client + 1, 0x85ebca6b)) >>> 0,
+    ).nextFloat();
     return draw < spec.rate ? spec.phase : undefined;
   };
 }
