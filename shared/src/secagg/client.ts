@@ -14,7 +14,7 @@ import {
   sealShare,
   type X25519Pair,
 } from './keys.js';
-import { addMask, expandMask, expandMaskWithKey, subtractMask } from './prg.js';
+import { applyMask, maskKey } from './prg.js';
 import { quantize } from './quantize.js';
 import { checkRoster } from './roster-check.js';
 import { decodeShare, SHARE_BYTES, shamirSplit } from './shamir.js';
@@ -157,11 +157,9 @@ export class SecAggClient implements SecAggClientApi {
     if (this.uploaded) throw new EdgefedError('FAILED_PRECONDITION', 'maskInput was already called');
     const masked = quantize(update, weight, state.params);
     this.uploaded = true;
-    addMask(masked, await expandMask(this.selfMaskSeed, masked.length));
+    await applyMask(masked, await maskKey(this.selfMaskSeed), 1);
     for (const other of [...this.held.keys()].sort()) {
-      const mask = await expandMaskWithKey(await this.pairKey(other, 'mask'), masked.length);
-      if (this.clientId < other) addMask(masked, mask);
-      else subtractMask(masked, mask);
+      await applyMask(masked, await this.pairKey(other, 'mask'), this.clientId < other ? 1 : -1);
     }
     return { clientId: this.clientId, masked };
   }

@@ -9,7 +9,7 @@ import { EdgefedError } from '../errors.js';
 import { MIN_SECAGG_CLIENTS, resolveSecAggParams } from './config.js';
 import { neighbourGraph } from './graph.js';
 import { derivePairKey, importPrivate, KEY_BYTES, publicKeyOf } from './keys.js';
-import { addMask, expandMask, expandMaskWithKey, subtractMask } from './prg.js';
+import { addMask, applyMask, maskKey } from './prg.js';
 import { SHARE_BYTES, shamirCombine } from './shamir.js';
 import type {
   AdvertiseKeys,
@@ -191,7 +191,7 @@ export class SecAggServer implements SecAggServerApi {
       .map((id) => ({ id, partners: (graph.get(id) ?? []).filter((v) => this.uploaders.has(v)) }))
       .filter((d) => d.partners.length > 0)
       .map((d) => ({ ...d, raw: this.rebuild(d.id, this.keyShares, graph) }));
-    for (const seed of selfMaskSeeds) subtractMask(sum, await expandMask(seed, sum.length));
+    for (const seed of selfMaskSeeds) await applyMask(sum, await maskKey(seed), -1);
     for (const dropped of droppedKeys) await this.removePairMasks(dropped, sum);
     this.phase = 'done';
     return {
@@ -224,10 +224,8 @@ export class SecAggServer implements SecAggServerApi {
         a: id,
         b: partner,
       });
-      const mask = await expandMaskWithKey(key, sum.length);
       // the survivor added +mask when its id sorts first, -mask otherwise: undo that
-      if (partner < id) subtractMask(sum, mask);
-      else addMask(sum, mask);
+      await applyMask(sum, key, partner < id ? -1 : 1);
     }
   }
 
