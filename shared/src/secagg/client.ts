@@ -14,7 +14,7 @@ import {
   sealShare,
   type X25519Pair,
 } from './keys.js';
-import { addMask, expandMask, expandMaskWithKey, subtractMask } from './prg.js';
+import { applyMask, maskKey } from './prg.js';
 import { quantize } from './quantize.js';
 import { checkRoster } from './roster-check.js';
 import { decodeShare, SHARE_BYTES, shamirSplit } from './shamir.js';
@@ -56,7 +56,8 @@ export class SecAggClient implements SecAggClientApi {
   private state: RoundState | undefined;
   /** Shares received from each neighbour that shared keys (phase 2). */
   private readonly held = new Map<string, HeldShares>();
-  private received = false;
+  /** Phase 2 progress: a failed inbox leaves the client out of the round for good. */
+  private inbox: 'none' | 'opening' | 'done' | 'failed' = 'none';
   private uploaded = false;
   private readonly revealed = new Map<string, Revealed>();
   /** Derived pair keys by purpose and neighbour (the channel key is used twice). */
@@ -118,8 +119,20 @@ export class SecAggClient implements SecAggClientApi {
 
   async receiveShares(inbox: readonly EncryptedShare[]): Promise<void> {
     const state = this.requireState();
-    if (this.received) throw new EdgefedError('FAILED_PRECONDITION', 'receiveShares was already called');
-    this.received = true;
+    if (this.inbox !== 'none')
+      throw new EdgefedError('FAILED_PRECONDITION', 'receiveShares was already called');
+    this.inbox = 'opening';
+    try {
+      await this.openInbox(state, inbox);
+      this.inbox = 'done';
+    } catch (error) {
+      this.inbox = 'failed';
+      this.held.clear();
+      throw error;
+    }
+  }
+
+  private async openInbox(state: RoundState, inbox: readonly EncryptedShare[]): Promise<void> {
     const neighbours = new Set(state.neighbours);
     const seen = new Set<string>();
     for (const share of inbox) {
@@ -153,15 +166,15 @@ export class SecAggClient implements SecAggClientApi {
 
   async maskInput(update: Float32Array, weight: number): Promise<MaskedInput> {
     const state = this.requireState();
-    if (!this.received) throw new EdgefedError('FAILED_PRECONDITION', 'maskInput before receiveShares');
+    if (this.inbox !== 'done') {
+      throw new EdgefedError('FAILED_PRECONDITION', 'maskInput needs a successfully received inbox');
+    }
     if (this.uploaded) throw new EdgefedError('FAILED_PRECONDITION', 'maskInput was already called');
     const masked = quantize(update, weight, state.params);
     this.uploaded = true;
-    addMask(masked, await expandMask(this.selfMaskSeed, masked.length));
+    await applyMask(masked, await maskKey(this.selfMaskSeed), 1);
     for (const other of [...this.held.keys()].sort()) {
-      const mask = await expandMaskWithKey(await this.pairKey(other, 'mask'), masked.length);
-      if (this.clientId < other) addMask(masked, mask);
-      else subtractMask(masked, mask);
+      await applyMask(masked, await this.pairKey(other, 'mask'), this.clientId < other ? 1 : -1);
     }
     return { clientId: this.clientId, masked };
   }

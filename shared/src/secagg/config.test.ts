@@ -1,7 +1,23 @@
 /** The secureAggregation config: defaults, validation, and resolution for a roster size. */
 import { describe, expect, it } from 'vitest';
 import { autoNeighbours, autoThreshold, parseSecAggConfig, resolveSecAggParams } from './config.js';
+import { neighbourGraph } from './graph.js';
+import { expandMask } from './prg.js';
+import { dequantizeMean, quantize } from './quantize.js';
+import { shamirCombine, shamirSplit } from './shamir.js';
 import { codeOf } from './test-util.js';
+import type { SecAggHelpers } from './types.js';
+
+// the helpers implement the signatures types.ts publishes (a compile-time check)
+const helpers = {
+  resolveSecAggParams,
+  neighbourGraph,
+  quantize,
+  dequantizeMean,
+  expandMask,
+  shamirSplit,
+  shamirCombine,
+} satisfies SecAggHelpers;
 
 describe('secureAggregation config', () => {
   it('has safe defaults and resolves auto k and t', () => {
@@ -18,6 +34,7 @@ describe('secureAggregation config', () => {
     expect(resolveSecAggParams(config, 5)).toMatchObject({ neighbours: 4, threshold: 3 });
     expect(autoNeighbours(3)).toBe(2);
     expect(autoThreshold(2)).toBe(2);
+    expect(Object.keys(helpers)).toHaveLength(7);
   });
 
   it('lowers an explicit k above n - 1 to full SecAgg', () => {

@@ -1,6 +1,7 @@
 /** The AES-256-CTR mask generator: known answer, determinism, and mod-2^32 arithmetic. */
 import { describe, expect, it } from 'vitest';
-import { addMask, expandMask, subtractMask } from './prg.js';
+import { addMask, applyMask, expandMask, maskKey, subtractMask } from './prg.js';
+import { subtle } from './webcrypto.js';
 import { codeOf } from './test-util.js';
 
 const hex = (words: Uint32Array): string =>
@@ -22,6 +23,30 @@ describe('expandMask', () => {
     expect(await expandMask(a, 13)).toEqual(long.subarray(0, 13));
     expect(await expandMask(b, 1000)).not.toEqual(long);
     expect(await expandMask(a, 0)).toHaveLength(0);
+  });
+
+  it('runs one counter across its 1 MiB chunks (equal to a single AES-CTR call)', async () => {
+    const seed = new Uint8Array(32).fill(3);
+    const length = 300_000; // 1.2 MB: two chunks
+    const whole = await subtle().encrypt(
+      { name: 'AES-CTR', counter: new Uint8Array(16), length: 64 },
+      await maskKey(seed),
+      new Uint8Array(length * 4),
+    );
+    const expected = new Uint32Array(whole);
+    const got = await expandMask(seed, length);
+    expect(got.length).toBe(length);
+    expect(got.findIndex((v, i) => v !== expected[i])).toBe(-1); // (toEqual is slow on 300k words)
+  });
+
+  it('applyMask adds and removes a mask in place', async () => {
+    const key = await maskKey(new Uint8Array(32).fill(4));
+    const x = Uint32Array.from({ length: 1000 }, (_, i) => i * 7919);
+    const y = x.slice();
+    await applyMask(y, key, 1);
+    expect(y).not.toEqual(x);
+    await applyMask(y, key, -1);
+    expect(y).toEqual(x);
   });
 
   it('rejects a seed that is not 32 bytes', async () => {

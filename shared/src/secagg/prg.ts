@@ -8,8 +8,11 @@
 import { EdgefedError } from '../errors.js';
 import { ownBytes, subtle, type CryptoKeyLike } from './webcrypto.js';
 
-/** Bytes of keystream per Web Crypto call (16 MiB). */
-const CHUNK_BYTES = 1 << 24;
+/** Bytes of keystream per Web Crypto call (1 MiB: large enough to amortise the call, small enough for the cache). */
+const CHUNK_BYTES = 1 << 20;
+
+/** A shared all-zero plaintext for the keystream (never written). */
+const ZEROS = new Uint8Array(CHUNK_BYTES);
 
 /** The 16-byte initial counter block for AES block index `block` (big-endian, low 64 bits). */
 function counterBlock(block: number): Uint8Array<ArrayBuffer> {
@@ -27,31 +30,45 @@ function counterBlock(block: number): Uint8Array<ArrayBuffer> {
  * gives the same words on every runtime; different seeds give independent-looking streams.
  */
 export async function expandMask(seed: Uint8Array, length: number): Promise<Uint32Array> {
-  if (seed.length !== 32) {
-    throw new EdgefedError('INVALID_ARGUMENT', `A mask seed has 32 bytes, not ${seed.length}`);
+  if (!Number.isInteger(length) || length < 0) {
+    throw new EdgefedError('INVALID_ARGUMENT', `Bad mask length ${length}`);
   }
-  const key = await subtle().importKey('raw', ownBytes(seed), { name: 'AES-CTR' }, false, ['encrypt']);
-  return expandMaskWithKey(key, length);
+  return expandMaskWithKey(await maskKey(seed), length);
 }
 
 /** {@link expandMask} from an AES-256-CTR key already imported or derived (see keys.ts). */
 export async function expandMaskWithKey(key: CryptoKeyLike, length: number): Promise<Uint32Array> {
-  if (!Number.isInteger(length) || length < 0) {
-    throw new EdgefedError('INVALID_ARGUMENT', `Bad mask length ${length}`);
-  }
   const out = new Uint32Array(length);
-  const bytes = new Uint8Array(out.buffer);
-  const zeros = new Uint8Array(Math.min(CHUNK_BYTES, bytes.length));
-  for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
-    const n = Math.min(CHUNK_BYTES, bytes.length - at);
+  await applyMask(out, key, 1);
+  return out;
+}
+
+/**
+ * target += sign x the mask of `key` (mod 2^32), in place, one 1 MiB keystream chunk at a time:
+ * no mask-sized buffer is ever allocated, however large the model.
+ */
+export async function applyMask(target: Uint32Array, key: CryptoKeyLike, sign: 1 | -1): Promise<void> {
+  const bytes = target.length * 4;
+  for (let at = 0; at < bytes; at += CHUNK_BYTES) {
+    const n = Math.min(CHUNK_BYTES, bytes - at);
     const stream = await subtle().encrypt(
       { name: 'AES-CTR', counter: counterBlock(at / 16), length: 64 },
       key,
-      n === zeros.length ? zeros : zeros.subarray(0, n),
+      n === CHUNK_BYTES ? ZEROS : ZEROS.subarray(0, n),
     );
-    bytes.set(new Uint8Array(stream), at);
+    const mask = new Uint32Array(stream);
+    const part = target.subarray(at / 4, at / 4 + n / 4);
+    if (sign === 1) addMask(part, mask);
+    else subtractMask(part, mask);
   }
-  return out;
+}
+
+/** The AES-256-CTR key for a 32-byte seed (`INVALID_ARGUMENT` for another size). */
+export async function maskKey(seed: Uint8Array): Promise<CryptoKeyLike> {
+  if (seed.length !== 32) {
+    throw new EdgefedError('INVALID_ARGUMENT', `A mask seed has 32 bytes, not ${seed.length}`);
+  }
+  return subtle().importKey('raw', ownBytes(seed), { name: 'AES-CTR' }, false, ['encrypt']);
 }
 
 /** target += mask (mod 2^32), in place. */

@@ -103,6 +103,9 @@ describe('SecAgg+ privacy', () => {
       return { ...s, ciphertext };
     });
     expect(await codeOf(b.receiveShares(tampered))).toBe('SECAGG_DECRYPT_FAILED');
+    // b is out of the round: it neither masks nor accepts another inbox
+    expect(await codeOf(b.maskInput(new Float32Array(2), 1))).toBe('FAILED_PRECONDITION');
+    expect(await codeOf(b.receiveShares(toB))).toBe('FAILED_PRECONDITION');
     // b's share from a, readdressed to c: the associated data and the key both differ
     const fromAToB = outbox.find((s) => s.from === a.clientId && s.to === b.clientId);
     if (fromAToB === undefined) throw new Error('no share');

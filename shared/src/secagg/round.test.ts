@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseSecAggConfig, resolveSecAggParams } from './config.js';
+import { SecAggClient } from './client.js';
 import { runInMemoryRound } from './in-memory-round.js';
+import { SecAggServer } from './server.js';
 import { codeOf, pick, plainQuantizedSum, seededInputs } from './test-util.js';
 
 const seed = new Uint8Array(32).fill(42);
@@ -85,5 +87,28 @@ describe('SecAgg+ round', () => {
     // with three gone it completes: every secret has 6 other responders (nobody holds its own share)
     const ok = await runInMemoryRound({ config, inputs, seed, drops: { afterUpload: ids.slice(0, 3) } });
     expect(ok.survivors).toEqual(ids);
+  });
+
+  it('a share lost in one direction: the pair is not routed either way, and the sum stays exact', async () => {
+    const config = parseSecAggConfig({ neighbours: 7, threshold: 3 });
+    const inputs = seededInputs(8, 6, 9);
+    const ids = [...inputs.keys()];
+    const server = new SecAggServer({ config, round: 2, seed });
+    const clients = await Promise.all(ids.map((id) => SecAggClient.create(id, config)));
+    for (const c of clients) server.addAdvertise(c.advertise());
+    const roster = server.roster();
+    const outbox = (await Promise.all(clients.map((c) => c.shareKeys(roster)))).flat();
+    const lost = outbox.filter((sh) => !(sh.from === 'c001' && sh.to === 'c004'));
+    const inboxes = server.routeShares(lost);
+    expect(inboxes.get('c001')?.map((sh) => sh.from)).not.toContain('c004');
+    for (const c of clients) {
+      await c.receiveShares(inboxes.get(c.clientId) ?? []);
+      const input = inputs.get(c.clientId);
+      if (input !== undefined) server.addMaskedInput(await c.maskInput(input.update, input.weight));
+    }
+    const request = server.unmaskRequest();
+    for (const c of clients) server.addUnmaskResponse(await c.unmask(request));
+    const result = await server.finish(6);
+    expect(result.sum).toEqual(plainQuantizedSum(inputs, ids, resolveSecAggParams(config, 8)).subarray(0, 6));
   });
 });

@@ -7,15 +7,13 @@
  */
 import { EdgefedError } from '../errors.js';
 import { MIN_SECAGG_CLIENTS, resolveSecAggParams } from './config.js';
-import { neighbourGraph } from './graph.js';
 import { derivePairKey, importPrivate, KEY_BYTES, publicKeyOf } from './keys.js';
-import { addMask, expandMask, expandMaskWithKey, subtractMask } from './prg.js';
+import { addMask, applyMask, maskKey } from './prg.js';
 import { SHARE_BYTES, shamirCombine } from './shamir.js';
 import type {
   AdvertiseKeys,
   EncryptedShare,
   MaskedInput,
-  NeighbourGraph,
   Roster,
   SecAggConfig,
   SecAggParams,
@@ -41,6 +39,8 @@ export class SecAggServer implements SecAggServerApi {
   private fixedRoster: Roster | undefined;
   /** Clients that shared keys (U2). */
   private readonly sharers = new Set<string>();
+  /** Who holds whose shares: client → the clients its shares were routed to (both ways). */
+  private readonly routed = new Map<string, Set<string>>();
   /** Running sum of masked inputs, mod 2^32. */
   private sum: Uint32Array | undefined;
   private readonly uploaders = new Set<string>();
@@ -94,14 +94,24 @@ export class SecAggServer implements SecAggServerApi {
     const roster = this.requireRoster();
     const known = new Set(roster.clients.map((c) => c.clientId));
     const pairs = new Set<string>();
-    const inboxes = new Map<string, EncryptedShare[]>();
     for (const share of shares) {
-      if (!known.has(share.from) || !known.has(share.to))
+      if (!known.has(share.from) || !known.has(share.to)) {
         throw bad(`Share ${share.from} → ${share.to}: not in the roster`);
+      }
       if (share.from === share.to) throw bad(`${share.from} sent a share to itself`);
       const pair = JSON.stringify([share.from, share.to]);
       if (pairs.has(pair)) throw bad(`Two shares ${share.from} → ${share.to}`);
       pairs.add(pair);
+    }
+    // Only pairs that sent each other shares are routed: a client pairs masks with exactly the
+    // clients whose shares it receives, so both ends of every pair mask (or neither), and the
+    // coordinator knows who holds whose shares without computing the graph.
+    const inboxes = new Map<string, EncryptedShare[]>();
+    for (const share of shares) {
+      if (!pairs.has(JSON.stringify([share.to, share.from]))) continue;
+      const holders = this.routed.get(share.from) ?? new Set<string>();
+      holders.add(share.to);
+      this.routed.set(share.from, holders);
       this.sharers.add(share.from);
       const inbox = inboxes.get(share.to) ?? [];
       inbox.push(share);
@@ -179,19 +189,16 @@ export class SecAggServer implements SecAggServerApi {
     if (sum === undefined || sum.length !== length + 1) {
       throw bad(`Masked inputs have ${sum?.length ?? 0} words; expected ${length + 1} (update + weight)`);
     }
-    const roster = this.requireRoster();
-    const graph = await neighbourGraph(
-      roster.clients.map((c) => c.clientId),
-      roster.params.neighbours,
-      roster.seed,
-    );
     // every secret is rebuilt before any mask is removed, so a failure leaves nothing half-done
-    const selfMaskSeeds = request.survivors.map((id) => this.rebuild(id, this.selfMaskShares, graph));
+    const selfMaskSeeds = request.survivors.map((id) => this.rebuild(id, this.selfMaskShares));
     const droppedKeys = request.dropped
-      .map((id) => ({ id, partners: (graph.get(id) ?? []).filter((v) => this.uploaders.has(v)) }))
+      .map((id) => ({
+        id,
+        partners: [...(this.routed.get(id) ?? [])].filter((v) => this.uploaders.has(v)).sort(byId),
+      }))
       .filter((d) => d.partners.length > 0)
-      .map((d) => ({ ...d, raw: this.rebuild(d.id, this.keyShares, graph) }));
-    for (const seed of selfMaskSeeds) subtractMask(sum, await expandMask(seed, sum.length));
+      .map((d) => ({ ...d, raw: this.rebuild(d.id, this.keyShares) }));
+    for (const seed of selfMaskSeeds) await applyMask(sum, await maskKey(seed), -1);
     for (const dropped of droppedKeys) await this.removePairMasks(dropped, sum);
     this.phase = 'done';
     return {
@@ -224,18 +231,16 @@ export class SecAggServer implements SecAggServerApi {
         a: id,
         b: partner,
       });
-      const mask = await expandMaskWithKey(key, sum.length);
       // the survivor added +mask when its id sorts first, -mask otherwise: undo that
-      if (partner < id) subtractMask(sum, mask);
-      else addMask(sum, mask);
+      await applyMask(sum, key, partner < id ? -1 : 1);
     }
   }
 
-  /** Rebuilds client `id`'s secret from its neighbours' shares (`SECAGG_TOO_FEW_SURVIVORS`). */
-  private rebuild(id: string, from: Map<string, Map<string, Uint8Array>>, graph: NeighbourGraph): Uint8Array {
-    const neighbours = new Set(graph.get(id) ?? []);
+  /** Rebuilds client `id`'s secret from the shares its holders returned (`SECAGG_TOO_FEW_SURVIVORS`). */
+  private rebuild(id: string, from: Map<string, Map<string, Uint8Array>>): Uint8Array {
+    const holders = this.routed.get(id) ?? new Set<string>();
     const shares = [...(from.get(id) ?? new Map<string, Uint8Array>())]
-      .filter(([holder]) => neighbours.has(holder))
+      .filter(([holder]) => holders.has(holder))
       .map(([, share]) => share);
     const t = this.params.threshold;
     if (shares.length < t) {

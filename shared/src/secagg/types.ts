@@ -169,7 +169,7 @@ export interface SecAggServerApi {
 export interface SecAggServerOptions {
   readonly config: SecAggConfig;
   readonly round: number;
-  /** 32 random bytes, fresh per round (`randomSeed()`). */
+  /** 32 random bytes, fresh per round (`secureRandomBytes(32)`); public, but never reused. */
   readonly seed: Uint8Array;
 }
 
