@@ -5,7 +5,7 @@
  */
 export { startFleet } from './fleet/fleet.js';
 export type { Fleet, FleetOptions, FleetStats } from './fleet/fleet.js';
-export type { WorkerStats } from './fleet/fleet-messages.js';
+export type { SecAggDropSpec, WorkerStats } from './fleet/fleet-messages.js';
 export { datasetFromShared, shareDataset, sharePartition } from './fleet/shared-dataset.js';
 export type { SharedDataset, SharedPartition } from './fleet/shared-dataset.js';
 export { createVirtualEngine } from './fleet/virtual-engine.js';

@@ -62,6 +62,17 @@ export const ERROR_CODES = [
   'EXAMPLE_COUNT_EXCEEDED',
   /** FedBuff: an update's base model is more versions behind the current one than `maxStaleness`. */
   'STALE_UPDATE',
+  // secure aggregation (shared/src/secagg)
+  /** Fewer Shamir shares than the threshold: the secret cannot be rebuilt. */
+  'SECAGG_TOO_FEW_SHARES',
+  /** Too few clients left in some neighbourhood (or overall) to finish a secure round. */
+  'SECAGG_TOO_FEW_SURVIVORS',
+  /** An unmask request that would reveal both secrets of one client; honest clients refuse. */
+  'SECAGG_CONFLICTING_REQUEST',
+  /** A secure-aggregation message that is malformed or inconsistent with the round. */
+  'SECAGG_BAD_MESSAGE',
+  /** An encrypted share failed AES-GCM authentication (tampered, misrouted or replayed). */
+  'SECAGG_DECRYPT_FAILED',
 ] as const;
 
 /** A stable, machine-readable error code. */

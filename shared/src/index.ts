@@ -53,6 +53,32 @@ export type {
 } from './protocol/client-messages.js';
 export { cancelSchema, limitsSchema, taskSchema, welcomeSchema } from './protocol/server-messages.js';
 export type { CancelMessage, Limits, TaskMessage, WelcomeMessage } from './protocol/server-messages.js';
+export {
+  MAX_SECAGG_CIPHERTEXT_BYTES,
+  MAX_SECAGG_CLIENTS,
+  MAX_SECAGG_KEY_BYTES,
+  MAX_SECAGG_SHARE_BYTES,
+  SECURE_AGGREGATION_SINCE,
+  helloSupportsSecureAggregation,
+  secAggAdvertiseSchema,
+  secAggInboxSchema,
+  secAggKeysSchema,
+  secAggRosterSchema,
+  secAggSharesSchema,
+  secAggUnmaskRequestSchema,
+  secAggUnmaskSchema,
+  secureAggregationTaskSchema,
+} from './protocol/secagg-messages.js';
+export { decodeMaskedWords, encodeMaskedWords } from './protocol/masked-payload.js';
+export type {
+  SecAggAdvertiseMessage,
+  SecAggInboxMessage,
+  SecAggRosterMessage,
+  SecAggSharesMessage,
+  SecAggUnmaskMessage,
+  SecAggUnmaskRequestMessage,
+  SecureAggregationTask,
+} from './protocol/secagg-messages.js';
 export { errorCodeSchema, errorMessageSchema, heartbeatSchema } from './protocol/common-messages.js';
 export type { ErrorMessage, ErrorMessageInput, HeartbeatMessage } from './protocol/common-messages.js';
 export {
@@ -224,6 +250,7 @@ export { NormBoundedMean, updateNorm } from './aggregation/norm-bound.js';
 export type {
   AggregateEvaluateInput,
   AggregateFitInput,
+  AggregateMeanInput,
   ClientCandidate,
   ConfigureInput,
   EvaluateAggregate,
@@ -410,3 +437,59 @@ export { withDifferentialPrivacy } from './privacy/dp-strategy.js';
 export type { DifferentialPrivacyOptions } from './privacy/dp-strategy.js';
 export { clipUpdateForTask } from './privacy/task-clipping.js';
 // --- end differential privacy ---
+// --- secure aggregation (shared/src/secagg) ---
+export type {
+  AdvertiseKeys,
+  EncryptedShare,
+  MaskedInput,
+  NeighbourGraph,
+  Roster,
+  SecAggClientApi,
+  SecAggConfig,
+  SecAggHelpers,
+  SecAggParams,
+  SecAggResult,
+  SecAggServerApi,
+  SecAggServerOptions,
+  ShareOf,
+  UnmaskRequest,
+  UnmaskResponse,
+} from './secagg/types.js';
+export {
+  autoNeighbours,
+  autoThreshold,
+  MIN_SECAGG_CLIENTS,
+  parseSecAggConfig,
+  resolveSecAggParams,
+  secAggConfigSchema,
+} from './secagg/config.js';
+export type { SecAggConfigInput } from './secagg/config.js';
+export { SecAggClient } from './secagg/client.js';
+export { SecAggServer } from './secagg/server.js';
+export { neighbourGraph } from './secagg/graph.js';
+export {
+  clipWeight,
+  dequantizeMean,
+  fixedPoint,
+  quantizationErrorBound,
+  quantize,
+} from './secagg/quantize.js';
+export type { FixedPoint } from './secagg/quantize.js';
+export { expandMask } from './secagg/prg.js';
+export { SHAMIR_PRIME, shamirCombine, shamirSplit } from './secagg/shamir.js';
+export { runInMemoryRound } from './secagg/in-memory-round.js';
+export type { InMemoryRoundOptions, RoundDrops, RoundInput } from './secagg/in-memory-round.js';
+export {
+  advertiseKeysSchema,
+  bytesToWords,
+  encryptedShareSchema,
+  maskedInputSchema,
+  rosterSchema,
+  secAggParamsSchema,
+  SHARE_CIPHERTEXT_BYTES,
+  unmaskRequestSchema,
+  unmaskResponseSchema,
+  wordsToBytes,
+} from './secagg/schemas.js';
+export { randomBytes as secureRandomBytes } from './secagg/webcrypto.js';
+// --- end secure aggregation ---

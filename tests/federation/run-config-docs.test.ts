@@ -2,7 +2,7 @@
  * The run configs the documentation shows are accepted by the real REST API
  * (`POST /api/runs` on a coordinator listening on port 0, SQLite in a temp dir): the
  * example in docs/api.md, the README's curl body and the privacy example in
- * docs/privacy.md, read from the files themselves so the docs cannot drift. The
+ * docs/privacy.md, and the README's secure-aggregation run config, read from the files themselves so the docs cannot drift. The
  * compression forms the docs used to show are refused.
  */
 import { readFileSync } from 'node:fs';
@@ -51,6 +51,13 @@ describe('documented run configs', () => {
     const stored = await adminApi<RunBody>(coordinator, `/api/runs/${created.body.id}`);
     expect(stored.body.config).toEqual(example.config);
     expect(stored.body.config.compression).toEqual({ method: 'topk', fraction: 0.01 });
+  });
+
+  it('README: the secure aggregation example is accepted', async () => {
+    const config = jsonBlockAfter(read('README.md'), '## Secure aggregation');
+    const created = await post({ name: 'secure', config });
+    expect(created.status).toBe(201);
+    expect(created.body.config.secureAggregation).toEqual(config.secureAggregation);
   });
 
   it("README: the curl example's body is accepted", async () => {

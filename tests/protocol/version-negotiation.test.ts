@@ -22,7 +22,7 @@ afterEach(async () => {
 
 describe('protocol version negotiation', () => {
   it('refuses a 1.1 participant with PROTOCOL_VERSION and the minimum in details', async () => {
-    expect(PROTOCOL_VERSION).toBe('1.2.0');
+    expect(PROTOCOL_VERSION).toBe('1.3.0');
     const refused = connect({
       url: h.url,
       token: GOOD_TOKEN,
@@ -37,7 +37,7 @@ describe('protocol version negotiation', () => {
   });
 
   it('welcomes a participant of a newer minor version', async () => {
-    const conn = await connect({ url: h.url, token: GOOD_TOKEN, capabilities, protocolVersion: '1.3.0' });
+    const conn = await connect({ url: h.url, token: GOOD_TOKEN, capabilities, protocolVersion: '1.4.0' });
     expect(conn.welcome.protocolVersion).toBe(PROTOCOL_VERSION);
     await conn.close();
   });

@@ -29,6 +29,19 @@ export interface WorkerInitMessage {
   readonly attack?: AttackSpec;
   /** Fraction of each client's examples held out for evaluate tasks (0: none). */
   readonly localTestFraction: number;
+  /** Secure runs: seeded dropouts at one SecAgg+ phase; absent: nobody drops on purpose. */
+  readonly secAggDrop?: SecAggDropSpec;
+}
+
+/**
+ * Simulated dropouts in secure rounds (`edgefed simulate --secagg-drop-phase P
+ * --secagg-drop-rate R`): each secure task's client drops at `phase` with probability `rate`,
+ * drawn from `seed`, the round and the partition client, so a run repeats exactly.
+ */
+export interface SecAggDropSpec {
+  readonly phase: 'advertise' | 'share' | 'upload' | 'unmask';
+  readonly rate: number;
+  readonly seed: number;
 }
 
 /** Binds slot `i` to partition client `clients[i]`. */

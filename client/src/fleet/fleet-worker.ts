@@ -4,10 +4,22 @@
  * of them the coordinator selects, one at a time, on one TrainerPool.
  */
 import { parentPort } from 'node:worker_threads';
-import { createPortDialer, toEdgefedError, type PortDialer } from '@edgefed/shared';
+import {
+  createPortDialer,
+  createPrng,
+  toEdgefedError,
+  type PortDialer,
+  type TaskMessage,
+} from '@edgefed/shared';
 import { createParticipant, type Participant } from '../participant/participant.js';
 import { createNodeBackend } from '../runtime/node-backend.js';
-import type { FromWorkerMessage, ToWorkerMessage, WorkerInitMessage } from './fleet-messages.js';
+import type { SecAggPhase } from '../participant/secure-task.js';
+import type {
+  FromWorkerMessage,
+  SecAggDropSpec,
+  ToWorkerMessage,
+  WorkerInitMessage,
+} from './fleet-messages.js';
 import { datasetFromShared } from './shared-dataset.js';
 import { SharedModelCache } from './shared-model-cache.js';
 import { TrainerPool } from './trainer-pool.js';
@@ -19,6 +31,19 @@ const port = parentPort;
 const post = (m: FromWorkerMessage): void => {
   port.postMessage(m);
 };
+
+/** The phase at which the slot's current client drops out of a secure task, drawn per round. */
+function dropper(spec: SecAggDropSpec, slot: VirtualSlot): (task: TaskMessage) => SecAggPhase | undefined {
+  return (task) => {
+    const client = slot.client ?? 0;
+    const rng = createPrng(spec.seed);
+    // one stream per (round, client): skip to it by mixing both into a fresh seed
+    const draw = createPrng(
+      (rng.nextUint32() ^ Math.imul(task.round, 0x9e3779b1) ^ Math.imul(client + 1, 0x85ebca6b)) >>> 0,
+    ).nextFloat();
+    return draw < spec.rate ? spec.phase : undefined;
+  };
+}
 
 interface State {
   readonly participants: Participant[];
@@ -81,6 +106,7 @@ async function init(m: WorkerInitMessage): Promise<void> {
       deviceClass: 'server',
       modelCache: cache,
       progressIntervalMs: 60_000,
+      ...(m.secAggDrop === undefined ? {} : { secAggDropAt: dropper(m.secAggDrop, slot) }),
     });
     p.on('task-failed', () => {
       s.fitFailures++;

@@ -13,7 +13,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { EdgefedError, type Dataset, type Partition } from '@edgefed/shared';
 import { shareDataset, sharePartition } from './shared-dataset.js';
 import type { AttackSpec } from './attack.js';
-import type { WorkerStats } from './fleet-messages.js';
+import type { SecAggDropSpec, WorkerStats } from './fleet-messages.js';
 import { spawnModuleWorker } from './spawn-worker.js';
 import { WorkerHandle } from './worker-handle.js';
 
@@ -38,6 +38,8 @@ export interface FleetOptions {
   readonly stepsPerRun?: number;
   /** Simulated attack applied by the attacking virtual clients (see attack.ts). */
   readonly attack?: AttackSpec;
+  /** Seeded dropouts at one phase of secure rounds (see {@link SecAggDropSpec}). */
+  readonly secAggDrop?: SecAggDropSpec;
   /**
    * Fraction of each client's examples held out for federated evaluation (default 0: the
    * client trains and evaluates on all of them). See `splitLocalHoldout`.
@@ -148,6 +150,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             ...(ports[w] === undefined ? {} : { port: ports[w] }),
             stepsPerRun: options.stepsPerRun ?? DEFAULT_STEPS_PER_RUN,
             ...(options.attack === undefined ? {} : { attack: options.attack }),
+            ...(options.secAggDrop === undefined ? {} : { secAggDrop: options.secAggDrop }),
             localTestFraction: options.localTestFraction ?? 0,
             token: options.token,
             dataset,

@@ -11,6 +11,9 @@ import type {
   ErrorMessage,
   HeartbeatMessage,
   ParticipantChannel,
+  SecAggInboxMessage,
+  SecAggRosterMessage,
+  SecAggUnmaskRequestMessage,
   TaskMessage,
   WelcomeMessage,
 } from '@edgefed/shared';
@@ -78,6 +81,8 @@ export interface ConnectionEvents {
   /** An `error` message from the coordinator. */
   error: ErrorMessage;
   heartbeat: HeartbeatMessage;
+  /** A secure-aggregation phase message of a secure fit task (roster, inbox, unmask request). */
+  secagg: SecAggRosterMessage | SecAggInboxMessage | SecAggUnmaskRequestMessage;
   /** The coordinator sent something invalid (also reported back to it as an `error`). */
   'protocol-error': EdgefedError;
   /** The socket closed; `willReconnect` says whether a retry is scheduled. */

@@ -244,6 +244,11 @@ class ParticipantConnection implements Connection {
       case 'heartbeat':
         this.#emitter.emit('heartbeat', message);
         break;
+      case 'secagg-roster':
+      case 'secagg-inbox':
+      case 'secagg-unmask-request':
+        this.#emitter.emit('secagg', message);
+        break;
     }
   }
 

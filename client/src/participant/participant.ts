@@ -14,16 +14,18 @@ import {
   toEdgefedError,
   type Capabilities,
   type TaskMessage,
+  type TensorMap,
 } from '@edgefed/shared';
 import { connect } from './connection.js';
 import type { Connection, ConnectOptions } from './connection-types.js';
-import type { FitProgress, LocalTrainingEngine } from './engine.js';
+import type { EngineFitOutput, FitProgress, LocalTrainingEngine } from './engine.js';
 import { ModelFetcher, type ModelCache } from './model-fetcher.js';
 import { ParticipantEvents, type ParticipantEventMap } from './participant-events.js';
 import { LocalParameters } from './local-params.js';
 import { TransparencyLog } from './transparency-log.js';
 import { UpdateEncoder } from './update-encoder.js';
 import { sendRespectingRateLimit, uploadPayload } from './uploader.js';
+import { SecureTaskSession, type SecAggPhase } from './secure-task.js';
 
 /** Options of {@link createParticipant}. */
 export interface ParticipantOptions {
@@ -49,6 +51,13 @@ export interface ParticipantOptions {
   readonly resumeToken?: string;
   /** Called with each new resume token (every welcome rotates it), e.g. to persist it. */
   readonly onResumeToken?: (token: string) => void;
+  /**
+   * Announce the secure-aggregation capability (protocol 1.3.0; default: true where the
+   * runtime has Web Crypto). False: the coordinator never selects this client for a secure run.
+   */
+  readonly secureAggregation?: boolean;
+  /** Simulations: the phase at which this client drops out of a secure task, if any. */
+  readonly secAggDropAt?: (task: TaskMessage) => SecAggPhase | undefined;
 }
 
 /** A connected participant. */
@@ -68,6 +77,11 @@ export interface Participant {
   readonly done: Promise<void>;
 }
 
+/** True where the runtime has Web Crypto's `subtle` (browsers, workers, Node >= 19). */
+function hasWebCrypto(): boolean {
+  return (globalThis as { crypto?: { subtle?: unknown } }).crypto?.subtle !== undefined;
+}
+
 /** Connects and starts taking tasks; resolves once the coordinator welcomed the client. */
 export async function createParticipant(options: ParticipantOptions): Promise<Participant> {
   const events = new ParticipantEvents();
@@ -78,6 +92,7 @@ export async function createParticipant(options: ParticipantOptions): Promise<Pa
     deviceClass: options.deviceClass ?? 'server',
     eligible: options.eligible?.() ?? true,
     clientVersion: PROTOCOL_VERSION,
+    secureAggregation: options.secureAggregation ?? hasWebCrypto(),
   });
   const connection = await connect({
     url: options.url,
@@ -196,9 +211,11 @@ class TaskWorker {
 
   async #run(task: TaskMessage, signal: AbortSignal): Promise<void> {
     this.#events.emit('task-started', { taskId: task.taskId, kind: task.kind, round: task.round });
-    const spec: unknown = JSON.parse(task.modelSpec);
-    const fetched = await this.#fetcher.get(task.modelUrl, task.modelHash, signal);
-    const global = this.#local.apply(task.runId, spec, fetched);
+    if (task.kind === 'fit' && task.secureAggregation !== undefined) {
+      await this.#secureFit(task, signal);
+      return;
+    }
+    const { spec, global } = await this.#prepare(task, signal);
     if (task.kind === 'evaluate') {
       const batchSize = Number(task.hyperParameters.batchSize ?? 64);
       const out = await this.#o.engine.evaluate({ spec, global, batchSize, signal });
@@ -215,15 +232,79 @@ class TaskWorker {
       this.#events.emit('task-completed', { taskId: task.taskId, kind: 'evaluate', metrics });
       return;
     }
-    await this.#fit(task, global, spec, signal);
+    await this.#plainFit(task, global, spec, signal);
   }
 
-  async #fit(
+  /** The task's model spec and global parameters (downloaded, or from the cache). */
+  async #prepare(task: TaskMessage, signal: AbortSignal): Promise<{ spec: unknown; global: TensorMap }> {
+    const spec: unknown = JSON.parse(task.modelSpec);
+    const fetched = await this.#fetcher.get(task.modelUrl, task.modelHash, signal);
+    return { spec, global: this.#local.apply(task.runId, spec, fetched) };
+  }
+
+  /** A secure fit task: key set-up starts at once and runs during download and training. */
+  async #secureFit(task: TaskMessage, signal: AbortSignal): Promise<void> {
+    const local = new AbortController();
+    const forward = (): void => {
+      local.abort(signal.reason);
+    };
+    signal.addEventListener('abort', forward, { once: true });
+    const secure = new SecureTaskSession({
+      conn: this.#conn,
+      task,
+      signal: local.signal,
+      dropAt: this.#o.secAggDropAt?.(task),
+    });
+    try {
+      // key set-up runs while the model trains; its failure stops the training
+      const setup = secure.start();
+      setup.catch((err: unknown) => {
+        local.abort(err);
+      });
+      const trained = async () => {
+        const { spec, global } = await this.#prepare(task, local.signal);
+        return { spec, global, out: await this.#train(task, global, spec, local.signal) };
+      };
+      const { spec, global, out } = await trained().catch(async (err: unknown) => {
+        local.abort(err);
+        await setup; // a failed set-up is the real cause
+        throw err;
+      });
+      await setup;
+      const delta = this.#delta(task, spec, global, out.parameters);
+      const payload = await secure.mask(global, delta, out.exampleCount);
+      await this.#upload(task, payload, out, local.signal, []);
+      await secure.unmask();
+    } finally {
+      secure.close();
+      signal.removeEventListener('abort', forward);
+    }
+  }
+
+  async #plainFit(
     task: TaskMessage,
     global: Parameters<typeof subtractMaps>[1],
     spec: unknown,
     signal: AbortSignal,
   ): Promise<void> {
+    const out = await this.#train(task, global, spec, signal);
+    const delta = this.#delta(task, spec, global, out.parameters);
+    const compression = task.compression ?? { method: 'none' };
+    const { compressed, discard } = this.#encoder.encode(task.runId, delta, compression);
+    const payload = encodeTensorMap(compressed);
+    const tensors = [...compressed].map(([name, t]) => ({ name, shape: [...t.shape], dtype: t.dtype }));
+    await this.#upload(task, payload, out, signal, tensors).catch((err: unknown) => {
+      discard();
+      throw err;
+    });
+  }
+
+  #train(
+    task: TaskMessage,
+    global: Parameters<typeof subtractMaps>[1],
+    spec: unknown,
+    signal: AbortSignal,
+  ): Promise<EngineFitOutput> {
     let lastProgress = 0;
     const interval = this.#o.progressIntervalMs ?? 1000;
     const onProgress = (p: FitProgress): void => {
@@ -241,7 +322,7 @@ class TaskWorker {
       this.#conn.send(msg).catch(() => undefined);
     };
     const seed = (task.seed ?? 0) * 7919 + task.round;
-    const out = await this.#o.engine.fit({
+    return this.#o.engine.fit({
       spec,
       global,
       hyperParameters: task.hyperParameters,
@@ -249,15 +330,30 @@ class TaskWorker {
       signal,
       onProgress,
     });
+  }
+
+  /** The update: new minus global, local (FedBN) tensors zeroed, clipped when the run asks. */
+  #delta(
+    task: TaskMessage,
+    spec: unknown,
+    global: Parameters<typeof subtractMaps>[1],
+    parameters: EngineFitOutput['parameters'],
+  ): TensorMap {
+    this.#local.keep(task.runId, spec, parameters);
     // A private run's strategy sends clipNorm: clip before compressing (the server clips again).
-    this.#local.keep(task.runId, spec, out.parameters);
-    const delta = clipUpdateForTask(
-      this.#local.withoutLocal(spec, subtractMaps(out.parameters, global)),
+    return clipUpdateForTask(
+      this.#local.withoutLocal(spec, subtractMaps(parameters, global)),
       task.hyperParameters,
     );
-    const compression = task.compression ?? { method: 'none' };
-    const { compressed, discard } = this.#encoder.encode(task.runId, delta, compression);
-    const payload = encodeTensorMap(compressed);
+  }
+
+  async #upload(
+    task: TaskMessage,
+    payload: Uint8Array,
+    out: EngineFitOutput,
+    signal: AbortSignal,
+    tensors: { name: string; shape: number[]; dtype: string }[],
+  ): Promise<void> {
     const payloadId = `${task.taskId}.u`;
     const summary = await uploadPayload({
       connection: this.#conn,
@@ -266,9 +362,6 @@ class TaskWorker {
       payload,
       maxChunkBytes: this.#conn.welcome.limits.maxChunkBytes,
       signal,
-    }).catch((err: unknown) => {
-      discard();
-      throw err;
     });
     const update = {
       payloadId,
@@ -291,7 +384,7 @@ class TaskWorker {
       type: 'upload-chunk+result',
       taskId: task.taskId,
       bytes: payload.byteLength,
-      tensors: [...compressed].map(([name, t]) => ({ name, shape: [...t.shape], dtype: t.dtype })),
+      tensors,
       metrics: out.metrics,
     });
     this.#events.emit('uploaded', { taskId: task.taskId, bytes: payload.byteLength });

@@ -25,6 +25,7 @@ import {
   deviceStrategyParams,
 } from './simulate-device-flags.js';
 import { onnxFlags, resolveModelSpec } from './train-model.js';
+import { SECAGG_HELP, SECAGG_OPTIONS, secAggConfigFields } from './simulate-secagg-flags.js';
 
 /** `edgefed simulate --help`. */
 export const SIMULATE_HELP = `Usage: edgefed simulate [options]
@@ -94,6 +95,7 @@ Running
   --help                            this text
 ${ROBUST_HELP}
 ${DEVICE_HELP}
+${SECAGG_HELP}
 
 Progress (round, test accuracy, ETA) goes to stderr; the result summary to stdout.`;
 
@@ -146,6 +148,7 @@ export const SIMULATE_OPTIONS = {
   ...EXTRA_SIMULATE_OPTIONS,
   ...ROBUST_OPTIONS,
   ...DEVICE_OPTIONS,
+  ...SECAGG_OPTIONS,
 } as const;
 
 type Values = Readonly<Record<string, unknown>>;
@@ -225,6 +228,7 @@ export async function configFromFlags(values: Values): Promise<Record<string, un
     strategy,
     ...extraConfigFields(values),
     ...robustConfigFields(values),
+    ...secAggConfigFields(values),
     ...(await deviceConfigFields(values)),
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));

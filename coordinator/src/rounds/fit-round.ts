@@ -49,7 +49,8 @@ export interface FitRoundFailureDetails {
   readonly bytesUp: number;
 }
 
-function buildTasks(ctx: RoundContext, input: FitRoundInput, plan: FitPlan): TaskSpec[] {
+/** The fit tasks of a plan (also used by the secure round, which adds its own field). */
+export function buildTasks(ctx: RoundContext, input: FitRoundInput, plan: FitPlan): TaskSpec[] {
   const { config, services } = ctx;
   const deadline = services.clock.now() + config.roundDeadlineMs;
   const t = config.training;
@@ -84,7 +85,8 @@ function buildTasks(ctx: RoundContext, input: FitRoundInput, plan: FitPlan): Tas
   });
 }
 
-function outcomeRecord(o: TaskOutcome): ClientOutcomeFields {
+/** The stored record of one task's outcome. */
+export function outcomeRecord(o: TaskOutcome): ClientOutcomeFields {
   if (o.status === 'completed') {
     return {
       clientId: o.task.clientId,
@@ -202,7 +204,7 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
 }
 
 /** The example counts clients declared in `hello`, by client id (absent when not a number). */
-function declaredCounts(available: readonly ClientCandidate[]): Map<string, number> {
+export function declaredCounts(available: readonly ClientCandidate[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const c of available) {
     const n = c.capabilities?.exampleCount;

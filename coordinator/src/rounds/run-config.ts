@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_EXAMPLE_WEIGHT } from './result-bounds.js';
 import { fedbuffConfigSchema } from './fedbuff-config.js';
+import { checkSecureRun, parseSecureRunConfig, type SecureRunConfig } from './secure-config.js';
 import {
   EdgefedError,
   compressionSpecSchema,
@@ -80,6 +81,11 @@ export const runConfigSchema = z.strictObject({
    * asynchronous buffered aggregation (see fedbuff-config.ts); `rounds` counts model versions.
    */
   mode: z.enum(['sync', 'fedbuff']).default('sync'),
+  /**
+   * Secure aggregation (SecAgg+): the coordinator learns only the weighted mean of each
+   * round's updates. `{}` takes every default; see secure-config.ts and README.
+   */
+  secureAggregation: z.record(z.string(), z.unknown()).optional(),
   fedbuff: fedbuffConfigSchema.default({
     bufferSize: 10,
     maxStaleness: 20,
@@ -91,7 +97,10 @@ export const runConfigSchema = z.strictObject({
 });
 
 /** A validated run configuration (defaults filled in). */
-export type RunConfig = z.output<typeof runConfigSchema> & { readonly strategy: StrategyConfig };
+export type RunConfig = Omit<z.output<typeof runConfigSchema>, 'secureAggregation'> & {
+  readonly strategy: StrategyConfig;
+  readonly secureAggregation?: SecureRunConfig;
+};
 
 /** A run configuration as written (defaults may be omitted). */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
@@ -111,5 +120,9 @@ export function parseRunConfig(input: unknown): RunConfig {
       `Invalid run config: mode fedbuff aggregates with its own staleness-weighted FedAvg; strategy must be plain fedavg (got ${strategy.name})`,
     );
   }
-  return { ...result.data, strategy };
+  const { secureAggregation: secure, ...rest } = result.data;
+  if (secure === undefined) return { ...rest, strategy };
+  const secureAggregation = parseSecureRunConfig(secure);
+  checkSecureRun({ strategyName: strategy.name, compression: rest.compression, mode: rest.mode });
+  return { ...rest, strategy, secureAggregation };
 }

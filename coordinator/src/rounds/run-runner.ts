@@ -6,10 +6,18 @@
  * carries those out (store status, round records, outcome counts, run events). Every
  * finished round is committed (checkpoint blob first, then one store transaction) before
  * it is announced, so a coordinator restarted after a crash resumes from the last committed
- * round. A round below quorum is recorded as failed and retried up to `maxRoundAttempts`
- * times; then the run fails.
+ * round. A round below quorum (or a secure round with too few survivors) is recorded as
+ * failed and retried up to `maxRoundAttempts` times; then the run fails. A run with
+ * `secureAggregation` runs each attempt as a secure round (secure-fit-round.ts).
  */
-import { EdgefedError, createStrategy, toEdgefedError, type Metrics, type Strategy } from '@edgefed/shared';
+import {
+  EdgefedError,
+  createStrategy,
+  toEdgefedError,
+  type ErrorCode,
+  type Metrics,
+  type Strategy,
+} from '@edgefed/shared';
 import type { JsonObject } from '../store/json.js';
 import type { ClientOutcomeFields, RoundKey, RunRecord } from '../store/records.js';
 import { parseRunConfig, type RunConfig } from './run-config.js';
@@ -17,10 +25,18 @@ import type { RunPhase } from './run-events.js';
 import type { RoundContext } from './round-context.js';
 import type { RunServices } from './run-services.js';
 import { runFitRound, type FitRoundResult } from './fit-round.js';
+import { runSecureFitRound } from './secure-fit-round.js';
 import { getModel, getStrategyState, putModel, putStrategyState } from './model-codec.js';
 import { FINAL_PHASES, transition, type RoundEffect, type RoundEvent } from './round-machine.js';
 import { committedRound, endedAttempt } from './round-records.js';
 import { evaluateAndRecord, evaluationDue, type EvaluatedModel } from './run-evaluation.js';
+
+/** Failures that end an attempt but not the run: the round is retried (maxRoundAttempts). */
+const RETRIED_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'QUORUM_NOT_MET',
+  'DEADLINE_EXCEEDED',
+  'SECAGG_TOO_FEW_SURVIVORS',
+]);
 
 /** Reads `aborted` afresh (it changes while awaiting, which narrowing cannot see). */
 const isAborted = (signal: AbortSignal): boolean => signal.aborted;
@@ -280,7 +296,8 @@ export class RunRunner {
       const snapshot = strategy.getState();
       await this.#fire('clients-ready');
       try {
-        const fit = await runFitRound(ctx, {
+        const fitRound = config.secureAggregation === undefined ? runFitRound : runSecureFitRound;
+        const fit = await fitRound(ctx, {
           round,
           attempt,
           global: global.params,
@@ -298,7 +315,7 @@ export class RunRunner {
           return undefined;
         }
         const e = toEdgefedError(err);
-        if (e.code !== 'QUORUM_NOT_MET' && e.code !== 'DEADLINE_EXCEEDED') throw e;
+        if (!RETRIED_CODES.has(e.code)) throw e;
         const outcomes = await this.#recordEnded(key, startedAt, 'failed', e.message, err);
         this.#s.telemetry.logger.info({ runId: this.runId, round, attempt, code: e.code }, 'round failed');
         const last = tries >= config.maxRoundAttempts;

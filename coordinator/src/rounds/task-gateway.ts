@@ -4,7 +4,16 @@
  * control plane, or an in-process transport in simulations) and every per-task check
  * (unknown task, stale round, duplicate or late result, upload integrity).
  */
-import type { ClientCandidate, CompressionSpec, ErrorCode, Metrics, ScalarRecord } from '@edgefed/shared';
+import type {
+  ClientCandidate,
+  ClientMessageOf,
+  CompressionSpec,
+  ErrorCode,
+  Metrics,
+  ScalarRecord,
+  SecureAggregationTask,
+  ServerMessageInputOf,
+} from '@edgefed/shared';
 import type { TaskStream } from './task-stream.js';
 
 /** One task to send. `taskId` is unique for the coordinator's lifetime. */
@@ -24,6 +33,8 @@ export interface TaskSpec {
   readonly compression?: CompressionSpec;
   /** Fit tasks: the run's seed. */
   readonly seed?: number;
+  /** Fit tasks of a secure run: the participant runs the SecAgg+ phases. */
+  readonly secureAggregation?: SecureAggregationTask;
   /** Strategy-specific settings only. */
   readonly config: ScalarRecord;
   /** Epoch ms after which a result is late. */
@@ -63,6 +74,29 @@ export interface RunTasksOptions {
   readonly signal: AbortSignal;
 }
 
+/** A secure-aggregation message a participant sent about one of its tasks. */
+export type SecAggInbound = ClientMessageOf<'secagg-advertise' | 'secagg-shares' | 'secagg-unmask'>;
+
+/** A secure-aggregation message the coordinator sends. */
+export type SecAggOutbound = ServerMessageInputOf<'secagg-roster' | 'secagg-inbox' | 'secagg-unmask-request'>;
+
+/**
+ * Handles the secure-aggregation messages of the tasks it was registered for. Throwing an
+ * EdgefedError refuses the message (the participant gets it in the ack).
+ */
+export type SecAggHandler = (clientId: string, message: SecAggInbound) => void;
+
+/** The phase messages of secure rounds, routed by task id (see secure-fit-round.ts). */
+export interface SecAggRelay {
+  /**
+   * Routes the secure-aggregation messages about `taskIds` to `handler` until the returned
+   * function is called. Messages about any other task are refused with `UNKNOWN_TASK`.
+   */
+  register(taskIds: readonly string[], handler: SecAggHandler): () => void;
+  /** Sends a phase message to a connected client; false when it is not connected. */
+  send(clientId: string, message: SecAggOutbound): boolean;
+}
+
 /** The runner's view of the participants. */
 export interface TaskGateway {
   /** Connected, eligible clients admitted to `runId` that have no task in flight. */
@@ -84,4 +118,6 @@ export interface TaskGateway {
    * gateway decides (the simulator's virtual clock); without it one is built on `runTasks`.
    */
   openStream?(): TaskStream;
+  /** Optional: the phase messages of secure rounds; a gateway without it cannot run them. */
+  readonly secAgg?: SecAggRelay;
 }

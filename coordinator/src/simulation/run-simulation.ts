@@ -185,6 +185,7 @@ export async function runSimulation(
     const attack = c.attack === undefined ? undefined : attackSpec(c.attack, c.clients, c.seed);
     fleet = await startFleet({
       ...(attack === undefined ? {} : { attack }),
+      ...(c.secAggDrop === undefined ? {} : { secAggDrop: { ...c.secAggDrop, seed: c.seed } }),
       url: coordinator.url,
       token,
       dataset: data.train,

@@ -102,6 +102,19 @@ export const simulationConfigSchema = z.strictObject({
   mode: z.enum(['sync', 'fedbuff']).default('sync'),
   /** FedBuff parameters (`--buffer-size`, `--max-staleness`, `--concurrency`, ...). */
   fedbuff: fedbuffConfigSchema.optional(),
+  /**
+   * Secure aggregation (`--secagg`, `--secagg-neighbours`, ...): the run's
+   * `secureAggregation` block, validated with the run config. Phase deadlines default to
+   * 10 s here (a simulated dropout at the unmask phase waits that long).
+   */
+  secureAggregation: z.record(z.string(), z.unknown()).optional(),
+  /** Seeded dropouts at one phase of secure rounds (`--secagg-drop-phase`, `--secagg-drop-rate`). */
+  secAggDrop: z
+    .strictObject({
+      phase: z.enum(['advertise', 'share', 'upload', 'unmask']),
+      rate: z.number().min(0).lt(1),
+    })
+    .optional(),
 });
 
 /** A validated simulation config. */
@@ -122,8 +135,27 @@ export function parseSimulationConfig(input: unknown): SimulationConfig {
     throw new EdgefedError('INVALID_CONFIG', 'Invalid simulation config: strategy.name is required');
   }
   checkQuantitySkew(r.data);
+  checkSecureSimulation(r.data);
   return r.data;
 }
+
+/** Secure aggregation runs on the real clock only; drop flags need it. */
+function checkSecureSimulation(c: SimulationConfig): void {
+  if (c.secAggDrop !== undefined && c.secureAggregation === undefined) {
+    throw new EdgefedError(
+      'INVALID_CONFIG',
+      'Invalid simulation config: secAggDrop needs secureAggregation (--secagg)',
+    );
+  }
+  if (c.secureAggregation !== undefined && c.devices !== undefined) {
+    throw new EdgefedError(
+      'INVALID_CONFIG',
+      'Invalid simulation config: secure aggregation runs on the real clock; drop --speeds, --bandwidth, --availability and --dropout-rate (use --secagg-drop-phase/--secagg-drop-rate)',
+    );
+  }
+}
+
+const SIMULATED_PHASE_MS = 10_000;
 
 const SKEW_KEYS = ['sizeExponent', 'sizeAlpha', 'minClientSize'] as const;
 
@@ -189,5 +221,15 @@ export function toRunConfig(
     ...(c.maxExampleWeight === undefined ? {} : { maxExampleWeight: c.maxExampleWeight }),
     ...(c.mode === 'sync' ? {} : { mode: c.mode }),
     ...(c.fedbuff === undefined ? {} : { fedbuff: c.fedbuff }),
+    ...(c.secureAggregation === undefined
+      ? {}
+      : {
+          secureAggregation: {
+            advertiseTimeoutMs: SIMULATED_PHASE_MS,
+            shareTimeoutMs: SIMULATED_PHASE_MS,
+            unmaskTimeoutMs: SIMULATED_PHASE_MS,
+            ...c.secureAggregation,
+          },
+        }),
   };
 }

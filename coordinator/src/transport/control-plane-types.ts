@@ -143,4 +143,6 @@ export interface ControlPlane<P> {
 }
 
 /** Messages the coordinator may push to a client (welcome is the handshake's own). */
-export type ServerOutbound = ServerMessageInputOf<'task' | 'cancel' | 'heartbeat' | 'error'>;
+export type ServerOutbound = ServerMessageInputOf<
+  'task' | 'cancel' | 'heartbeat' | 'error' | 'secagg-roster' | 'secagg-inbox' | 'secagg-unmask-request'
+>;

@@ -7,6 +7,7 @@
  */
 import {
   EdgefedError,
+  helloSupportsSecureAggregation,
   parseMessage,
   socketIoCoordinatorChannel,
   type CoordinatorChannel,
@@ -125,7 +126,11 @@ export function createControlPlane<P>(options: ControlPlaneOptions<P>): ControlP
       options.rejectionCounter?.increment(code);
     },
     admit({ session, hello, principal }) {
-      const args = { principal, capabilities: hello.capabilities, connectionId: session.channel.id };
+      // a secure-aggregation claim counts only from a peer whose protocol has the phases
+      const capabilities = helloSupportsSecureAggregation(hello)
+        ? hello.capabilities
+        : { ...hello.capabilities, secureAggregation: false };
+      const args = { principal, capabilities, connectionId: session.channel.id };
       const resumedAdmission =
         hello.resumeToken === undefined ? undefined : registry.resume(hello.resumeToken, args);
       const admission = resumedAdmission ?? registry.register(args);

@@ -21,7 +21,15 @@ import type { ControlPlane } from './control-plane-types.js';
 import { ListenerSet, type Unsubscribe } from './listener-set.js';
 import { AsyncQueue } from '../rounds/async-queue.js';
 import type { TaskProgressEvent } from '../rounds/run-events.js';
-import type { RunTasksOptions, TaskGateway, TaskOutcome, TaskSpec } from '../rounds/task-gateway.js';
+import type {
+  RunTasksOptions,
+  SecAggHandler,
+  SecAggInbound,
+  SecAggRelay,
+  TaskGateway,
+  TaskOutcome,
+  TaskSpec,
+} from '../rounds/task-gateway.js';
 
 /** What a principal (the verified join token) must expose for run scoping. */
 export interface RunScopedPrincipal {
@@ -89,6 +97,19 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
   readonly #closed = new Map<string, ClosedReason>();
   readonly #subs: Unsubscribe[] = [];
   readonly #idle = new ListenerSet<undefined>();
+  /** Secure rounds' handlers by task id. */
+  readonly #secure = new Map<string, SecAggHandler>();
+
+  /** The phase messages of secure rounds (see {@link SecAggRelay}). */
+  readonly secAgg: SecAggRelay = {
+    register: (taskIds, handler) => {
+      for (const id of taskIds) this.#secure.set(id, handler);
+      return () => {
+        for (const id of taskIds) if (this.#secure.get(id) === handler) this.#secure.delete(id);
+      };
+    },
+    send: (clientId, message) => this.#o.plane.send(clientId, message),
+  };
 
   constructor(options: SocketTaskGatewayOptions<P>) {
     this.#o = options;
@@ -106,10 +127,27 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
       plane.onMessage('error', ({ clientId, message }) => {
         this.#onClientError(clientId, message);
       }),
+      plane.onMessage('secagg-advertise', ({ clientId, message }) => {
+        this.#onSecAgg(clientId, message);
+      }),
+      plane.onMessage('secagg-shares', ({ clientId, message }) => {
+        this.#onSecAgg(clientId, message);
+      }),
+      plane.onMessage('secagg-unmask', ({ clientId, message }) => {
+        this.#onSecAgg(clientId, message);
+      }),
       plane.onClientExpired(({ record }) => {
         this.#dropClient(record.clientId, 'UNAVAILABLE', 'client disconnected and did not come back');
       }),
     );
+  }
+
+  #onSecAgg(clientId: string, message: SecAggInbound): void {
+    const handler = this.#secure.get(message.taskId);
+    if (handler === undefined) {
+      this.#reject('UNKNOWN_TASK', `No secure-aggregation round has task ${message.taskId}`);
+    }
+    handler(clientId, message);
   }
 
   #onProgress(clientId: string, message: ClientMessageOf<'progress'>): void {

@@ -13,6 +13,7 @@ import { consumeResults } from '../strategy/intake.js';
 import type {
   AggregateEvaluateInput,
   AggregateFitInput,
+  AggregateMeanInput,
   ConfigureInput,
   EvaluateAggregate,
   EvaluatePlan,
@@ -171,13 +172,41 @@ class DifferentialPrivacyStrategy implements Strategy {
       results: kept.map((k) => ({ ...k, update: mean })),
       failures: intake.failures,
     });
+    return this.#spend(out, sumStd / denominator);
+  }
+
+  /**
+   * The secure-aggregation entry: `mean` is the unmasked mean of updates the clients clipped
+   * themselves (the server cannot clip what it never sees) with weight 1 each (the secure
+   * round folds uniform weights under DP). Noise N(0, (sigma C)^2) is added to the sum
+   * `mean x contributors`, divided by the denominator as in `aggregateFit`, and the inner
+   * strategy steps on that. Throws `UNSUPPORTED` when the inner strategy has no mean entry.
+   */
+  async aggregateMean(input: AggregateMeanInput): Promise<FitAggregate> {
+    if (this.#inner.aggregateMean === undefined) {
+      throw new EdgefedError('UNSUPPORTED', `${this.#inner.name} cannot aggregate a secure mean`);
+    }
+    const n = input.contributors;
+    const denominator = this.#o.expectedClients ?? Math.max(1, n);
+    const sumStd = this.#o.noiseMultiplier * this.#o.clipNorm;
+    const source = this.#source(input.round);
+    const noised = new Float32Array(input.mean.length);
+    for (let i = 0; i < noised.length; i++) {
+      noised[i] = ((input.mean[i] as number) * n + sumStd * source.normal()) / denominator;
+    }
+    const out = await this.#inner.aggregateMean({ ...input, mean: noised });
+    return this.#spend(out, sumStd / denominator);
+  }
+
+  /** Charges one round to the accountant (only after the inner aggregation succeeded). */
+  #spend(out: FitAggregate, noiseStd: number): FitAggregate {
     const accountant = new RdpAccountant(this.#accountant.orders, this.#accountant.rdp);
     const samplingRate = this.#o.samplingRate ?? this.#lastSamplingRate ?? 1;
     accountant.compose({ samplingRate, noiseMultiplier: this.#o.noiseMultiplier });
     const epsilon = accountant.spent(this.#o.delta ?? 1e-5).epsilon;
     this.#accountant = accountant;
     this.#rounds++;
-    return { ...out, metrics: { ...out.metrics, epsilon, dpNoiseStd: sumStd / denominator } };
+    return { ...out, metrics: { ...out.metrics, epsilon, dpNoiseStd: noiseStd } };
   }
 
   #source(round: number): NormalSource {

@@ -1,6 +1,7 @@
 /**
  * Messages a participant sends to the coordinator: `hello`, `result`, `upload-chunk`,
- * `progress`. (`error` and `heartbeat` go both ways; see common-messages.ts.)
+ * `progress` (the secure-aggregation ones are in secagg-messages.ts). (`error` and
+ * `heartbeat` go both ways; see common-messages.ts.)
  */
 import { z } from 'zod';
 import {
@@ -24,6 +25,11 @@ export const capabilitiesSchema = z.object({
   clientVersion: z.string().min(1).max(64),
   /** Largest model the device accepts, in bytes. */
   maxModelBytes: positiveCountSchema.optional(),
+  /**
+   * True when the participant implements secure aggregation (the SecAgg+ phases of
+   * protocol 1.3.0). Absent or false: never selected for a secure run.
+   */
+  secureAggregation: z.boolean().optional(),
 });
 
 /**

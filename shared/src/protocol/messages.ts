@@ -6,6 +6,14 @@ import type { z } from 'zod';
 import { errorMessageSchema, heartbeatSchema } from './common-messages.js';
 import { helloSchema, progressSchema, resultSchema, uploadChunkSchema } from './client-messages.js';
 import { cancelSchema, taskSchema, welcomeSchema } from './server-messages.js';
+import {
+  secAggAdvertiseSchema,
+  secAggInboxSchema,
+  secAggRosterSchema,
+  secAggSharesSchema,
+  secAggUnmaskRequestSchema,
+  secAggUnmaskSchema,
+} from './secagg-messages.js';
 
 /** Schemas of the messages a participant sends (event name = message type). */
 export const CLIENT_MESSAGE_SCHEMAS = {
@@ -15,6 +23,9 @@ export const CLIENT_MESSAGE_SCHEMAS = {
   progress: progressSchema,
   heartbeat: heartbeatSchema,
   error: errorMessageSchema,
+  'secagg-advertise': secAggAdvertiseSchema,
+  'secagg-shares': secAggSharesSchema,
+  'secagg-unmask': secAggUnmaskSchema,
 } as const;
 
 /** Schemas of the messages the coordinator sends (event name = message type). */
@@ -24,6 +35,9 @@ export const SERVER_MESSAGE_SCHEMAS = {
   cancel: cancelSchema,
   heartbeat: heartbeatSchema,
   error: errorMessageSchema,
+  'secagg-roster': secAggRosterSchema,
+  'secagg-inbox': secAggInboxSchema,
+  'secagg-unmask-request': secAggUnmaskRequestSchema,
 } as const;
 
 /** Who sent a message: `client-to-server` or `server-to-client`. */
@@ -40,7 +54,13 @@ export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_MESSAGE_SCHEMAS) as reado
 export const SERVER_MESSAGE_TYPES = Object.keys(SERVER_MESSAGE_SCHEMAS) as readonly ServerMessageType[];
 
 /** Client message types that carry a socket.io acknowledgement. */
-export const ACKED_MESSAGE_TYPES = ['result', 'upload-chunk'] as const;
+export const ACKED_MESSAGE_TYPES = [
+  'result',
+  'upload-chunk',
+  'secagg-advertise',
+  'secagg-shares',
+  'secagg-unmask',
+] as const;
 /** A client message type answered with an {@link AckResponse}. */
 export type AckedMessageType = (typeof ACKED_MESSAGE_TYPES)[number];
 
@@ -83,5 +103,5 @@ export function isServerMessageType(type: unknown): type is ServerMessageType {
 
 /** True when client message `type` is acknowledged (see {@link ACKED_MESSAGE_TYPES}). */
 export function isAckedMessageType(type: unknown): type is AckedMessageType {
-  return type === 'result' || type === 'upload-chunk';
+  return typeof type === 'string' && (ACKED_MESSAGE_TYPES as readonly string[]).includes(type);
 }

@@ -1,5 +1,6 @@
 /**
- * Messages the coordinator sends to a participant: `welcome`, `task`, `cancel`.
+ * Messages the coordinator sends to a participant: `welcome`, `task`, `cancel` (the
+ * secure-aggregation ones are in secagg-messages.ts).
  * (`error` and `heartbeat` go both ways; see common-messages.ts.)
  */
 import { z } from 'zod';
@@ -13,6 +14,7 @@ import {
   scalarRecordSchema,
 } from './fields.js';
 import { compressionSpecSchema } from '../compression/compression-spec.js';
+import { secureAggregationTaskSchema } from './secagg-messages.js';
 
 /** Limits the coordinator enforces; a participant must stay within them. */
 export const limitsSchema = z.object({
@@ -67,6 +69,11 @@ export const taskSchema = z.object({
   compression: compressionSpecSchema.optional(),
   /** The run's seed (local shuffling and dropout masks mix it with the round); absent: 0. */
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  /**
+   * Fit tasks of a secure run (since 1.3.0): run the SecAgg+ phases and upload the masked
+   * vector instead of the update (see secagg-messages.ts). Absent: an ordinary fit task.
+   */
+  secureAggregation: secureAggregationTaskSchema.optional(),
   /** Strategy-specific settings (scalars; strings up to 4096 characters). */
   config: scalarRecordSchema,
 });

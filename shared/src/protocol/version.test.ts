@@ -60,7 +60,7 @@ describe('checkProtocolVersion', () => {
     }
     expect(isEdgefedError(caught, 'PROTOCOL_VERSION')).toBe(true);
     expect((caught as { details: unknown }).details).toMatchObject({ received: '1.1.0', minimum: '1.2.0' });
-    expect(checkProtocolVersion('1.2.0', PROTOCOL_VERSION, MIN_PROTOCOL_VERSION).exact).toBe(true);
+    expect(checkProtocolVersion('1.2.0', PROTOCOL_VERSION, MIN_PROTOCOL_VERSION).exact).toBe(false);
     expect(checkProtocolVersion('1.3.1', PROTOCOL_VERSION, MIN_PROTOCOL_VERSION).remoteIsNewer).toBe(true);
   });
 

@@ -10,7 +10,7 @@
 import { EdgefedError } from '../errors.js';
 
 /** The protocol version this build speaks. See docs/protocol.md for the history. */
-export const PROTOCOL_VERSION = '1.2.0';
+export const PROTOCOL_VERSION = '1.3.0';
 
 /**
  * The oldest peer version this build talks to: 1.2.0, whose tasks carry `modelSpec`,

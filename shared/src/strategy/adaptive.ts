@@ -13,7 +13,7 @@ import type { TensorLayout } from '../aggregation/layout.js';
 import { BaseStrategy, checkStateHeader, type ServerStepInput } from './base-strategy.js';
 import type { StrategyConfigOf } from './config.js';
 import { SlotState } from './slot-state.js';
-import type { StrategyState } from './types.js';
+import type { AggregateMeanInput, FitAggregate, StrategyState } from './types.js';
 
 /** Which second-moment rule an {@link AdaptiveStrategy} uses. */
 export type AdaptiveRule = 'adam' | 'yogi' | 'adagrad';
@@ -36,6 +36,11 @@ export abstract class AdaptiveStrategy extends BaseStrategy {
     this.beta1 = config.beta1;
     this.beta2 = 'beta2' in config ? config.beta2 : 0;
     this.tau = config.tau;
+  }
+
+  /** The secure-aggregation entry: the server step on the unmasked mean (see {@link Strategy}). */
+  aggregateMean(input: AggregateMeanInput): Promise<FitAggregate> {
+    return Promise.resolve().then(() => this.aggregateFromMean(input));
   }
 
   override getState(): StrategyState {

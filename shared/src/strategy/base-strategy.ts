@@ -5,6 +5,7 @@
  */
 import {
   assertFinite,
+  isAllFinite,
   layoutData,
   tensorLayout,
   unflatten,
@@ -19,6 +20,7 @@ import { selectClients } from './selection.js';
 import type {
   AggregateEvaluateInput,
   AggregateFitInput,
+  AggregateMeanInput,
   ConfigureInput,
   EvaluateAggregate,
   EvaluatePlan,
@@ -109,6 +111,49 @@ export abstract class BaseStrategy implements Strategy {
       accepted: intake.accepted,
       totalExamples: intake.totalExamples,
       failures: intake.failures,
+    };
+  }
+
+  /**
+   * The secure-aggregation path ({@link Strategy.aggregateMean}): the server step on an
+   * already averaged delta. Subclasses whose aggregation is a weighted mean expose it as
+   * `aggregateMean`; robust ones (which need every update) must not.
+   */
+  protected aggregateFromMean(input: AggregateMeanInput): FitAggregate {
+    const layout = tensorLayout(input.global);
+    const global = layoutData(layout, input.global);
+    assertFinite(layout, global);
+    if (input.mean.length !== layout.size) {
+      throw new EdgefedError(
+        'SHAPE_MISMATCH',
+        `Mean has ${input.mean.length} values, the model ${layout.size}`,
+        {
+          details: { expected: layout.size, actual: input.mean.length },
+        },
+      );
+    }
+    if (!isAllFinite(input.mean))
+      throw new EdgefedError('NON_FINITE', 'The aggregated mean holds NaN or Infinity');
+    this.checkState(layout);
+    if (input.contributors < this.common.minFitResults) {
+      throw new EdgefedError(
+        'QUORUM_NOT_MET',
+        `${input.contributors} updates in the secure aggregate, at least ${this.common.minFitResults} needed`,
+        { details: { accepted: input.contributors, minResults: this.common.minFitResults } },
+      );
+    }
+    const next = this.serverStep({ layout, global, delta: Float64Array.from(input.mean) });
+    const failures = input.failures.map((f) => ({ clientId: f.clientId, code: f.code, message: f.message }));
+    return {
+      parameters: unflatten(layout, next),
+      metrics: {
+        numResults: input.contributors,
+        numFailures: failures.length,
+        totalExamples: input.totalWeight,
+      },
+      accepted: input.contributors,
+      totalExamples: input.totalWeight,
+      failures,
     };
   }
 

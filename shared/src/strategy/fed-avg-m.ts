@@ -6,7 +6,7 @@ import type { TensorLayout } from '../aggregation/layout.js';
 import { BaseStrategy, checkStateHeader, type ServerStepInput } from './base-strategy.js';
 import type { StrategyConfigOf } from './config.js';
 import { SlotState } from './slot-state.js';
-import type { StrategyState } from './types.js';
+import type { AggregateMeanInput, FitAggregate, StrategyState } from './types.js';
 
 /** FedAvgM; `serverMomentum = 0` and `serverLearningRate = 1` give FedAvg. */
 export class FedAvgM extends BaseStrategy {
@@ -19,6 +19,11 @@ export class FedAvgM extends BaseStrategy {
     super(config);
     this.lr = config.serverLearningRate;
     this.beta = config.serverMomentum;
+  }
+
+  /** The secure-aggregation entry: the server step on the unmasked mean (see {@link Strategy}). */
+  aggregateMean(input: AggregateMeanInput): Promise<FitAggregate> {
+    return Promise.resolve().then(() => this.aggregateFromMean(input));
   }
 
   override getState(): StrategyState {

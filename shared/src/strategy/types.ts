@@ -98,6 +98,25 @@ export interface FitAggregate {
   readonly failures: readonly Failure[];
 }
 
+/**
+ * Input to {@link Strategy.aggregateMean}: what a secure-aggregation round can hand over.
+ * Under secure aggregation the coordinator never holds one client's update, only the
+ * unmasked weighted mean of the survivors' updates, so this is all the strategy sees.
+ */
+export interface AggregateMeanInput {
+  readonly round: number;
+  /** The current global model (float32); its names, order and shapes fix the layout. */
+  readonly global: TensorMap;
+  /** The weighted mean delta of the contributors, flat in the layout order of `global`. */
+  readonly mean: Float32Array;
+  /** How many clients' updates the mean holds. */
+  readonly contributors: number;
+  /** The sum of their weights (bounded example counts, or 1 each under uniform weighting). */
+  readonly totalWeight: number;
+  /** Clients that were selected but are not in the mean (dropped, refused). */
+  readonly failures: readonly Failure[];
+}
+
 /** One client's evaluation result. */
 export interface EvaluateResult {
   readonly clientId: string;
@@ -169,6 +188,16 @@ export interface Strategy {
   readonly memory: StrategyMemory;
   configureFit(input: ConfigureInput): FitPlan;
   aggregateFit(input: AggregateFitInput): Promise<FitAggregate>;
+  /**
+   * Optional: the secure-aggregation entry. Present only on strategies whose aggregation is
+   * a weighted mean followed by a server step (FedAvg, FedAvgM, FedProx, FedAdam, FedYogi,
+   * FedAdagrad, and central DP around one of them): the server step runs on `mean` exactly
+   * as `aggregateFit` runs it on the mean of the results. Throws `SHAPE_MISMATCH` when
+   * `mean` does not have the size of `global`, `NON_FINITE` for NaN or Infinity in it,
+   * `QUORUM_NOT_MET` when `contributors` is below the strategy's `minFitResults` (state
+   * unchanged, as for `aggregateFit`).
+   */
+  aggregateMean?(input: AggregateMeanInput): Promise<FitAggregate>;
   configureEvaluate(input: ConfigureInput): EvaluatePlan;
   aggregateEvaluate(input: AggregateEvaluateInput): Promise<EvaluateAggregate>;
   /** A snapshot of the server-side state (copies; later rounds do not change it). */

@@ -1,0 +1,34 @@
+/**
+ * Page side of secagg-browser.test.ts (bundled with esbuild): runs one in-memory SecAgg+ round
+ * of 20 clients (k = 10, t = 3, so any six dropping leave every client 4 answering neighbours; two drop after advertise, two after share keys, two after upload)
+ * and compares the sum with the plain quantized sum.
+ */
+import { parseSecAggConfig, quantize, resolveSecAggParams, runInMemoryRound } from '@edgefed/shared';
+
+async function secaggRound(): Promise<{ equal: boolean; survivors: number; dropped: number }> {
+  const config = parseSecAggConfig({ neighbours: 10, threshold: 3 });
+  const inputs = new Map(
+    Array.from({ length: 20 }, (_, i) => [
+      `b${String(i).padStart(2, '0')}`,
+      { update: Float32Array.from({ length: 32 }, (_, j) => Math.sin(i * 32 + j)), weight: 10 + i },
+    ]),
+  );
+  const ids = [...inputs.keys()];
+  const result = await runInMemoryRound({
+    config,
+    inputs,
+    drops: { afterAdvertise: ids.slice(0, 2), afterShareKeys: ids.slice(2, 4), afterUpload: ids.slice(4, 6) },
+  });
+  const params = resolveSecAggParams(config, 20);
+  const expected = new Uint32Array(33);
+  for (const id of result.survivors) {
+    const input = inputs.get(id);
+    if (input === undefined) continue;
+    const q = quantize(input.update, input.weight, params);
+    for (let i = 0; i < q.length; i++) expected[i] = (expected[i] ?? 0) + (q[i] ?? 0);
+  }
+  const equal = result.sum.every((v, i) => v === expected[i]) && result.weightSum === expected[32];
+  return { equal, survivors: result.survivors.length, dropped: result.dropped.length };
+}
+
+(globalThis as unknown as { secaggRound: typeof secaggRound }).secaggRound = secaggRound;
