@@ -112,11 +112,11 @@ function pairInfo(purpose: KeyPurpose, ctx: PairContext): Uint8Array<ArrayBuffer
 /** The Web Crypto algorithm each purpose's key is for. */
 const PURPOSE_ALGORITHM = {
   channel: { algorithm: { name: 'AES-GCM', length: 256 }, usages: ['encrypt', 'decrypt'] },
-  mask: { algorithm: { name: 'AES-GCM', length: 256 }, usages: ['encrypt'] },
+  mask: { algorithm: { name: 'AES-CTR', length: 256 }, usages: ['encrypt'] },
 } as const;
 
 /**
- * The AES-256 key a pair shares for `purpose` (AES-GCM for both: `mask` keys only generate the CTR keystream, see prg.ts):
+ * The AES-256 key a pair shares for `purpose` (AES-GCM for `channel`, AES-CTR for `mask`):
  * HKDF-SHA-256(ECDH(own private, their public), salt = round seed, info = purpose, round, pair).
  * Not extractable. `SECAGG_BAD_MESSAGE` for a bad or low-order public key (ECDH fails).
  */
