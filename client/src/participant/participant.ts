@@ -18,7 +18,7 @@ import {
 import { connect } from './connection.js';
 import type { Connection, ConnectOptions } from './connection-types.js';
 import type { FitProgress, LocalTrainingEngine } from './engine.js';
-import { ModelFetcher, type ModelCache } from './model-fetcher.js';
+import { ModelFetcher, parseSha256, type ModelCache } from './model-fetcher.js';
 import { ParticipantEvents, type ParticipantEventMap } from './participant-events.js';
 import { LocalParameters } from './local-params.js';
 import { TransparencyLog } from './transparency-log.js';
@@ -198,6 +198,13 @@ class TaskWorker {
     this.#events.emit('task-started', { taskId: task.taskId, kind: task.kind, round: task.round });
     const spec: unknown = JSON.parse(task.modelSpec);
     const fetched = await this.#fetcher.get(task.modelUrl, task.modelHash, signal);
+    this.#events.emit('model', {
+      taskId: task.taskId,
+      runId: task.runId,
+      version: task.modelVersion,
+      hash: parseSha256(task.modelHash),
+      spec: task.modelSpec,
+    });
     const global = this.#local.apply(task.runId, spec, fetched);
     if (task.kind === 'evaluate') {
       const batchSize = Number(task.hyperParameters.batchSize ?? 64);
