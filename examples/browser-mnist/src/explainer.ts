@@ -36,6 +36,7 @@ export interface Explanation extends SaliencyMap {
 /** Explains inputs with the newest global model on this device. */
 export class Explainer {
   #model: LocalModel | undefined;
+  #preference: BackendPreference = 'auto';
   #backend: ReturnType<typeof chooseBackend> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -69,9 +70,13 @@ export class Explainer {
     }
   }
 
-  /** Uses `backend` (the participant's) for every explanation; call before the first. */
+  /**
+   * Uses `backend` (the participant's) for the explanations; call before the first. The
+   * backend starts at the first explanation, not here, so it never competes with the
+   * participant's first round for the device.
+   */
   useBackend(backend: BackendPreference): void {
-    this.#backend ??= chooseBackend({ backend, wasmPaths: this.wasmPaths, wasmThreads: 1 });
+    this.#preference = backend;
   }
 
   /** Prediction and saliency map of one input (784 values); undefined without a model. */
@@ -84,8 +89,8 @@ export class Explainer {
   async #explain(input: Float32Array): Promise<Explanation | undefined> {
     const model = this.#model;
     if (model === undefined) return undefined;
-    this.useBackend('auto');
-    const choice = await (this.#backend ?? chooseBackend({ wasmPaths: this.wasmPaths }));
+    this.#backend ??= chooseBackend({ backend: this.#preference, wasmPaths: this.wasmPaths, wasmThreads: 1 });
+    const choice = await this.#backend;
     const started = performance.now();
     const [map] = await computeSaliency({
       backend: choice.backend,
