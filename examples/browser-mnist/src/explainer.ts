@@ -89,7 +89,14 @@ export class Explainer {
   async #explain(input: Float32Array): Promise<Explanation | undefined> {
     const model = this.#model;
     if (model === undefined) return undefined;
-    this.#backend ??= chooseBackend({ backend: this.#preference, wasmPaths: this.wasmPaths, wasmThreads: 1 });
+    if (this.#backend === undefined) {
+      const started = chooseBackend({ backend: this.#preference, wasmPaths: this.wasmPaths, wasmThreads: 1 });
+      this.#backend = started;
+      // A backend that failed to start is tried again at the next explanation.
+      started.catch(() => {
+        if (this.#backend === started) this.#backend = undefined;
+      });
+    }
     const choice = await this.#backend;
     const started = performance.now();
     const [map] = await computeSaliency({
