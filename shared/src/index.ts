@@ -343,8 +343,15 @@ export { topKIndices } from './compression/top-k.js';
 // --- end tensors and compression ---
 
 // --- model compiler (shared/src/model) ---
-export { compileModel, compileSaliencyGraphs, exportInferenceModel } from './model/compile/compile-model.js';
-export type { SaliencyGraphs } from './model/compile/compile-model.js';
+export {
+  compileAttentionGraph,
+  compileModel,
+  compileSaliencyGraphs,
+  exportInferenceModel,
+} from './model/compile/compile-model.js';
+export type { AttentionGraph, SaliencyGraphs } from './model/compile/compile-model.js';
+export { buildAttentionGraph, listAttentionLayers } from './model/compile/attention-graph.js';
+export type { AttentionGraphOptions, AttentionLayerInfo } from './model/compile/attention-graph.js';
 export { buildIntegratedGradientsGraph, buildSaliencyGraph } from './model/compile/saliency-graphs.js';
 export type { SaliencyGraphOptions } from './model/compile/saliency-graphs.js';
 export type { CompiledModel } from './model/compile/compile-model.js';
@@ -363,7 +370,13 @@ export type {
 export { findWebGpuIssues, WEBGPU_FORBIDDEN_OPS } from './model/compile/webgpu-check.js';
 export { modelSpecSchema, parseModelSpec } from './model/spec/model-spec.js';
 export type { LayerSpec, ModelSpec } from './model/spec/model-spec.js';
-export type { ForwardOptions, InitKind, MaskInfo, ParameterInfo } from './model/spec/layers.js';
+export type {
+  AttentionInfo,
+  ForwardOptions,
+  InitKind,
+  MaskInfo,
+  ParameterInfo,
+} from './model/spec/layers.js';
 export { countParameters, initParameter, initParameters } from './model/spec/init.js';
 export {
   charLstm,

@@ -5,13 +5,21 @@
  * shards and the central accuracy improves. The coordinator checks every update's tensor
  * names and shapes; the pages' network logs show no training example ever left. Then one
  * page is hidden mid-task: its participant fails the task cleanly (NOT_ELIGIBLE) and the
- * round completes with the other two.
+ * round completes with the other two. In between, the user of a WebGPU page draws a 7 on
+ * the page's pad (synthetic pointer events): the page predicts it with the newest global
+ * model and computes its SmoothGrad saliency map on the device with WebGPU; both match
+ * onnxruntime-node on the same model and input, the map's energy lies mostly inside the
+ * strokes' bounding box, and no frame or request carries the map.
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { MODEL_TINY_CNN, decodeTensorMap, decompressUpdate, type TensorMap } from '@edgefed/shared';
+import { computeSaliency, createNodeBackend } from '@edgefed/client';
 import { loadDataset } from '@edgefed/coordinator';
 import { startExampleStack, type ExampleStack } from '../../examples/browser-mnist/stack.js';
+import { SMOOTH_GRAD } from '../../examples/browser-mnist/src/explainer.js';
+import { saliencyInsideInk } from '../../examples/browser-mnist/src/mnist-input.js';
 import { shardPixels } from '../../examples/browser-mnist/src/shard-format.js';
 import { centralEvaluator } from '../federation/helpers.js';
 import {
@@ -27,6 +35,9 @@ let stack: ExampleStack | undefined;
 let browser: Browser | undefined;
 const users: UserPage[] = [];
 const uploads = new Map<string, Map<number, Uint8Array>>();
+let trainedRun = '';
+/** Where the drawing test leaves its screenshot (copied to docs/images/explain-digit.png by hand). */
+const ARTIFACTS_DIR = fileURLToPath(new URL('../../test-artifacts/browser/', import.meta.url));
 
 beforeAll(async () => {
   const test = await loadDataset('mnist', 'test', { limit: 1000 });
@@ -116,6 +127,7 @@ describe('browser participants (headless Chromium)', () => {
       },
     });
     await stack.coordinator.runs.settled(run.id);
+    trainedRun = run.id;
     const record = await api<{ status: string; currentRound: number }>(`/api/runs/${run.id}`);
     expect(record).toMatchObject({ status: 'completed', currentRound: 3 });
 
@@ -177,6 +189,87 @@ describe('browser participants (headless Chromium)', () => {
       expect(u.requests.every((r) => r.method === 'GET')).toBe(true);
     }
   }, 240_000);
+
+  it('a drawn digit is predicted and explained on the device (WebGPU); the map is never sent', async () => {
+    const u = users[0]!;
+    const { page } = u;
+    const framesBefore = u.frames.length;
+    const requestsBefore = u.requests.length;
+    // The page has the global model of the run's last task (version 2 of 3).
+    expect((await pageState(page)).localModelVersion).toBe(2);
+    // Draw a 7 in one stroke: pad coordinates are 0-280, shown at the canvas's CSS size.
+    const box = await page.locator('#pad').boundingBox();
+    if (box === null) throw new Error('no pad');
+    const at = (x: number, y: number): [number, number] => [
+      box.x + (x * box.width) / 280,
+      box.y + (y * box.height) / 280,
+    ];
+    await page.mouse.move(...at(80, 60));
+    await page.mouse.down();
+    await page.mouse.move(...at(200, 60), { steps: 8 });
+    await page.mouse.move(...at(120, 230), { steps: 12 });
+    await page.mouse.up();
+    await page.waitForFunction(
+      () => ['done', 'failed'].includes(window.edgefedExample?.explanation?.status ?? ''),
+      undefined,
+      { timeout: 60_000 },
+    );
+    const e = (await pageState(page)).explanation;
+    expect(e?.status, e?.error).toBe('done');
+    if (e?.input === undefined || e.saliency === undefined || e.probabilities === undefined)
+      throw new Error('no map');
+    expect(e).toMatchObject({ backend: 'webgpu', modelVersion: 2 });
+    expect(await page.locator('#prediction').textContent()).toContain(`Looks like a ${e.predicted}`);
+    expect(await page.locator('#probabilities meter').count()).toBe(10);
+    // The drawing became an MNIST-style digit: about 20 px tall, inside the 28x28 frame.
+    const inked = e.input.flatMap((v, i) => (v > 0.05 ? [Math.floor(i / 28)] : []));
+    expect(inked.length).toBeGreaterThan(40);
+    expect(Math.max(...inked) - Math.min(...inked)).toBeGreaterThanOrEqual(18);
+    // Same prediction and map as onnxruntime-node on the coordinator's copy of the model.
+    const node = await createNodeBackend({ intraOpNumThreads: 1 });
+    const [ref] = await computeSaliency({
+      backend: node,
+      spec: MODEL_TINY_CNN,
+      parameters: await modelAt(trainedRun, 2),
+      inputs: Float32Array.from(e.input),
+      smoothGrad: SMOOTH_GRAD,
+    });
+    expect(e.predicted).toBe(ref?.predicted);
+    e.probabilities.forEach((p, c) => expect(p).toBeCloseTo(ref?.probabilities[c] ?? NaN, 4));
+    const scale = Math.max(...e.saliency.map(Math.abs));
+    expect(scale).toBeGreaterThan(0);
+    e.saliency.forEach((v, i) => expect(Math.abs(v - (ref?.saliency[i] ?? NaN))).toBeLessThan(1e-3 * scale));
+    // Non-trivial and on the strokes: most of the energy inside the ink's bounding box
+    // (an untrained tiny-cnn's map of this 7 spreads out: 0.41 inside, on onnxruntime-node).
+    const spread = new Set(e.saliency.map((v) => v.toFixed(6))).size;
+    expect(spread).toBeGreaterThan(100);
+    const ink = saliencyInsideInk(e.input, e.saliency);
+    expect(ink).toEqual(e.insideInk);
+    expect(ink.inside).toBeGreaterThan(0.5);
+    expect(ink.inside).toBeGreaterThan(ink.area);
+    // Computed locally, never sent: nothing but heartbeats/pings went out meanwhile, no
+    // frame or request body anywhere holds the map's largest values (float32 or text).
+    const sal = e.saliency;
+    const top = sal
+      .map((v, i) => [Math.abs(v), i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 3)
+      .map(([, i]) => i);
+    const probesOf = top.flatMap((i) => [
+      Buffer.from(Float32Array.of(...sal.slice(i, i + 2)).buffer),
+      Buffer.from(String(sal[i])),
+    ]);
+    for (const f of u.frames.slice(framesBefore)) expect(f.text ?? '').toMatch(/^(2|3|42\["heartbeat")/);
+    expect(u.requests.slice(requestsBefore).every((r) => r.method === 'GET' && r.body === undefined)).toBe(
+      true,
+    );
+    const payloads = [
+      ...u.frames.map((f) => f.bytes ?? Buffer.from(f.text ?? '')),
+      ...u.requests.flatMap((r) => r.body ?? []),
+    ];
+    for (const probe of probesOf) for (const p of payloads) expect(p.includes(probe)).toBe(false);
+    await page.locator('#explain').screenshot({ path: `${ARTIFACTS_DIR}explain-digit.png` });
+  }, 120_000);
 
   it('a page hidden mid-task fails its task cleanly and the round completes with the others', async () => {
     if (stack === undefined) throw new Error('no stack');

@@ -133,6 +133,19 @@ export interface PageState {
   bytesSent: number;
   cachedModels: string[];
   model?: { model: string; runId: string; kind?: string; hash?: string };
+  localModelVersion?: number;
+  explanation?: {
+    status: string;
+    error?: string;
+    modelVersion?: number;
+    backend?: string;
+    predicted?: number;
+    probabilities?: number[];
+    input?: number[];
+    saliency?: number[];
+    insideInk?: { inside: number; area: number };
+    ms?: number;
+  };
 }
 
 declare global {

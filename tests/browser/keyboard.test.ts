@@ -5,13 +5,20 @@
  * for three rounds. The central next-character accuracy on every user's held-out text rises,
  * the pages' suggestions (computed in the page from each new global model) get better at
  * putting the right key in the top three, and no websocket frame or request from any page
- * or worker carries the typed text — while the page's own IndexedDB holds it.
+ * or worker carries the typed text — while the page's own IndexedDB holds it. Under the
+ * suggestions, each page highlights the typed characters by the attention weight the
+ * prediction gave them (the attention graph's output, computed in the page): one weight per
+ * character of the context window, summing to 1.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startKeyboardStack, type KeyboardStack } from '../../examples/browser-keyboard/stack.js';
-import { encodeText, normalizeText } from '../../examples/browser-keyboard/src/keyboard-model.js';
+import {
+  encodeText,
+  KEYBOARD_CONTEXT,
+  normalizeText,
+} from '../../examples/browser-keyboard/src/keyboard-model.js';
 import { consentAndJoin, launchChromium, openUserPage, pageState, type UserPage } from './harness.js';
 
 const ROUNDS = 3;
@@ -33,7 +40,12 @@ interface KeyboardPageState {
   trainedOnTypedChars: number;
   sessions: { clientId: string; resumedIdentity: boolean; typedChars: number }[];
   models: { round: number; hash: string; heldOutTop3: number }[];
-  suggestions?: { context: string; words: string[]; nextChars: string[] };
+  suggestions?: {
+    context: string;
+    words: string[];
+    nextChars: string[];
+    attention: { chars: string[]; weights: number[] };
+  };
 }
 
 async function keyboardState(u: UserPage): Promise<KeyboardPageState> {
@@ -143,6 +155,17 @@ describe('keyboard example (headless Chromium)', () => {
       expect(new Set(k.models.map((m) => m.hash)).size).toBe(k.models.length);
       expect(k.models.at(-1)!.heldOutTop3).toBeGreaterThan(k.models[0]!.heldOutTop3);
       expect(k.suggestions?.nextChars).toHaveLength(3);
+      // What the suggestion attended to: the context window's characters, weights summing to 1.
+      const att = k.suggestions?.attention;
+      expect(att?.chars.join('')).toBe(normalizeText(k.suggestions?.context ?? '').slice(-KEYBOARD_CONTEXT));
+      expect(att?.weights).toHaveLength(KEYBOARD_CONTEXT);
+      expect(att?.weights.every((w) => w >= 0)).toBe(true);
+      expect(att?.weights.reduce((a, w) => a + w, 0)).toBeCloseTo(1, 4);
+      expect(Math.max(...(att?.weights ?? []))).toBeGreaterThan(Math.min(...(att?.weights ?? [])));
+      const shown = await u.page.$$eval('#attention span', (spans) =>
+        spans.map((e) => Number((e as HTMLElement).dataset.weight)),
+      );
+      expect(shown).toEqual(att?.weights);
       const s = await pageState(u.page);
       expect(s.tasksCompleted).toBe(ROUNDS);
       expect(s.evaluations).toHaveLength(ROUNDS);

@@ -25,6 +25,8 @@ describe('federated training over socket.io', () => {
     const { train, test } = await mnistSubset(6000, 1000);
     coordinator = await startCoordinator({ centralEvaluator: centralEvaluator(MODEL_2NN, test) });
     participants = await startParticipants(coordinator, train, 3);
+    const models: { runId: string; version: number; hash: string; spec: string }[] = [];
+    participants[0]?.on('model', (m) => models.push(m));
     const created = await api<{ id: string; status: string }>(coordinator, '/api/runs', {
       method: 'POST',
       body: JSON.stringify({
@@ -48,6 +50,13 @@ describe('federated training over socket.io', () => {
       `/api/runs/${runId}`,
     );
     expect(run.body).toMatchObject({ status: 'completed', currentRound: 3, currentModelVersion: 3 });
+    // Each task's global model was announced to the app (`model` event): version, hash, spec.
+    expect(new Set(models.map((m) => m.version))).toEqual(new Set([0, 1, 2, 3]));
+    for (const m of models) {
+      expect(m).toMatchObject({ runId, hash: expect.stringMatching(/^[0-9a-f]{64}$/) as string });
+      expect(JSON.parse(m.spec)).toMatchObject({ name: '2nn' });
+      expect(models.find((o) => o.version === m.version)?.hash).toBe(m.hash);
+    }
 
     const metrics = await api<{ metrics: { round: number; name: string; value: number; scope: string }[] }>(
       coordinator,

@@ -1,9 +1,11 @@
 /**
  * Feeds of the saliency-graph WebGPU test, built the same way in the page and in Node:
  * seeded parameters of a small CNN, one synthetic digit, zero or seeded SmoothGrad noise, a
- * one-hot target, and integrated-gradients path points.
+ * one-hot target, and integrated-gradients path points; and the attention graph (mean over
+ * heads) of a small causal transformer with seeded parameters and token ids.
  */
 import {
+  compileAttentionGraph,
   compileSaliencyGraphs,
   createPrng,
   initParameters,
@@ -23,6 +25,25 @@ export const SALIENCY_CNN: ModelSpec = {
   ],
 };
 const PIXELS = 64;
+
+/** A small causal transformer (embedding, learned positions, one pre-LN block, 2 heads). */
+export const ATTENTION_MODEL: ModelSpec = {
+  input: { shape: [6] },
+  layers: [
+    { type: 'embedding', vocabSize: 9, dim: 8 },
+    { type: 'positionalEmbedding', kind: 'learned' },
+    { type: 'transformerBlock', heads: 2, mlpDim: 16, causal: true },
+    { type: 'layerNorm' },
+    { type: 'dense', units: 9 },
+  ],
+};
+
+function plainParams(spec: ModelSpec, seed: number): Record<string, Plain> {
+  const out: Record<string, Plain> = {};
+  for (const [name, t] of initParameters(planModel(spec).parameters, seed))
+    out[name] = { dims: [...t.shape], data: t.data as Float32Array };
+  return out;
+}
 
 /** A tensor as plain data (crosses the page boundary as JSON). */
 export interface Plain {
@@ -58,6 +79,13 @@ export function saliencyCases(): Record<string, { onnx: Uint8Array; feeds: Recor
         x: { dims: [2, 1, 8, 8], data: two },
         noise: { dims: [2, 1, 8, 8], data: noise },
         target: { dims: [2, 10], data: target },
+      },
+    },
+    attention: {
+      onnx: compileAttentionGraph(ATTENTION_MODEL, { head: 'mean' }).onnx,
+      feeds: {
+        ...plainParams(ATTENTION_MODEL, 5),
+        x: { dims: [2, 6], data: Float32Array.from([1, 4, 2, 8, 0, 3, 5, 5, 7, 6, 2, 1]) },
       },
     },
     'integrated-gradients': {

@@ -1,8 +1,8 @@
 /**
  * The saliency graphs (plain/SmoothGrad input gradients and integrated gradients of
- * a small CNN) on onnxruntime-web's native WebGPU provider in headless Chromium (SwiftShader):
- * the placement log must put every node on WebGPU, and the outputs must match
- * onnxruntime-node in this process. Needs Chromium (tests/support/chromium.ts).
+ * a small CNN) and the attention graph of a small causal transformer on onnxruntime-web's
+ * native WebGPU provider in headless Chromium (SwiftShader): the placement log must put every
+ * node on WebGPU, and the outputs must match onnxruntime-node in this process. Needs Chromium (tests/support/chromium.ts).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,11 +59,11 @@ async function onNode(name: string): Promise<Record<string, Float32Array>> {
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));
 }
 
-describe('saliency graphs on WebGPU', () => {
-  it('saliency and integrated gradients: every node on WebGPU, outputs as onnxruntime-node', async () => {
-    // one page for both graphs: starting onnxruntime-web's WebGPU provider dominates the time
+describe('interpretability graphs on WebGPU', () => {
+  it('saliency, integrated gradients, attention: every node on WebGPU, outputs as onnxruntime-node', async () => {
+    // one page for all graphs: starting onnxruntime-web's WebGPU provider dominates the time
     const log: string[] = [];
-    const names = ['saliency', 'integrated-gradients'];
+    const names = ['saliency', 'integrated-gradients', 'attention'];
     const gpu = await onGpu(names, log);
     for (const [i, name] of names.entries()) {
       const cpu = await onNode(name);
@@ -78,7 +78,7 @@ describe('saliency graphs on WebGPU', () => {
     }
     const placement = log.filter((l) => /placed on \[|Node placements/.test(l));
     expect(placement.filter((l) => l.includes('All nodes placed on [WebGpuExecutionProvider]'))).toHaveLength(
-      2,
+      3,
     );
     expect(placement.filter((l) => l.includes('CPUExecutionProvider'))).toEqual([]);
   });

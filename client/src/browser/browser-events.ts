@@ -1,6 +1,6 @@
 /**
  * Events of a browser participant: every participant event (connected, task-started,
- * progress, uploaded, task-completed, task-failed, error, disconnected, stopped) plus the
+ * model, progress, uploaded, task-completed, task-failed, error, disconnected, stopped) plus the
  * policy verdict and local accuracy before/after a fit.
  */
 import { TypedEmitter } from '@edgefed/shared';

@@ -25,6 +25,8 @@ export type { DeviceIdentity, DeviceStore, DeviceStoreOptions, SavedSession } fr
 export { hostParticipant } from './participant-host.js';
 export type { FromHost, HostReady, HostStartOptions, MessageEndpoint, ToHost } from './worker-protocol.js';
 export { createDataSource } from '../data/in-memory-data-source.js';
+export { computeSaliency } from '../runtime/saliency.js';
+export type { SaliencyMap, SaliencyOptions } from '../runtime/saliency.js';
 export { TransparencyLog } from '../participant/transparency-log.js';
 export type { SentRecord } from '../participant/transparency-log.js';
 export type { Participant } from '../participant/participant.js';

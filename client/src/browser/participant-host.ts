@@ -28,6 +28,7 @@ import {
 const EVENTS: readonly (keyof ParticipantEventMap)[] = [
   'connected',
   'task-started',
+  'model',
   'progress',
   'uploaded',
   'task-completed',

@@ -19,7 +19,7 @@ import {
 import { connect } from './connection.js';
 import type { Connection, ConnectOptions } from './connection-types.js';
 import type { EngineFitOutput, FitProgress, LocalTrainingEngine } from './engine.js';
-import { ModelFetcher, type ModelCache } from './model-fetcher.js';
+import { ModelFetcher, parseSha256, type ModelCache } from './model-fetcher.js';
 import { ParticipantEvents, type ParticipantEventMap } from './participant-events.js';
 import { LocalParameters } from './local-params.js';
 import { TransparencyLog } from './transparency-log.js';
@@ -239,6 +239,13 @@ class TaskWorker {
   async #prepare(task: TaskMessage, signal: AbortSignal): Promise<{ spec: unknown; global: TensorMap }> {
     const spec: unknown = JSON.parse(task.modelSpec);
     const fetched = await this.#fetcher.get(task.modelUrl, task.modelHash, signal);
+    this.#events.emit('model', {
+      taskId: task.taskId,
+      runId: task.runId,
+      version: task.modelVersion,
+      hash: parseSha256(task.modelHash),
+      spec: task.modelSpec,
+    });
     return { spec, global: this.#local.apply(task.runId, spec, fetched) };
   }
 

@@ -2,17 +2,22 @@
  * `edgefed model export`: compiles a model and writes `inference.onnx` (self-contained,
  * seeded initial parameters baked in), `train-step.onnx`, `eval.onnx` and `manifest.json`
  * (every graph input and output with its role, dtype and shape; see
- * docs/training-graphs.md) so other runtimes can drive the same training step.
+ * docs/training-graphs.md) so other runtimes can drive the same training step, the saliency
+ * graphs, and for models with attention layers `attention.onnx` (inference plus the softmax
+ * attention weights of one layer and head).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  compileAttentionGraph,
   compileModel,
   compileSaliencyGraphs,
   EdgefedError,
   exportInferenceModel,
   initParameters,
+  listAttentionLayers,
   planModel,
+  type EmittedGraph,
   type LossKind,
 } from '@edgefed/shared';
 import { intFlag, parseFlags, strFlag } from './args.js';
@@ -21,8 +26,9 @@ import { resolveModelSpec, resolveOptimizer } from './train-model.js';
 const HELP = `Usage: edgefed model export --model NAME|FILE --out DIR [options]
 
 Writes inference.onnx, train-step.onnx, eval.onnx, saliency.onnx (input gradients of a class
-score, plain or SmoothGrad; batch 1), integrated-gradients.onnx (16 path points) and
-manifest.json into DIR.
+score, plain or SmoothGrad; batch 1), integrated-gradients.onnx (16 path points),
+attention.onnx for models with attention layers (inference plus the softmax attention
+weights [N, T, T] of one layer and head; parameters as inputs) and manifest.json into DIR.
 
 Options:
   --model NAME|FILE     2nn | cnn | tiny-cnn | path to a model spec .json or an .onnx model (required)
@@ -34,6 +40,8 @@ Options:
   --fedprox             add FedProx anchor inputs and mu
   --clip-norm           add the clip_norm input (gradient clipping by global L2 norm)
   --seed S              seed of the initial parameters baked into inference.onnx (default 0)
+  --attention-layer L   attention layer of attention.onnx, e.g. transformerBlock0 (default: the last)
+  --attention-head H    head index or "mean" (mean over heads) (default 0)
   -h, --help            show this help`;
 
 const FLAGS = {
@@ -46,6 +54,8 @@ const FLAGS = {
   fedprox: { type: 'boolean' },
   'clip-norm': { type: 'boolean' },
   seed: { type: 'string' },
+  'attention-layer': { type: 'string' },
+  'attention-head': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -57,6 +67,39 @@ function lossOf(raw: string | undefined): LossKind {
   if (found === undefined)
     throw new EdgefedError('INVALID_ARGUMENT', `--loss must be one of ${LOSSES.join(', ')}`);
   return found;
+}
+
+/** `--attention-head`: an integer (range checked by the compiler) or `mean`. */
+function headOf(raw: string | undefined): number | 'mean' {
+  if (raw === undefined) return 0;
+  if (raw === 'mean') return raw;
+  if (!/^\d+$/.test(raw))
+    throw new EdgefedError(
+      'INVALID_ARGUMENT',
+      `--attention-head must be a head index or "mean", got "${raw}"`,
+    );
+  return Number(raw);
+}
+
+/**
+ * The attention graph when the model has attention layers; `INVALID_ARGUMENT` when an
+ * attention flag is given for a model without them.
+ */
+function attentionGraph(
+  spec: unknown,
+  layer: string | undefined,
+  head: string | undefined,
+  loss: LossKind,
+): EmittedGraph | undefined {
+  if (listAttentionLayers(planModel(spec)).length === 0) {
+    if (layer !== undefined || head !== undefined)
+      throw new EdgefedError(
+        'INVALID_ARGUMENT',
+        '--attention-layer/--attention-head need a model with attention layers',
+      );
+    return undefined;
+  }
+  return compileAttentionGraph(spec, { ...(layer === undefined ? {} : { layer }), head: headOf(head), loss });
 }
 
 /**
@@ -92,6 +135,12 @@ export async function runModelExportCommand(argv: string[]): Promise<number> {
   const initial = planModel(spec).initialValues ?? initParameters(compiled.parameters, seed);
   const inference = exportInferenceModel(spec, loss, initial);
   const saliency = compileSaliencyGraphs(spec);
+  const attention = attentionGraph(
+    spec,
+    strFlag(values, 'attention-layer'),
+    strFlag(values, 'attention-head'),
+    loss,
+  );
   await mkdir(dir, { recursive: true });
   const manifest = {
     format: 'edgefed-model-export/1',
@@ -107,6 +156,7 @@ export async function runModelExportCommand(argv: string[]): Promise<number> {
       'eval.onnx': compiled.evaluation.manifest,
       'saliency.onnx': saliency.saliency.manifest,
       'integrated-gradients.onnx': saliency.integratedGradients.manifest,
+      ...(attention === undefined ? {} : { 'attention.onnx': attention.manifest }),
     },
   };
   await Promise.all([
@@ -115,12 +165,15 @@ export async function runModelExportCommand(argv: string[]): Promise<number> {
     writeFile(join(dir, 'eval.onnx'), compiled.evaluation.onnx),
     writeFile(join(dir, 'saliency.onnx'), saliency.saliency.onnx),
     writeFile(join(dir, 'integrated-gradients.onnx'), saliency.integratedGradients.onnx),
+    ...(attention === undefined ? [] : [writeFile(join(dir, 'attention.onnx'), attention.onnx)]),
     writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`),
   ]);
   process.stdout.write(
     `wrote ${dir}: inference.onnx (${inference.onnx.length} B), train-step.onnx (${compiled.trainStep.onnx.length} B), ` +
       `eval.onnx (${compiled.evaluation.onnx.length} B), saliency.onnx (${saliency.saliency.onnx.length} B), ` +
-      `integrated-gradients.onnx (${saliency.integratedGradients.onnx.length} B), manifest.json\n`,
+      `integrated-gradients.onnx (${saliency.integratedGradients.onnx.length} B), ` +
+      (attention === undefined ? '' : `attention.onnx (${attention.onnx.length} B), `) +
+      'manifest.json\n',
   );
   return 0;
 }

@@ -1,6 +1,7 @@
 /**
  * DOM rendering of the keyboard page: the suggestion bar (three word buttons), the
- * next-character chips and the suggestion-quality history. The status cards and the
+ * next-character chips, which typed characters the suggestion attended to (each
+ * highlighted by its attention weight) and the suggestion-quality history. The status cards and the
  * "what left this device" table use the shared helpers in `examples/common/ui.ts`.
  */
 import { el, text } from '../../common/ui.js';
@@ -30,6 +31,28 @@ export function renderSuggestions(s: Suggestions | undefined, onPick: (word: str
   text(
     'next-chars',
     chips.length === 0 ? 'no model yet: join to receive the global model' : chips.join('   '),
+  );
+}
+
+/**
+ * Shows the context's characters under the suggestions, each highlighted by the attention
+ * weight the next-character prediction gave it (darkest = most attended); the weight is in
+ * each character's `data-weight` and its tooltip.
+ */
+export function renderAttention(a: Suggestions['attention'] | undefined): void {
+  const line = el('attention');
+  const weights = a?.weights ?? [];
+  const max = Math.max(0, ...weights);
+  line.replaceChildren(
+    ...(a?.chars ?? []).map((ch, i) => {
+      const span = document.createElement('span');
+      const w = weights[i] ?? 0;
+      span.textContent = ch === ' ' ? '␣' : ch;
+      span.dataset.weight = String(w);
+      span.title = `${ch === ' ' ? 'space' : ch}: ${(w * 100).toFixed(1)}% of the attention`;
+      span.style.backgroundColor = `rgba(230, 120, 20, ${max === 0 ? 0 : (w / max).toFixed(3)})`;
+      return span;
+    }),
   );
 }
 

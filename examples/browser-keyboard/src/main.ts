@@ -18,7 +18,7 @@ import { decodeTensorMap } from '@edgefed/shared';
 import { el, text } from '../../common/ui.js';
 import '../../common/style.css';
 import { keyboardModelSize, normalizeText, splitSeed, textWindows } from './keyboard-model.js';
-import { renderSuggestions } from './keyboard-view.js';
+import { renderAttention, renderSuggestions } from './keyboard-view.js';
 import { decodeSeed } from './seed-format.js';
 import { Suggester } from './suggester.js';
 import { forgetTyped, openTypedStore } from './typed-store.js';
@@ -59,8 +59,10 @@ function suggestions(box: HTMLTextAreaElement, suggester: Suggester): () => void
           context: box.value,
           words: [...s.words],
           nextChars: s.nextChars.map((c) => c.char),
+          attention: { chars: [...s.attention.chars], weights: [...s.attention.weights] },
         };
         renderSuggestions(s, pick);
+        renderAttention(s.attention);
       })
       .catch((e: unknown) => {
         state.error = String(e);

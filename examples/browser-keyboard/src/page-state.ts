@@ -29,8 +29,16 @@ export interface KeyboardState {
   bytesSent: number;
   /** Global models used for suggestions, with their top-3 next-key accuracy on held-out text. */
   models: { round: number; hash: string; heldOutTop3: number }[];
-  /** The suggestions on screen and the text they were made for. */
-  suggestions?: { context: string; words: string[]; nextChars: string[] };
+  /**
+   * The suggestions on screen and the text they were made for, with the attention weight
+   * the next-character prediction gave each of the context's last characters.
+   */
+  suggestions?: {
+    context: string;
+    words: string[];
+    nextChars: string[];
+    attention: { chars: string[]; weights: number[] };
+  };
 }
 
 /** The page's state. */

@@ -1,12 +1,15 @@
 /**
  * Keyboard suggestions from the current global model, computed in the page with
- * onnxruntime-web (wasm, one thread): the model's self-contained inference graph
- * (`exportInferenceModel`: the global parameters baked in) predicts the next character after
- * the typed context; the three most likely characters are each extended greedily, in one
- * batch, until the word ends — the word completions a keyboard shows. Nothing is sent.
+ * onnxruntime-web (wasm, one thread): the model's self-contained attention graph
+ * (`compileAttentionGraph`: the inference graph with the global parameters baked in, plus
+ * the softmax attention weights of its last attention layer, averaged over heads) predicts
+ * the next character after the typed context; the three most likely characters are each
+ * extended greedily, in one batch, until the word ends — the word completions a keyboard
+ * shows. The attention row of the last typed position says which earlier characters that
+ * prediction attended to. Nothing is sent.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-web';
-import { exportInferenceModel, topKCorrect, type Dataset, type TensorMap } from '@edgefed/shared';
+import { compileAttentionGraph, topKCorrect, type Dataset, type TensorMap } from '@edgefed/shared';
 import {
   encodeText,
   KEYBOARD_CONTEXT,
@@ -25,6 +28,12 @@ export interface Suggestions {
   readonly words: readonly string[];
   /** The part of the current word already typed. */
   readonly partial: string;
+  /**
+   * What the next-character prediction attended to: the last (up to T) characters of the
+   * context and the attention weight of each (mean over heads of the last attention
+   * layer; they sum to 1). Empty without a model.
+   */
+  readonly attention: { readonly chars: readonly string[]; readonly weights: readonly number[] };
 }
 
 const V = KEYBOARD_VOCABULARY.size;
@@ -61,9 +70,9 @@ export class Suggester {
     return this.#session !== undefined;
   }
 
-  /** Compiles the inference graph with `parameters` baked in and makes it current. */
+  /** Compiles the attention graph with `parameters` baked in and makes it current. */
   async setModel(parameters: TensorMap): Promise<void> {
-    const graph = exportInferenceModel(keyboardModel(this.size), 'softmax-cross-entropy', parameters);
+    const graph = compileAttentionGraph(keyboardModel(this.size), { head: 'mean' }, parameters);
     const session = await this.ort.InferenceSession.create(graph.onnx, { executionProviders: ['wasm'] });
     const old = this.#session;
     this.#session = session;
@@ -72,8 +81,13 @@ export class Suggester {
   }
 
   async #probabilities(rows: readonly Int32Array[]): Promise<Float32Array> {
+    return (await this.#run(rows)).probabilities;
+  }
+
+  /** Next-character probabilities [rows, T, V] and attention weights [rows, T, T]. */
+  async #run(rows: readonly Int32Array[]): Promise<{ probabilities: Float32Array; attention: Float32Array }> {
     const session = this.#session;
-    if (session === undefined) return new Float32Array(0);
+    if (session === undefined) return { probabilities: new Float32Array(0), attention: new Float32Array(0) };
     const x = new Float32Array(rows.length * T);
     rows.forEach((r, i) => {
       x.set(Float32Array.from(r.subarray(Math.max(0, r.length - T))), i * T);
@@ -81,8 +95,9 @@ export class Suggester {
     const run = session.run({ x: new this.ort.Tensor('float32', x, [rows.length, T]) });
     this.#busy = run;
     const out = await run;
-    const p: OrtTensor | undefined = out.probabilities;
-    return p === undefined ? new Float32Array(0) : (p.data as Float32Array);
+    const data = (t: OrtTensor | undefined): Float32Array =>
+      t === undefined ? new Float32Array(0) : (t.data as Float32Array);
+    return { probabilities: data(out.probabilities), attention: data(out.attention) };
   }
 
   /** Where row `r`'s prediction for the token after its last one sits in the output. */
@@ -99,14 +114,23 @@ export class Suggester {
       (i) => KEYBOARD_VOCABULARY.chars[i] ?? '',
     );
     const partial = /[a-z'#-]*$/.exec(text.join(''))?.[0] ?? '';
-    const probs = await this.#probabilities([context]);
-    if (probs.length === 0) return { nextChars: [], words: [], partial };
+    const { probabilities: probs, attention } = await this.#run([context]);
+    if (probs.length === 0)
+      return { nextChars: [], words: [], partial, attention: { chars: [], weights: [] } };
     const first = topK(probs, Suggester.#lastOffset(context, 0), 3);
+    // Row of the last context position (the query whose output predicts the next character).
+    const last = text.length - 1;
+    const weights = Array.from(attention.subarray(last * T, last * T + text.length));
     const nextChars = first.map((id) => ({
       char: KEYBOARD_VOCABULARY.chars[id] ?? '',
       p: probs[id + Suggester.#lastOffset(context, 0)] ?? 0,
     }));
-    return { nextChars, words: await this.#complete(context, first, partial), partial };
+    return {
+      nextChars,
+      words: await this.#complete(context, first, partial),
+      partial,
+      attention: { chars: text, weights },
+    };
   }
 
   async #complete(context: Int32Array, first: number[], partial: string): Promise<string[]> {

@@ -6,7 +6,10 @@
  * `worker=0` (train on the page's thread) and `store` (IndexedDB name). The user ticks
  * "I agree" and joins; the page then shows the backend and why, training progress, local
  * accuracy before/after each round, bytes sent and every message that left the device.
- * `window.edgefedExample` exposes the same state for the end-to-end tests.
+ * Once a round has brought a global model, the user can draw a digit (or pick one of their
+ * held-out images) and see the prediction and its saliency map, computed on the device
+ * (explainer.ts) and never sent. `window.edgefedExample` exposes the same state for the
+ * end-to-end tests.
  */
 import {
   checkBackendPreference,
@@ -19,6 +22,10 @@ import {
 import { decodeShard } from './shard-format.js';
 import { appendSent, el, formatBytes, text } from '../../common/ui.js';
 import '../../common/style.css';
+import { DrawPad } from './draw-pad.js';
+import { drawHeatmap, showExplanation } from './explain-view.js';
+import { Explainer } from './explainer.js';
+import { saliencyInsideInk, toMnistInput } from './mnist-input.js';
 
 /** What the page shows, also readable by tests. */
 interface ExampleState {
@@ -38,6 +45,23 @@ interface ExampleState {
   policyReasons: readonly string[];
   /** With `?model=`: the run and model the example server named (`/example/join`). */
   model?: { model: string; runId: string; kind?: string; hash?: string };
+  /** The global model version the drawing pad explains with (after the first task). */
+  localModelVersion?: number;
+  /** The latest explanation of the pad's digit (computed here, never sent). */
+  explanation?: {
+    status: 'running' | 'done' | 'no-model' | 'failed';
+    error?: string;
+    modelVersion?: number;
+    backend?: string;
+    predicted?: number;
+    probabilities?: number[];
+    /** The 28x28 model input (784 values in [0, 1]). */
+    input?: number[];
+    saliency?: number[];
+    /** Share of the map's energy inside the ink's bounding box, and the box's share of the area. */
+    insideInk?: { inside: number; area: number };
+    ms?: number;
+  };
 }
 
 const state: ExampleState = {
@@ -56,6 +80,7 @@ const state: ExampleState = {
 const params = new URL(location.href).searchParams;
 const shard = Number(params.get('shard') ?? '0');
 const storeName = params.get('store') ?? `edgefed-mnist-${shard}`;
+const explainer = new Explainer(storeName, '/ort/');
 
 function setStatus(s: ExampleState['status'], detail = ''): void {
   state.status = s;
@@ -165,6 +190,22 @@ async function join(data: ReturnType<typeof decodeShard>): Promise<void> {
   state.backend = p.backend;
   state.backendReason = p.backendReason;
   state.cachedModels = p.cachedModels;
+  explainer.useBackend(p.backend === 'webgpu' ? 'webgpu' : 'wasm');
+  p.on('model', (m) => {
+    explainer
+      .setModel(m)
+      .then((ok) => {
+        if (!ok) return;
+        state.localModelVersion = m.version;
+        text(
+          'explain-note',
+          `Draw a digit: global model version ${m.version} runs here, with ${p.backend}; the map stays on this device.`,
+        );
+      })
+      .catch((e: unknown) => {
+        state.error = String(e);
+      });
+  });
   text('backend', `${p.backend}${worker ? ' (Web Worker)' : ' (page thread)'}`);
   text('backend-reason', p.backendReason);
   wire(p);
@@ -174,8 +215,67 @@ async function join(data: ReturnType<typeof decodeShard>): Promise<void> {
   };
 }
 
+/** Explains `input` (784 values) and shows it; only the newest request is rendered. */
+let latestExplanation = 0;
+function explain(input: Float32Array): void {
+  const id = ++latestExplanation;
+  state.explanation = { status: 'running' };
+  text('prediction', 'computing on this device…');
+  explainer
+    .explain(input)
+    .then((e) => {
+      if (id !== latestExplanation) return;
+      if (e === undefined) {
+        state.explanation = { status: 'no-model' };
+        text('prediction', 'No global model on this device yet: join and wait for the first round.');
+        return;
+      }
+      state.explanation = {
+        status: 'done',
+        modelVersion: e.modelVersion,
+        backend: e.backend,
+        predicted: e.predicted,
+        probabilities: Array.from(e.probabilities),
+        input: Array.from(input),
+        saliency: Array.from(e.saliency),
+        insideInk: saliencyInsideInk(input, e.saliency),
+        ms: e.ms,
+      };
+      showExplanation(e, input);
+    })
+    .catch((err: unknown) => {
+      if (id !== latestExplanation) return;
+      state.explanation = { status: 'failed', error: String(err) };
+      text('prediction', `failed: ${String(err)}`);
+    });
+}
+
+/** The drawing pad, its buttons and the held-out images the "use one of my images" button cycles through. */
+function wirePad(test: ReturnType<typeof decodeShard>['test']): void {
+  const pad = new DrawPad(el('pad', HTMLCanvasElement), () => {
+    explain(toMnistInput(pad.ink()));
+  });
+  el('clear').onclick = () => {
+    latestExplanation++;
+    pad.clear();
+    drawHeatmap(new Float32Array(784), new Float32Array(784));
+    delete state.explanation;
+    text('prediction', 'No prediction yet');
+    el('probabilities').replaceChildren();
+  };
+  let next = 0;
+  el('sample').onclick = () => {
+    if (test.size === 0) return;
+    const i = next++ % test.size;
+    const image = test.features.slice(i * 784, (i + 1) * 784);
+    pad.show(image);
+    explain(image);
+  };
+}
+
 async function main(): Promise<void> {
   const data = await loadShard();
+  wirePad(data.test);
   state.trainExamples = data.train.size;
   text(
     'data',

@@ -9,6 +9,7 @@ import { encodeModel } from '../onnx/codec.js';
 import type { ParameterInfo } from '../spec/layers.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { buildAttentionGraph, type AttentionGraphOptions } from './attention-graph.js';
 import { buildEvaluationGraph, buildInferenceGraph } from './eval-graphs.js';
 import type { LossKind } from './losses.js';
 import type { EmittedGraph, GraphManifest } from './manifest.js';
@@ -106,4 +107,29 @@ export function compileSaliencyGraphs(
       plan.spec,
     ),
   };
+}
+
+/** The attention graph of a model ({@link compileAttentionGraph}) and the layer it shows. */
+export interface AttentionGraph extends EmittedGraph {
+  /** The attention layer whose weights the `attention` output holds. */
+  readonly layer: { readonly layer: string; readonly heads: number; readonly length: number };
+}
+
+/**
+ * Compiles the attention graph of a Transformer model (attention-graph.ts): inference plus
+ * the `attention` output [N, T, T], the softmax weights of `options.layer` (default: the
+ * last attention layer) for `options.head` (default 0, or `mean`). With `parameters` they
+ * are baked in (one input `x`, like {@link exportInferenceModel}); without, they are
+ * inputs. Throws `INVALID_MODEL` for a model without attention, `INVALID_ARGUMENT` for an
+ * unknown layer or head, and as {@link exportInferenceModel} for parameters that do not fit.
+ */
+export function compileAttentionGraph(
+  spec: unknown,
+  options: AttentionGraphOptions = {},
+  parameters?: ReadonlyMap<string, Tensor>,
+): AttentionGraph {
+  const plan = planModel(spec);
+  const built = buildAttentionGraph(plan, options, parameters);
+  const { layer, heads, length } = built.layer;
+  return { ...emit(built, plan.spec), layer: { layer, heads, length } };
 }

@@ -15,7 +15,8 @@ import { emitPlanForward, Inputs, Outputs, type ModelPlan } from './plan.js';
 
 const N = 'N';
 
-function predictions(b: GraphBuilder, outs: Outputs, loss: LossKind, logits: string): void {
+/** Adds the prediction outputs (`logits` + `probabilities`, or `prediction` for mse). */
+export function predictions(b: GraphBuilder, outs: Outputs, loss: LossKind, logits: string): void {
   if (loss === 'mse') {
     outs.add(logits, 'prediction', 'prediction');
     return;
@@ -28,7 +29,11 @@ function predictions(b: GraphBuilder, outs: Outputs, loss: LossKind, logits: str
   outs.add(probs, 'probabilities', 'prediction');
 }
 
-function paramConst(p: { name: string; shape: readonly number[] }, t: Tensor | undefined): ConstTensor {
+/** A parameter's value as an initializer; throws `NAME_MISMATCH`, `DTYPE_MISMATCH`, `SHAPE_MISMATCH`. */
+export function paramConst(
+  p: { name: string; shape: readonly number[] },
+  t: Tensor | undefined,
+): ConstTensor {
   if (t === undefined) throw new EdgefedError('NAME_MISMATCH', `Missing parameter ${p.name}`);
   if (t.dtype !== 'float32')
     throw new EdgefedError('DTYPE_MISMATCH', `Parameter ${p.name} must be float32, got ${t.dtype}`);

@@ -44,7 +44,8 @@ export interface ManifestEntry {
 }
 
 /** Which graph a manifest describes. */
-export type GraphKind = 'inference' | 'evaluation' | 'train-step' | 'saliency' | 'integrated-gradients';
+export type GraphKind =
+  'inference' | 'evaluation' | 'train-step' | 'saliency' | 'integrated-gradients' | 'attention';
 
 /** The manifest of one emitted graph. */
 export interface GraphManifest {

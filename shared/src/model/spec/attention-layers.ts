@@ -7,6 +7,8 @@
  * `multiHeadAttention` parameters map onto PyTorch's `nn.MultiheadAttention` (with
  * `batch_first=True`, `embed_dim = heads * keyDim`): `in_proj_weight [3E, D]` (q, k, v
  * rows stacked), `in_proj_bias [3E]`, `out_proj.weight [D, E]`, `out_proj.bias [D]`.
+ * Each attention layer hands its softmax weights to `ForwardOptions.attention` (the
+ * attention graph, compile/attention-graph.ts, outputs one of them).
  */
 import { EdgefedError } from '../../errors.js';
 import { add, reshape, scale, transpose } from '../ir/ops.js';
@@ -68,6 +70,7 @@ export function multiHeadAttention(ctx: LayerContext, l: Mha): string {
   let scores = scale(b, b.op1('MatMul', [heads(q, [0, 2, 1, 3]), heads(k, [0, 2, 3, 1])]), 1 / Math.sqrt(dk));
   if (l.causal === true) scores = add(b, scores, b.floatConstant([t, t], causalMask(t)));
   const probs = b.op1('Softmax', [scores], { axis: attrInt(-1) });
+  ctx.opts.attention?.({ layer: ctx.name, heads: l.heads, length: t, causal: l.causal === true }, probs);
   const dropped = attentionDropout(ctx, probs, [l.heads, t, t], l.dropout ?? 0);
   const context = b.op1('MatMul', [dropped, heads(v, [0, 2, 1, 3])]);
   const merged = reshape(b, transpose(b, context, [0, 2, 1, 3]), [0, t, e]);

@@ -62,6 +62,22 @@ export interface ForwardOptions {
    * (`trainable: false`, e.g. a BatchNorm running mean) computed by this forward pass.
    */
   readonly updateState?: (name: string, value: string) => void;
+  /**
+   * Receives the softmax attention weights [B, heads, T, T] of every attention layer as it
+   * is emitted (rows: queries, columns: keys; causal layers are 0 above the diagonal), so
+   * the attention graph can make one of them an output. Layers without attention ignore it.
+   */
+  readonly attention?: (info: AttentionInfo, weights: string) => void;
+}
+
+/** An attention layer seen by {@link ForwardOptions.attention}. */
+export interface AttentionInfo {
+  /** The attention layer's name, e.g. `transformerBlock0.attn` or `multiHeadAttention0`. */
+  readonly layer: string;
+  readonly heads: number;
+  /** Sequence length T. */
+  readonly length: number;
+  readonly causal: boolean;
 }
 
 /** What a layer emitter gets. */
