@@ -62,6 +62,8 @@ export const ERROR_CODES = [
   'EXAMPLE_COUNT_EXCEEDED',
   /** FedBuff: an update's base model is more versions behind the current one than `maxStaleness`. */
   'STALE_UPDATE',
+  /** An upload declares more bytes than its task's model can encode to at the task's compression. */
+  'UPLOAD_TOO_LARGE',
 ] as const;
 
 /** A stable, machine-readable error code. */
