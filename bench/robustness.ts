@@ -12,7 +12,7 @@
  *
  *   node --conditions=@edgefed/source --import tsx bench/robustness.ts \
  *     [--rounds 50] [--out results/robustness/cells.jsonl] [--fractions 0.2,0.1] [--workers 2]
- *     [--train-limit 6000] [--shard i/n]
+ *     [--train-limit 6000] [--batch-size 10] [--shard i/n]
  */
 import { spawn } from 'node:child_process';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     fractions: { type: 'string', default: '0.2,0.1' },
     workers: { type: 'string', default: '2' },
     'train-limit': { type: 'string', default: '6000' },
+    'batch-size': { type: 'string', default: '10' },
     /** `i/n`: run only every n-th cell of the plan, from the i-th (several runners, one file). */
     shard: { type: 'string', default: '0/1' },
     /** Internal: run this one cell (`strategy,attack,fraction`) in this process and exit. */
@@ -49,7 +50,7 @@ const base = {
   clients: 20,
   fraction: 1,
   rounds,
-  batchSize: 10,
+  batchSize: Number(values['batch-size']),
   learningRate: 0.1,
   partition: 'dirichlet',
   alpha: 0.5,
@@ -81,7 +82,8 @@ async function skipKeys(path: string): Promise<Set<string>> {
     if (line.trim() === '') continue;
     const row = JSON.parse(line) as Record<string, unknown>;
     const key = cellKey(String(row.strategy), String(row.attack), Number(row.attackers));
-    const sameRun = row.rounds === rounds && row.trainLimit === base.trainLimit;
+    const sameRun =
+      row.rounds === rounds && row.trainLimit === base.trainLimit && (row.batchSize ?? 10) === base.batchSize;
     if (row.type === 'cell' && sameRun) keys.add(key);
     if (row.type === 'claim' && sameRun && alive(Number(row.pid))) keys.add(key);
     if (row.type === 'cost') keys.add(`cost|${String(row.strategy)}`);
@@ -109,6 +111,7 @@ async function runCell(strategy: string, attack: string, fraction: number): Prom
     byzantineF: BYZANTINE_F,
     rounds: r.rounds.length,
     trainLimit: base.trainLimit,
+    batchSize: base.batchSize,
     testImages: 10_000,
     status: r.status,
     finalAccuracy: r.totals.finalAccuracy,
@@ -135,6 +138,7 @@ function spawnCell(strategy: string, attack: string, fraction: number): Promise<
       attackers: fraction,
       rounds,
       trainLimit: base.trainLimit,
+      batchSize: base.batchSize,
     };
     void appendFile(values.out, JSON.stringify({ ...claim, pid: child.pid }) + '\n');
     child.on('error', reject);
@@ -156,14 +160,20 @@ for (const name of Object.keys(STRATEGIES)) {
   if (!costsDone.has(`cost|${name}`))
     await emit({ type: 'cost', strategy: name, ...(await aggregationCost(name)) });
 }
-// Priority: no attack; then per fraction (20% first) and per aggregator tier, attack-major,
-// so a partial run still covers every attack kind with FedAvg and the likely defences.
+// Priority, so that a partial run still covers every attack kind: aggregators in tiers
+// (FedAvg and multi-Krum; then the median and centered clipping; then the rest); per tier its
+// no-attack cells, then the first fraction (20%) attack-major; the second fraction last.
 const TIERS = [
-  ['fedavg', 'multikrum', 'fedmedian', 'centeredclipping'],
+  ['fedavg', 'multikrum'],
+  ['fedmedian', 'centeredclipping'],
   ['fedtrimmedavg', 'krum', 'bulyan', 'normbounded'],
 ];
-const plan: [string, string, number][] = Object.keys(STRATEGIES).map((s) => [s, 'none', 0]);
-for (const fraction of fractions) {
+const plan: [string, string, number][] = [];
+for (const tier of TIERS) {
+  for (const s of tier) plan.push([s, 'none', 0]);
+  for (const attack of ATTACKS) for (const s of tier) plan.push([s, attack, fractions[0] ?? 0.2]);
+}
+for (const fraction of fractions.slice(1)) {
   for (const tier of TIERS)
     for (const attack of ATTACKS) for (const s of tier) plan.push([s, attack, fraction]);
 }

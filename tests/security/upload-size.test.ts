@@ -91,7 +91,6 @@ describe('upload size bounded by the task model', () => {
       roundDeadlineMs: 30_000,
     });
     const [tHonest, tLiar, tEdge] = await Promise.all([honest.nextTask(), liar.nextTask(), edge.nextTask()]);
-    if (!tHonest || !tLiar || !tEdge) throw new Error('three tasks expected');
     const global = await honest.fetchModel(tHonest);
     const shapes = [...global].map(([name, t]) => ({ name, shape: [...t.shape] }));
     const limit = maxEncodedUpdateBytes(shapes, { method: 'int8' }) + UPDATE_FRAMING_SLACK_BYTES;
