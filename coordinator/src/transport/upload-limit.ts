@@ -21,6 +21,12 @@ export interface UploadLimitTask {
   readonly modelSpec: string;
   /** How the client compresses its update; absent means `none`. */
   readonly compression?: CompressionSpec;
+  /**
+   * Present on the fit tasks of a secure-aggregation run: the upload is then the masked
+   * vector, uint32 words (4 bytes a parameter, plus one word) whatever `compression` says,
+   * which the `none` bound covers (its header alone is more than the extra word).
+   */
+  readonly secureAggregation?: unknown;
 }
 
 /**
@@ -44,7 +50,8 @@ export class TaskUploadLimits {
   forTask(task: UploadLimitTask): number {
     const layout = this.#layout(task.modelSpec);
     if (layout === null) return this.#cap;
-    const bound = maxEncodedUpdateBytes(layout, task.compression ?? { method: 'none' });
+    const spec = task.secureAggregation === undefined ? task.compression : undefined;
+    const bound = maxEncodedUpdateBytes(layout, spec ?? { method: 'none' });
     return Math.min(this.#cap, bound + UPDATE_FRAMING_SLACK_BYTES);
   }
 
