@@ -160,12 +160,12 @@ for (const name of Object.keys(STRATEGIES)) {
   if (!costsDone.has(`cost|${name}`))
     await emit({ type: 'cost', strategy: name, ...(await aggregationCost(name)) });
 }
-// Priority, so that a partial run still covers every attack kind: aggregators in tiers
-// (FedAvg and multi-Krum; then the median and centered clipping; then the rest); per tier its
+// Priority, so that a partial run still covers every attack kind with a defence: aggregators in
+// tiers (the median and multi-Krum; then FedAvg and centered clipping; then the rest); per tier its
 // no-attack cells, then the first fraction (20%) attack-major; the second fraction last.
 const TIERS = [
-  ['fedavg', 'multikrum'],
-  ['fedmedian', 'centeredclipping'],
+  ['fedmedian', 'multikrum'],
+  ['fedavg', 'centeredclipping'],
   ['fedtrimmedavg', 'krum', 'bulyan', 'normbounded'],
 ];
 const plan: [string, string, number][] = [];
