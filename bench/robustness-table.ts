@@ -92,7 +92,9 @@ function targetLines(fraction: number): string {
     const gap =
       missing > 0 ? ` (${String(missing)} of ${String(names.length)} aggregators not measured)` : '';
     if (measured.length === 0) return `- \`${a}\`: not measured yet`;
-    return `- \`${a}\`: ${ok.length > 0 ? ok.map((s) => `\`${s}\``).join(', ') : 'none'}${gap}`;
+    const label = (s: string): string =>
+      a === 'backdoor' ? `\`${s}\` (ASR ${pct(cell(s, a, fraction)?.attackSuccessRate)})` : `\`${s}\``;
+    return `- \`${a}\`: ${ok.length > 0 ? ok.map(label).join(', ') : 'none'}${gap}`;
   }).join('\n');
 }
 
@@ -128,7 +130,8 @@ const out = [
   '',
   accuracyTable(0.2),
   '',
-  'Within 2 points of no-attack FedAvg at 20% attackers, per attack kind:',
+  'Within 2 points of no-attack FedAvg at 20% attackers, per attack kind (for `backdoor` the',
+  'attack success rate decides, not the accuracy):',
   '',
   targetLines(0.2),
   '',
