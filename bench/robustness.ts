@@ -1,100 +1,185 @@
 /**
- * The reduced Byzantine table of docs/robustness.md (issue #15): `2nn` on Dirichlet(0.5)
- * MNIST, 20% attackers, each attack kind x each aggregator, through the real simulate path;
- * plus the aggregation time and memory kind of each aggregator on 20 updates of the 2nn's
- * size. Prints one JSON line per figure and writes results/robustness/table.json.
+ * The Byzantine table of docs/robustness.md (issue #15): `2nn` on Dirichlet(0.5) MNIST,
+ * no attack and 10% / 20% attackers of every attack kind, for every aggregator, through the
+ * real simulate path; plus the aggregation time and memory of each aggregator on 20 updates
+ * of the 2nn's size.
  *
- *   node --conditions=@edgefed/source --import tsx bench/robustness.ts [ROUNDS]
+ * Resumable and incremental: every finished cell is appended as one JSON line to the cells
+ * file, and a restart skips the cells already there with the same settings, so a crash or a
+ * deadline loses at most the cell in flight. Cells run 20% attackers first (the issue's
+ * target), attack-major, so a partial run holds whole columns. The markdown table is made
+ * from the file by bench/robustness-table.ts.
+ *
+ *   node --conditions=@edgefed/source --import tsx bench/robustness.ts \
+ *     [--rounds 50] [--out results/robustness/cells.jsonl] [--fractions 0.2,0.1] [--workers 2]
+ *     [--train-limit 6000] [--batch-size 10] [--shard i/n]
  */
-import { writeFile } from 'node:fs/promises';
-import { createPrng, createStrategy, type FitResult, type TensorMap } from '@edgefed/shared';
+import { spawn } from 'node:child_process';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
 import { runSimulation } from '../coordinator/src/simulation/run-simulation.js';
+import {
+  aggregationCost,
+  ATTACK_PARAMS,
+  ATTACKS,
+  BYZANTINE_F,
+  cellKey,
+  STRATEGIES,
+} from './robustness-grid.js';
 
-const rounds = Number(process.argv[2] ?? 5);
-const ATTACKS = [null, 'sign-flip', 'scale', 'gaussian', 'label-flip', 'example-count'] as const;
-const F = 4; // 20% of 20 clients
-const STRATEGIES: Record<string, Record<string, unknown>> = {
-  fedavg: { name: 'fedavg' },
-  fedmedian: { name: 'fedmedian' },
-  fedtrimmedavg: { name: 'fedtrimmedavg', beta: 0.2 },
-  multikrum: { name: 'multikrum', byzantineClients: F },
-  bulyan: { name: 'bulyan', byzantineClients: F, minFitResults: 19, minFitClients: 20 },
-  centeredclipping: { name: 'centeredclipping', tau: 1 },
-  normbounded: { name: 'normbounded', normBound: 1 },
-};
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '50' },
+    out: { type: 'string', default: 'results/robustness/cells.jsonl' },
+    fractions: { type: 'string', default: '0.2,0.1' },
+    workers: { type: 'string', default: '2' },
+    'train-limit': { type: 'string', default: '6000' },
+    'batch-size': { type: 'string', default: '10' },
+    /** `i/n`: run only every n-th cell of the plan, from the i-th (several runners, one file). */
+    shard: { type: 'string', default: '0/1' },
+    /** Internal: run this one cell (`strategy,attack,fraction`) in this process and exit. */
+    cell: { type: 'string' },
+  },
+});
+const rounds = Number(values.rounds);
+const fractions = values.fractions.split(',').map(Number);
 const base = {
   dataset: 'mnist',
   model: '2nn',
   clients: 20,
   fraction: 1,
   rounds,
-  batchSize: 10,
+  batchSize: Number(values['batch-size']),
   learningRate: 0.1,
   partition: 'dirichlet',
   alpha: 0.5,
-  trainLimit: 6000,
-  testLimit: 1000,
-  workers: 1,
+  trainLimit: Number(values['train-limit']),
+  workers: Number(values.workers),
   seed: 1,
   evalEvery: rounds,
+  maxExampleWeight: 100_000,
 } as const;
-const ATTACK_PARAMS: Record<string, Record<string, unknown>> = {
-  'sign-flip': { scale: 4 },
-  scale: { scale: 10 },
-  gaussian: { noiseStd: 1 },
-  'label-flip': {},
-  'example-count': { claimedExamples: 1_000_000_000 },
-};
 
-async function aggregationCost(name: string): Promise<{ seconds: number; memory: string }> {
-  const rng = createPrng(5);
-  const model = (s: number): TensorMap =>
-    new Map([
-      [
-        'w',
-        {
-          dtype: 'float32',
-          shape: [199_210],
-          data: Float32Array.from({ length: 199_210 }, () => (rng.nextFloat() - 0.5) * s),
-        },
-      ],
-    ]);
-  const global = model(1);
-  const results: FitResult[] = Array.from({ length: 20 }, (_, i) => ({
-    clientId: `c${i}`,
-    exampleCount: 300,
-    update: model(0.01),
-  }));
-  const strategy = createStrategy({ ...STRATEGIES[name], minFitResults: name === 'bulyan' ? 19 : 1 });
-  const t0 = performance.now();
-  await strategy.aggregateFit({ round: 1, global, results, failures: [] });
-  return { seconds: (performance.now() - t0) / 1000, memory: strategy.memory.kind };
+/** Whether process `pid` is alive (on this machine). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-const rows: Record<string, unknown>[] = [];
-for (const name of Object.keys(STRATEGIES)) {
-  const cost = await aggregationCost(name);
-  for (const attack of ATTACKS) {
-    const t0 = performance.now();
-    const r = await runSimulation({
-      ...base,
-      strategy: STRATEGIES[name],
-      maxExampleWeight: 100_000,
-      ...(attack === null ? {} : { attack: { kind: attack, fraction: 0.2, ...ATTACK_PARAMS[attack] } }),
-    });
-    const row = {
-      strategy: name,
-      attack: attack ?? 'none',
-      rounds: r.rounds.length,
-      status: r.status,
-      finalAccuracy: r.totals.finalAccuracy,
-      attackers: r.attack?.attackers ?? [],
-      wallSeconds: (performance.now() - t0) / 1000,
-      aggregateSeconds20x199k: cost.seconds,
-      memory: cost.memory,
-    };
-    rows.push(row);
-    console.log(JSON.stringify(row));
-    await writeFile('results/robustness/table.json', JSON.stringify({ config: base, rows }, null, 2) + '\n');
+/**
+ * Keys of the cells to skip: those already in the file for the same rounds and training set,
+ * and those claimed by a runner process still alive (several runners may share the file).
+ */
+async function skipKeys(path: string): Promise<Set<string>> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const keys = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const row = JSON.parse(line) as Record<string, unknown>;
+    const key = cellKey(String(row.strategy), String(row.attack), Number(row.attackers));
+    const sameRun =
+      row.rounds === rounds && row.trainLimit === base.trainLimit && (row.batchSize ?? 10) === base.batchSize;
+    if (row.type === 'cell' && sameRun) keys.add(key);
+    if (row.type === 'claim' && sameRun && alive(Number(row.pid))) keys.add(key);
+    if (row.type === 'cost') keys.add(`cost|${String(row.strategy)}`);
   }
+  return keys;
+}
+
+async function emit(row: Record<string, unknown>): Promise<void> {
+  console.log(JSON.stringify(row));
+  await appendFile(values.out, JSON.stringify(row) + '\n');
+}
+
+async function runCell(strategy: string, attack: string, fraction: number): Promise<void> {
+  const t0 = performance.now();
+  const r = await runSimulation({
+    ...base,
+    strategy: STRATEGIES[strategy],
+    ...(attack === 'none' ? {} : { attack: { kind: attack, fraction, ...ATTACK_PARAMS[attack] } }),
+  });
+  await emit({
+    type: 'cell',
+    strategy,
+    attack,
+    attackers: fraction,
+    byzantineF: BYZANTINE_F,
+    rounds: r.rounds.length,
+    trainLimit: base.trainLimit,
+    batchSize: base.batchSize,
+    testImages: 10_000,
+    status: r.status,
+    finalAccuracy: r.totals.finalAccuracy,
+    attackSuccessRate: r.attack?.finalAttackSuccessRate ?? null,
+    attackerIds: r.attack?.attackers ?? [],
+    wallSeconds: (performance.now() - t0) / 1000,
+    roundSeconds: r.totals.wallSeconds / Math.max(1, r.rounds.length),
+    peakRssBytes: r.totals.peakRssBytes,
+    loadavg: (await readFile('/proc/loadavg', 'utf8').catch(() => '')).split(' ').slice(0, 3).join(' '),
+    finishedAt: new Date().toISOString(),
+  });
+}
+
+/** Runs one cell in a child process, so its peak memory is its own. */
+function spawnCell(strategy: string, attack: string, fraction: number): Promise<void> {
+  const args = [...process.execArgv, process.argv[1] ?? '', ...process.argv.slice(2)];
+  args.push('--cell', `${strategy},${attack},${String(fraction)}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: 'inherit' });
+    const claim = {
+      type: 'claim',
+      strategy,
+      attack,
+      attackers: fraction,
+      rounds,
+      trainLimit: base.trainLimit,
+      batchSize: base.batchSize,
+    };
+    void appendFile(values.out, JSON.stringify({ ...claim, pid: child.pid }) + '\n');
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`cell ${strategy} ${attack} ${String(fraction)} exited with ${String(code)}`));
+    });
+  });
+}
+
+if (values.cell !== undefined) {
+  const [strategy = '', attack = '', fraction = '0'] = values.cell.split(',');
+  await runCell(strategy, attack, Number(fraction));
+  process.exit(0);
+}
+await mkdir(dirname(values.out), { recursive: true });
+const costsDone = await skipKeys(values.out);
+for (const name of Object.keys(STRATEGIES)) {
+  if (!costsDone.has(`cost|${name}`))
+    await emit({ type: 'cost', strategy: name, ...(await aggregationCost(name)) });
+}
+// Priority, so that a partial run still covers every attack kind with a defence: aggregators in
+// tiers (the median and multi-Krum; then FedAvg and centered clipping; then the rest); per tier its
+// no-attack cells, then the first fraction (20%) attack-major; the second fraction last.
+const TIERS = [
+  ['fedmedian', 'multikrum'],
+  ['fedavg', 'centeredclipping'],
+  ['fedtrimmedavg', 'krum', 'bulyan', 'normbounded'],
+];
+const plan: [string, string, number][] = [];
+for (const tier of TIERS) {
+  for (const s of tier) plan.push([s, 'none', 0]);
+  for (const attack of ATTACKS) for (const s of tier) plan.push([s, attack, fractions[0] ?? 0.2]);
+}
+for (const fraction of fractions.slice(1)) {
+  for (const tier of TIERS)
+    for (const attack of ATTACKS) for (const s of tier) plan.push([s, attack, fraction]);
+}
+const [shard = 0, shards = 1] = values.shard.split('/').map(Number);
+for (const [i, [strategy, attack, fraction]] of plan.entries()) {
+  if (i % shards !== shard) continue;
+  if ((await skipKeys(values.out)).has(cellKey(strategy, attack, fraction))) continue;
+  await spawnCell(strategy, attack, fraction);
 }

@@ -73,6 +73,8 @@ export const ERROR_CODES = [
   'SECAGG_BAD_MESSAGE',
   /** An encrypted share failed AES-GCM authentication (tampered, misrouted or replayed). */
   'SECAGG_DECRYPT_FAILED',
+  /** An upload declares more bytes than its task's model can encode to at the task's compression. */
+  'UPLOAD_TOO_LARGE',
 ] as const;
 
 /** A stable, machine-readable error code. */

@@ -340,6 +340,8 @@ export {
 export type { CompressionMeta, CompressionSpec } from './compression/compression-spec.js';
 export { ErrorFeedback } from './compression/error-feedback.js';
 export { topKIndices } from './compression/top-k.js';
+export { maxEncodedUpdateBytes, UPDATE_FRAMING_SLACK_BYTES } from './compression/update-size.js';
+export type { TensorShapeEntry } from './compression/update-size.js';
 // --- end tensors and compression ---
 
 // --- model compiler (shared/src/model) ---

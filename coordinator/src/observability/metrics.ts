@@ -13,6 +13,8 @@ export interface CoordinatorMetrics {
   readonly roundDuration: Histogram;
   readonly bytesIn: Counter;
   readonly bytesOut: Counter;
+  /** Bytes allocated to reassemble uploads (one buffer per accepted payload). */
+  readonly uploadBufferBytes: Counter;
   readonly rejectedMessages: Counter<'code'>;
   readonly clientOutcomes: Counter<'outcome'>;
   /** Fit results whose example count the run's `maxExampleWeight` clamped (issue #14). */
@@ -45,6 +47,11 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Coord
     }),
     bytesIn: new Counter({ name: 'edgefed_bytes_in_total', help: 'Update bytes received', registers }),
     bytesOut: new Counter({ name: 'edgefed_bytes_out_total', help: 'Model bytes served', registers }),
+    uploadBufferBytes: new Counter({
+      name: 'edgefed_upload_buffer_bytes_total',
+      help: 'Bytes allocated to reassemble uploads (one buffer per accepted payload)',
+      registers,
+    }),
     rejectedMessages: new Counter({
       name: 'edgefed_rejected_messages_total',
       help: 'Inbound messages rejected, by error code',

@@ -65,6 +65,7 @@ export function buildRuns(o: RunsOptions): Runs {
     maxUpdateBytes: o.config.limits.maxUpdateBytes,
     onRejected: (code) => metrics.rejectedMessages.inc({ code }),
     onBytesIn: (n) => metrics.bytesIn.inc(n),
+    onUploadBuffer: (n) => metrics.uploadBufferBytes.inc(n),
     onProgress: emit,
   });
   const downloads = new DownloadLedger();

@@ -7,6 +7,11 @@
  * round (`STALE_ROUND`), after the deadline or after the round closed (`DEADLINE_EXCEEDED`),
  * a second result (`DUPLICATE_RESULT`), an incomplete or corrupt upload (`MISSING_CHUNK`,
  * `CHECKSUM_MISMATCH`, ...). Every rejection goes back to the client in the ack.
+ *
+ * Upload size: a chunk declaring a payload above `maxUpdateBytes` gets `PAYLOAD_TOO_LARGE`;
+ * one above its task's own limit (the model's tensors at the task's compression,
+ * upload-limit.ts) gets `UPLOAD_TOO_LARGE` and fails the task at once, so the round goes on
+ * without that client. Both are refused before any buffer is allocated for the payload.
  */
 import {
   ChunkAssembler,
@@ -20,6 +25,7 @@ import type { ClientRecord } from '../registry/client-registry.js';
 import type { ControlPlane } from './control-plane-types.js';
 import { ListenerSet, type Unsubscribe } from './listener-set.js';
 import { AsyncQueue } from '../rounds/async-queue.js';
+import { TaskUploadLimits } from './upload-limit.js';
 import type { TaskProgressEvent } from '../rounds/run-events.js';
 import type {
   RunTasksOptions,
@@ -54,6 +60,8 @@ export interface SocketTaskGatewayOptions<P extends RunScopedPrincipal> {
   readonly onRejected?: (code: ErrorCode) => void;
   /** Called with the byte count of every accepted chunk. */
   readonly onBytesIn?: (bytes: number) => void;
+  /** Called with the size of every buffer allocated to reassemble an upload. */
+  readonly onUploadBuffer?: (bytes: number) => void;
   /**
    * Called for every `progress` message about the sender's own task in flight (progress
    * for an unknown, finished or another client's task is ignored), after `taskOf` shows it.
@@ -65,6 +73,8 @@ interface Flight {
   readonly task: TaskSpec;
   readonly report: (outcome: TaskOutcome) => void;
   assembler: ChunkAssembler | undefined;
+  /** The task's upload limit, computed at its first chunk. */
+  maxUploadBytes: number | undefined;
   /** The payload id `assembler` collects; a chunk of another payload starts over. */
   payloadId: string | undefined;
   bytesUp: number;
@@ -110,9 +120,11 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
     },
     send: (clientId, message) => this.#o.plane.send(clientId, message),
   };
+  readonly #limits: TaskUploadLimits;
 
   constructor(options: SocketTaskGatewayOptions<P>) {
     this.#o = options;
+    this.#limits = new TaskUploadLimits(options.maxUpdateBytes);
     const { plane } = options;
     this.#subs.push(
       plane.onMessage('upload-chunk', ({ clientId, message }) => {
@@ -218,6 +230,7 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
         task,
         report,
         assembler: undefined,
+        maxUploadBytes: undefined,
         payloadId: undefined,
         bytesUp: 0,
         done: false,
@@ -322,6 +335,7 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
   #onChunk(clientId: string, m: ClientMessageOf<'upload-chunk'>): void {
     const flight = this.#flightFor(clientId, m.taskId);
     if (flight.task.kind !== 'fit') this.#reject('INVALID_MESSAGE', 'Evaluate tasks take no upload');
+    this.#checkUploadSize(flight, m.totalBytes);
     // A new payload id replaces an earlier, unfinished upload (e.g. one whose first chunk was
     // refused); resuming the same payload keeps every chunk already received.
     let assembler = flight.assembler;
@@ -330,14 +344,36 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
       flight.assembler = assembler;
       flight.payloadId = m.payloadId;
     }
+    const allocated = assembler.allocatedBytes;
     try {
       assembler.add(messageToChunk(m));
     } catch (err) {
       if (err instanceof EdgefedError) this.#reject(err.code, err.message, err.details);
       throw err;
     }
+    if (assembler.allocatedBytes > allocated) this.#o.onUploadBuffer?.(assembler.allocatedBytes - allocated);
     flight.bytesUp += m.data.byteLength;
     this.#o.onBytesIn?.(m.data.byteLength);
+  }
+
+  /**
+   * Refuses a declared payload size above the task's limit with `UPLOAD_TOO_LARGE` and fails
+   * the task (no honest client of this model can need more). Sizes above the coordinator's
+   * `maxUpdateBytes` are left to the assembler, which answers `PAYLOAD_TOO_LARGE` as before.
+   */
+  #checkUploadSize(flight: Flight, totalBytes: number): void {
+    const limit = (flight.maxUploadBytes ??= this.#limits.forTask(flight.task));
+    if (totalBytes <= limit || totalBytes > this.#o.maxUpdateBytes) return;
+    const message = `Upload of ${totalBytes} bytes exceeds this task's limit of ${limit} bytes`;
+    this.#close(flight, 'cancelled');
+    flight.report({
+      status: 'failed',
+      task: flight.task,
+      code: 'UPLOAD_TOO_LARGE',
+      message,
+      bytesUp: flight.bytesUp,
+    });
+    this.#reject('UPLOAD_TOO_LARGE', message, { maxBytes: limit, totalBytes });
   }
 
   #onResult(clientId: string, m: ClientMessageOf<'result'>): void {

@@ -109,6 +109,11 @@ export class ChunkAssembler {
     return this.#meta !== undefined && this.#received === this.#meta.count;
   }
 
+  /** Bytes of the payload buffer allocated so far: 0 until a first chunk is accepted. */
+  get allocatedBytes(): number {
+    return this.#buffer?.byteLength ?? 0;
+  }
+
   /** Metadata fixed by the first chunk, or undefined before it. */
   get meta(): ChunkMeta | undefined {
     return this.#meta;

@@ -91,6 +91,8 @@ describe('splitIntoChunks + ChunkAssembler', () => {
 
     const small = new ChunkAssembler({ maxPayloadBytes: 99 });
     expect(() => small.add(c0)).toThrow(code('PAYLOAD_TOO_LARGE'));
+    expect(small.allocatedBytes).toBe(0);
+    expect(asm.allocatedBytes).toBe(c0.totalBytes);
     // A consistent record announcing 1 PiB is refused before anything is allocated.
     const giant = { ...c0, totalBytes: 2 ** 50, count: Math.ceil(2 ** 50 / 30) };
     expect(() => new ChunkAssembler({ maxPayloadBytes: 1 << 20 }).add(giant)).toThrow(
