@@ -154,7 +154,12 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       closed = true;
       await runs.close();
       admin.close();
-      await transport.close();
+      // Stop the transport (socket.io closes the HTTP server, which then waits for every
+      // open connection), and end the HTTP connections at once rather than letting idle
+      // keep-alive ones run out their 65 s.
+      const transportClosed = transport.close();
+      http.closeAllConnections();
+      await transportClosed;
       http.closeAllConnections();
       await stores.close();
     },
