@@ -28,6 +28,7 @@ import { accessSync, chownSync, constants, existsSync, readdirSync, rmSync } fro
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
 
@@ -139,12 +140,7 @@ async function template(bin: string, user: ReturnType<typeof serverUser>): Promi
 
 /** Copies a data directory keeping owners and modes (PostgreSQL insists on 0700). */
 async function copyTree(from: string, to: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    execFile('cp', ['-a', from, to], (error) => {
-      if (error === null) resolve();
-      else reject(error);
-    });
-  });
+  await promisify(execFile)('cp', ['-a', from, to]);
 }
 
 const toolEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, LC_ALL: 'C', TZ: 'UTC' });
