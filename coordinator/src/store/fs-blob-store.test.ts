@@ -25,6 +25,17 @@ describe('openFsBlobStore', () => {
     await store.close();
   });
 
+  it('lets several stores on one directory (nodes on a shared path) put one blob at once', async () => {
+    const stores = await Promise.all([1, 2, 3].map(() => openFsBlobStore({ dir: root })));
+    const data = seededBytes(2 * 1024 * 1024, 14);
+    const infos = await Promise.all([...stores, ...stores].map((s) => s.put(data)));
+    const hash = sha256Hex(data);
+    expect(infos.every((i) => i.hash === hash)).toBe(true);
+    expect(await readdir(join(root, hash.slice(0, 2)))).toEqual([hash]); // no temp file left
+    for (const s of stores) expect(Buffer.compare(await s.get(hash), data)).toBe(0); // toEqual: slow at 2 MiB
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
   it('keeps blobs across close and reopen', async () => {
     const first = await openFsBlobStore({ dir: root });
     const data = seededBytes(777, 12);
