@@ -28,14 +28,7 @@ import {
   type GetBlobOptions,
 } from './blob-store.js';
 import { sha256Hex } from './hash.js';
-import {
-  openPool,
-  pgError,
-  query,
-  queryBinary,
-  schemaName,
-  type PgConnectionOptions,
-} from './pg-connection.js';
+import { openPool, pgError, query, schemaName, type PgConnectionOptions } from './pg-connection.js';
 import { migratePg } from './pg-migrations.js';
 import type { PgMigration } from './pg-schema.js';
 
