@@ -70,6 +70,11 @@ export { createMemoryRunStore } from './store/memory-run-store.js';
 export type { MemoryRunStoreOptions } from './store/memory-run-store.js';
 export { openSqliteRunStore, RUN_STORE_SCHEMA_VERSION } from './store/sqlite-run-store.js';
 export type { SqliteRunStoreOptions } from './store/sqlite-run-store.js';
+export { openPgRunStore, PG_RUN_STORE_SCHEMA_VERSION } from './store/pg-run-store.js';
+export type { PgRunStoreOptions } from './store/pg-run-store.js';
+export { openPgBlobStore } from './store/pg-blob-store.js';
+export type { PgBlobStoreOptions } from './store/pg-blob-store.js';
+export type { PgConnectionOptions } from './store/pg-connection.js';
 export type { RunStoreClockOptions } from './store/table-run-store.js';
 export type {
   CommitRoundInput,

@@ -64,10 +64,17 @@ export interface ChildCoordinator {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `edgefed serve --port PORT --data-dir DIR` and waits for "coordinator listening". */
-export async function spawnCoordinator(o: { port: number; dataDir: string }): Promise<ChildCoordinator> {
+/**
+ * Starts `edgefed serve --port PORT --data-dir DIR [...args]` and waits for "coordinator
+ * listening" (`args`: more serve flags, e.g. `['--postgres', url]`).
+ */
+export async function spawnCoordinator(o: {
+  port: number;
+  dataDir: string;
+  args?: readonly string[];
+}): Promise<ChildCoordinator> {
   const args = ['--conditions=@edgefed/source', '--import', 'tsx', 'coordinator/src/cli/main.ts', 'serve'];
-  args.push('--port', String(o.port), '--data-dir', o.dataDir, '--log-level', 'info');
+  args.push('--port', String(o.port), '--data-dir', o.dataDir, '--log-level', 'info', ...(o.args ?? []));
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, EDGEFED_ADMIN_TOKEN: ADMIN_TOKEN, EDGEFED_TOKEN_SECRET: TOKEN_SECRET },

@@ -17,8 +17,13 @@ Options:
   --config FILE      JSON or YAML configuration file
   --host HOST        interface to listen on (default 127.0.0.1; EDGEFED_HOST)
   --port N           port (default 8080; 0 picks a free one; EDGEFED_PORT)
-  --store KIND       sqlite (default) or memory (EDGEFED_STORE)
-  --data-dir DIR     SQLite file, model blobs and secrets (default ./data; EDGEFED_DATA_DIR)
+  --store KIND       sqlite (default), postgres or memory (EDGEFED_STORE)
+  --postgres URL     keep runs and model blobs in PostgreSQL (implies --store postgres;
+                     postgres://user:password@host:5432/db; EDGEFED_POSTGRES_URL); several
+                     coordinator processes may share one database
+  --blob-dir DIR     with --postgres: keep model blobs in this shared directory instead
+  --data-dir DIR     SQLite file, model blobs and secrets (default ./data; EDGEFED_DATA_DIR);
+                     with --postgres only secrets and uploaded-model entries
   --log-level LEVEL  trace|debug|info|warn|error|silent (default info; EDGEFED_LOG_LEVEL)
   -h, --help         this help
 
@@ -30,6 +35,8 @@ const FLAGS = {
   port: { type: 'string' },
   store: { type: 'string' },
   'data-dir': { type: 'string' },
+  postgres: { type: 'string' },
+  'blob-dir': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -44,11 +51,23 @@ export function serveConfig(
   const port = intFlag(values, 'port');
   const overrides = {
     server: { host: strFlag(values, 'host'), port },
-    store: { kind: strFlag(values, 'store'), dataDir: strFlag(values, 'data-dir') },
+    store: storeFlags(values),
     log: { level: strFlag(values, 'log-level') },
   };
   const file = strFlag(values, 'config');
   return loadConfig({ ...(file === undefined ? {} : { file }), env, overrides });
+}
+
+/** The `store` part of the flags: `--postgres URL` selects PostgreSQL unless `--store` says otherwise. */
+function storeFlags(values: Record<string, unknown>): Record<string, unknown> {
+  const url = strFlag(values, 'postgres');
+  const blobDir = strFlag(values, 'blob-dir');
+  return {
+    kind: strFlag(values, 'store') ?? (url === undefined ? undefined : 'postgres'),
+    dataDir: strFlag(values, 'data-dir'),
+    url,
+    blobs: blobDir === undefined ? undefined : { dir: blobDir },
+  };
 }
 
 /** Stops the coordinator on SIGINT/SIGTERM; resolves when closed. */

@@ -32,7 +32,7 @@ describe('loadConfig', () => {
   it('reports every bad value with its path', () => {
     let caught: unknown;
     try {
-      loadConfig({ overrides: { server: { port: 70000 }, store: { kind: 'postgres' }, bogus: 1 } });
+      loadConfig({ overrides: { server: { port: 70000 }, store: { kind: 'mongodb' }, bogus: 1 } });
     } catch (err) {
       caught = err;
     }
@@ -41,6 +41,26 @@ describe('loadConfig', () => {
     expect(msg).toContain('server.port');
     expect(msg).toContain('store.kind');
     expect(msg).toMatch(/bogus/);
+  });
+
+  it('selects PostgreSQL with a URL and refuses postgres settings that cannot apply', () => {
+    const url = 'postgres://edgefed@db:5432/edgefed';
+    expect(loadConfig({ env: { EDGEFED_POSTGRES_URL: url } }).store).toMatchObject({ kind: 'postgres', url });
+    const blobs = { kind: 'postgres', url, blobs: { dir: '/mnt/shared' }, schema: 'fl' };
+    expect(loadConfig({ overrides: { store: blobs } }).store).toMatchObject(blobs);
+    const problems = (input: unknown): string => {
+      try {
+        loadConfig({ overrides: { store: input } });
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'INVALID_CONFIG' });
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(problems({ kind: 'postgres' })).toMatch(/store\.url: required/);
+    expect(problems({ kind: 'postgres', url: 'mysql://x' })).toMatch(/store\.url: must be a postgres/);
+    expect(problems({ kind: 'sqlite', url })).toMatch(/store\.url: only applies/);
+    expect(problems({ kind: 'postgres', url, schema: 'Bad' })).toMatch(/store\.schema/);
   });
 
   it('rejects unreadable or malformed files and non-numeric env values', () => {

@@ -38,6 +38,7 @@ const ENV_MAP: ReadonlyArray<readonly [string, readonly string[], (v: string) =>
   ],
   ['EDGEFED_STORE', ['store', 'kind'], String],
   ['EDGEFED_DATA_DIR', ['store', 'dataDir'], String],
+  ['EDGEFED_POSTGRES_URL', ['store', 'url'], String],
   ['EDGEFED_ADMIN_TOKEN', ['auth', 'adminToken'], String],
   ['EDGEFED_TOKEN_SECRET', ['auth', 'tokenSecret'], String],
   ['EDGEFED_LOG_LEVEL', ['log', 'level'], String],
@@ -95,6 +96,10 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>): Plain {
   for (const [name, path, parse] of ENV_MAP) {
     const raw = env[name];
     if (raw !== undefined && raw !== '') setPath(out, path, parse(raw));
+  }
+  // A PostgreSQL URL alone selects the PostgreSQL store (EDGEFED_STORE still wins).
+  if ((env.EDGEFED_POSTGRES_URL ?? '') !== '' && (env.EDGEFED_STORE ?? '') === '') {
+    setPath(out, ['store', 'kind'], 'postgres');
   }
   return out;
 }

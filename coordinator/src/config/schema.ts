@@ -1,6 +1,8 @@
 /**
  * The coordinator's configuration: one zod schema, defaults for everything, so
  * `edgefed serve` runs with no configuration at all (embedded SQLite under ./data).
+ * `store.kind: postgres` (with `store.url`) keeps runs and model blobs in PostgreSQL, so
+ * several coordinator processes can share them.
  */
 import { z } from 'zod';
 
@@ -24,11 +26,46 @@ export const coordinatorConfigSchema = z
       .default({ host: '127.0.0.1', port: 8080, corsOrigins: [] }),
     store: z
       .object({
-        kind: z.enum(['sqlite', 'memory']).default('sqlite'),
-        /** Data directory: SQLite file, blobs and generated secrets live here. */
+        kind: z.enum(['sqlite', 'memory', 'postgres']).default('sqlite'),
+        /**
+         * Data directory: SQLite file, blobs and generated secrets live here. With
+         * `postgres`, only the secrets and the uploaded-model entries (`models/`).
+         */
         dataDir: z.string().min(1).default('./data'),
+        /** `postgres` only: the database, `postgres://user:password@host:5432/db`. */
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+          .optional(),
+        /** `postgres` only: the schema holding edgefed's tables (default public). */
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be lower-case letters, digits and _')
+          .optional(),
+        /**
+         * `postgres` only: where model blobs go: in PostgreSQL (default), or in a directory
+         * every node shares (`{ dir }`, e.g. an NFS mount).
+         */
+        blobs: z.union([z.literal('postgres'), z.object({ dir: z.string().min(1) }).strict()]).optional(),
+        /** `postgres` only: connections per node (default 10). */
+        maxConnections: z.number().int().positive().max(1000).optional(),
       })
       .strict()
+      .superRefine((store, ctx) => {
+        if (store.kind === 'postgres' && store.url === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['url'], message: 'required when store.kind is postgres' });
+        }
+        if (store.kind === 'postgres') return;
+        for (const key of ['url', 'schema', 'blobs', 'maxConnections'] as const) {
+          if (store[key] !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: 'only applies when store.kind is postgres',
+            });
+          }
+        }
+      })
       .default({ kind: 'sqlite', dataDir: './data' }),
     auth: z
       .object({

@@ -66,7 +66,7 @@ export interface Coordinator {
 export async function createCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.log.level);
-  const dataDir = config.store.kind === 'sqlite' ? config.store.dataDir : undefined;
+  const dataDir = config.store.kind === 'memory' ? undefined : config.store.dataDir;
   const secrets = resolveSecrets(config.auth, dataDir);
   const stores = await openStores(config.store);
   const metrics = createMetrics({ processMetrics: true });

@@ -1,10 +1,12 @@
 /**
  * Opens the RunStore, BlobStore and ModelLibrary the configuration names: SQLite + files
  * under the data directory (the default; uploaded models in `<dataDir>/models` and the
- * blobs), or all in memory.
+ * blobs), PostgreSQL (runs, and blobs unless `store.blobs` names a shared directory; one
+ * connection pool for both; model entries in `<dataDir>/models`), or all in memory.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { EdgefedError } from '@edgefed/shared';
 import type { CoordinatorConfig } from '../config/schema.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { openFsBlobStore } from '../store/fs-blob-store.js';
@@ -14,6 +16,9 @@ import { createMemoryBlobStore } from '../store/memory-blob-store.js';
 import { createMemoryRunStore } from '../store/memory-run-store.js';
 import type { RunStore } from '../store/run-store.js';
 import { openSqliteRunStore } from '../store/sqlite-run-store.js';
+import { openPgBlobStore } from '../store/pg-blob-store.js';
+import { openPool } from '../store/pg-connection.js';
+import { openPgRunStore } from '../store/pg-run-store.js';
 
 /** The coordinator's stores: runs, blobs, and the uploaded ONNX models. */
 export interface Stores {
@@ -38,6 +43,7 @@ export async function openStores(config: CoordinatorConfig['store']): Promise<St
       },
     };
   }
+  if (config.kind === 'postgres') return openPgStores(config);
   mkdirSync(config.dataDir, { recursive: true });
   const runs = openSqliteRunStore({ path: join(config.dataDir, 'edgefed.db') });
   const blobs = await openFsBlobStore({ dir: join(config.dataDir, 'blobs') });
@@ -51,4 +57,39 @@ export async function openStores(config: CoordinatorConfig['store']): Promise<St
       await Promise.all([runs.close(), blobs.close()]);
     },
   };
+}
+
+/** PostgreSQL stores; `STORE_ERROR` (pool closed again) when the database cannot be used. */
+async function openPgStores(config: CoordinatorConfig['store']): Promise<Stores> {
+  if (config.url === undefined)
+    throw new EdgefedError('INVALID_CONFIG', 'store.url is required for postgres');
+  const { pool } = openPool({
+    url: config.url,
+    ...(config.maxConnections === undefined ? {} : { maxConnections: config.maxConnections }),
+  });
+  const where = { pool, ...(config.schema === undefined ? {} : { schema: config.schema }) };
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    const runs = await openPgRunStore(where);
+    opened.push(runs);
+    const blobDir = config.blobs === undefined || config.blobs === 'postgres' ? undefined : config.blobs.dir;
+    const blobs = await (blobDir === undefined ? openPgBlobStore(where) : openFsBlobStore({ dir: blobDir }));
+    opened.push(blobs);
+    mkdirSync(config.dataDir, { recursive: true });
+    const models = await openFsModelLibrary({ dir: join(config.dataDir, 'models'), blobs });
+    return {
+      runs,
+      blobs,
+      models,
+      close: async () => {
+        await models.close();
+        await Promise.all([runs.close(), blobs.close()]);
+        await pool.end();
+      },
+    };
+  } catch (error) {
+    await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
 }
