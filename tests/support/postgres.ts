@@ -37,8 +37,8 @@ export const POSTGRES_BIN_ENV = 'EDGEFED_PG_BIN';
 
 /** What the provisioning step tells a user who lacks PostgreSQL. */
 export const POSTGRES_HINT =
-  "install Debian's `postgresql` (`apt-get install postgresql`; the server is not started, " +
-  `the tests run their own) or set ${POSTGRES_BIN_ENV} to a directory holding initdb and postgres`;
+  "install Debian's `postgresql` (`apt-get install postgresql`; the tests start their own server " +
+  `in a temp directory) or set ${POSTGRES_BIN_ENV} to a directory holding initdb and postgres`;
 
 /** A running test server; see the file comment. */
 export interface PostgresServer {
