@@ -179,8 +179,16 @@ const SERVER_SETTINGS = [
   'log_min_messages=warning',
 ];
 
+/** Options of {@link startPostgres}. */
+export interface StartPostgresOptions {
+  /** How long to wait for the server to accept connections (default 20 s). */
+  readonly timeoutMs?: number;
+  /** Keep fsync and synchronous commit on, as in production (for benchmarks; default false). */
+  readonly durable?: boolean;
+}
+
 /** Starts a fresh PostgreSQL; see the file comment. Rejects (cleaning up) if it cannot. */
-export async function startPostgres(options: { readonly timeoutMs?: number } = {}): Promise<PostgresServer> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const bin = findPostgresBin();
   if (bin === undefined) throw new Error(`PostgreSQL not found: ${POSTGRES_HINT}`);
   const user = serverUser();
@@ -196,7 +204,12 @@ export async function startPostgres(options: { readonly timeoutMs?: number } = {
     if (user !== undefined) chownSync(dir, user.uid, user.gid);
     await copyTree(await template(bin, user), data);
     const port = await freePort();
-    const settings = [...SERVER_SETTINGS, `unix_socket_directories=${dir}`].flatMap((s) => ['-c', s]);
+    const durable =
+      options.durable === true ? ['fsync=on', 'synchronous_commit=on', 'full_page_writes=on'] : [];
+    const settings = [...SERVER_SETTINGS, ...durable, `unix_socket_directories=${dir}`].flatMap((s) => [
+      '-c',
+      s,
+    ]);
     child = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), ...settings], {
       stdio: ['ignore', 'ignore', 'pipe'],
       ...user,

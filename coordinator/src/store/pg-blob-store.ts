@@ -6,10 +6,12 @@
  *   any number of nodes) store it once; a stored copy whose bytes no longer hash to its
  *   name is replaced (and the put reports `created: true`, as the file store does). The
  *   blob is committed when `put` resolves.
- * - `get` reads the bytes and verifies them against the hash (unless told not to).
+ * - Reads go in chunks of `chunkBytes` (`substring()`, sent as base64): one multi-MiB row
+ *   through node-postgres is several times slower than 1 MiB pieces (measured: 4 MiB in
+ *   0.4-0.9 s as one hex row, 0.07-0.17 s as base64 chunks).
+ * - `get` reads the whole blob and verifies it against the hash (unless told not to).
  * - `createReadStream` serves HTTP Range requests: it checks that the blob exists, then
- *   streams the range in chunks of `chunkBytes` with `substring()`, so memory stays
- *   O(chunk) for any model size. The column is stored uncompressed (`STORAGE EXTERNAL`:
+ *   streams the range chunk by chunk, so memory stays O(chunk) for any model size. The column is stored uncompressed (`STORAGE EXTERNAL`:
  *   model weights do not compress), which lets PostgreSQL fetch only the chunks a range
  *   touches.
  */
@@ -122,13 +124,18 @@ class PgBlobStore implements BlobStore {
 
   get(hash: string, options: GetBlobOptions = {}): Promise<Uint8Array> {
     return this.#guard(async () => {
-      const [row] = await query<{ data: Buffer }>(
-        this.#s.pool,
-        `SELECT data FROM ${this.#s.table} WHERE hash = $1`,
-        [checkBlobHash(hash)],
-      );
-      if (row === undefined) throw blobNotFound(hash);
-      const data = new Uint8Array(row.data);
+      const size = await this.#size(checkBlobHash(hash));
+      const data = new Uint8Array(size);
+      let at = 0;
+      for await (const part of this.#chunks(hash, 0, size - 1)) {
+        data.set(part, at);
+        at += part.byteLength;
+      }
+      if (at !== size) {
+        throw new EdgefedError('CHECKSUM_MISMATCH', `Blob ${hash} is corrupt (${at} of ${size} bytes)`, {
+          details: { hash, size, read: at },
+        });
+      }
       if (options.verify ?? true) verifyBlob(hash, data);
       return data;
     });
@@ -171,14 +178,13 @@ class PgBlobStore implements BlobStore {
     for (let at = start; at <= last; at += this.#s.chunkBytes) {
       const length = Math.min(this.#s.chunkBytes, last - at + 1);
       if (this.#closed) throw blobStoreClosed();
-      const [row] = await query<{ part: Buffer }>(
+      const [row] = await query<{ part: string }>(
         this.#s.pool,
-        `SELECT substring(data FROM $2 FOR $3) AS part FROM ${this.#s.table} WHERE hash = $1`,
+        `SELECT encode(substring(data FROM $2 FOR $3), 'base64') AS part FROM ${this.#s.table} WHERE hash = $1`,
         [hash, at + 1, length],
       );
-      const part = row?.part;
-      if (part === undefined) throw blobNotFound(hash);
-      yield part;
+      if (row === undefined) throw blobNotFound(hash);
+      yield Buffer.from(row.part, 'base64');
     }
   }
 
