@@ -38,7 +38,8 @@ function executable(path: string): boolean {
 /** Finds the redis-server binary; `found: false` when there is none. */
 export function findRedisServer(): { found: true; path: string } | { found: false } {
   const fromEnv = process.env[REDIS_ENV];
-  if (fromEnv !== undefined && fromEnv !== '') return executable(fromEnv) ? { found: true, path: fromEnv } : { found: false };
+  if (fromEnv !== undefined && fromEnv !== '')
+    return executable(fromEnv) ? { found: true, path: fromEnv } : { found: false };
   const onPath = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'redis-server'));
   const path = [...CANDIDATES, ...onPath].find(executable);
   return path === undefined ? { found: false } : { found: true, path };
@@ -81,7 +82,8 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
       c.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on port ${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`redis-server did not listen on port ${port} within ${timeoutMs} ms`);
     await new Promise<void>((r) => setTimeout(r, 20));
   }
 }

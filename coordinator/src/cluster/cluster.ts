@@ -50,7 +50,10 @@ export interface ClusterNodeHandle {
 
 /** A default node id: `<hostname>-<pid>-<4 random hex>`. */
 export function defaultNodeId(): string {
-  const host = hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 60) || 'node';
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._:-]/g, '-')
+      .slice(0, 60) || 'node';
   return `${host}-${process.pid}-${randomBytes(2).toString('hex')}`;
 }
 
@@ -100,16 +103,19 @@ export async function joinCluster(o: {
     async start(s) {
       await registry.start(s.url, s.clients);
       logger.info({ nodeId, url: s.url }, 'joined the cluster');
-      takeover = setInterval(() => {
-        if (busy) return;
-        busy = true;
-        s.resumeAll()
-          .then((ids) => {
-            if (ids.length > 0) logger.info({ nodeId, runs: ids }, 'took over runs');
-          })
-          .catch((err: unknown) => logger.warn({ err }, 'run takeover check failed'))
-          .finally(() => (busy = false));
-      }, Math.max(1, Math.floor(config.leaseTtlMs / 2)));
+      takeover = setInterval(
+        () => {
+          if (busy) return;
+          busy = true;
+          s.resumeAll()
+            .then((ids) => {
+              if (ids.length > 0) logger.info({ nodeId, runs: ids }, 'took over runs');
+            })
+            .catch((err: unknown) => logger.warn({ err }, 'run takeover check failed'))
+            .finally(() => (busy = false));
+        },
+        Math.max(1, Math.floor(config.leaseTtlMs / 2)),
+      );
       takeover.unref();
     },
     async leave() {

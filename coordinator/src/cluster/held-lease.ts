@@ -88,16 +88,23 @@ export class HeldLease {
     clearTimeout(this.#deadlineTimer);
     const ttl = this.#leases.ttlMs;
     const left = from + ttl - Math.ceil(ttl / 10) - this.#now();
-    this.#deadlineTimer = setTimeout(() => this.#lose('no successful renewal within the TTL'), Math.max(0, left));
+    this.#deadlineTimer = setTimeout(
+      () => this.#lose('no successful renewal within the TTL'),
+      Math.max(0, left),
+    );
     this.#deadlineTimer.unref();
   }
 
   #lose(why: string): void {
     const { runId, nodeId, epoch } = this.grant;
     this.#stop(
-      new EdgefedError('UNAVAILABLE', `node ${nodeId} lost the lease of run ${runId} (epoch ${epoch}): ${why}`, {
-        details: { runId, nodeId, epoch },
-      }),
+      new EdgefedError(
+        'UNAVAILABLE',
+        `node ${nodeId} lost the lease of run ${runId} (epoch ${epoch}): ${why}`,
+        {
+          details: { runId, nodeId, epoch },
+        },
+      ),
     );
   }
 

@@ -68,9 +68,12 @@ export class NodeRegistry {
     this.#entry = { url, clients, startedAt: this.#now() };
     await this.heartbeat();
     clearInterval(this.#timer);
-    this.#timer = setInterval(() => {
-      this.heartbeat().catch(this.#onError);
-    }, Math.max(1, Math.floor(this.#ttlMs / 3)));
+    this.#timer = setInterval(
+      () => {
+        this.heartbeat().catch(this.#onError);
+      },
+      Math.max(1, Math.floor(this.#ttlMs / 3)),
+    );
     this.#timer.unref();
   }
 
