@@ -20,9 +20,15 @@ Options:
   --store KIND       sqlite (default) or memory (EDGEFED_STORE)
   --data-dir DIR     SQLite file, model blobs and secrets (default ./data; EDGEFED_DATA_DIR)
   --log-level LEVEL  trace|debug|info|warn|error|silent (default info; EDGEFED_LOG_LEVEL)
+  --redis URL        run as one node of a cluster sharing this Redis (redis://host:6379;
+                     EDGEFED_REDIS_URL): socket.io across nodes, node registry, run leases
+  --node-id ID       this node's id in the cluster (default <hostname>-<pid>-<random>;
+                     EDGEFED_NODE_ID)
   -h, --help         this help
 
-The admin token is EDGEFED_ADMIN_TOKEN, or generated once and kept in DIR/secrets.json.`;
+The admin token is EDGEFED_ADMIN_TOKEN, or generated once and kept in DIR/secrets.json.
+In a cluster every node needs the same admin token and token secret, and one shared store
+(see docs/deploy.md).`;
 
 const FLAGS = {
   config: { type: 'string' },
@@ -31,6 +37,8 @@ const FLAGS = {
   store: { type: 'string' },
   'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
+  redis: { type: 'string' },
+  'node-id': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -46,9 +54,18 @@ export function serveConfig(
     server: { host: strFlag(values, 'host'), port },
     store: { kind: strFlag(values, 'store'), dataDir: strFlag(values, 'data-dir') },
     log: { level: strFlag(values, 'log-level') },
+    ...clusterOverrides(values),
   };
   const file = strFlag(values, 'config');
   return loadConfig({ ...(file === undefined ? {} : { file }), env, overrides });
+}
+
+/** The `cluster` block from `--redis` / `--node-id` (none when neither is given). */
+function clusterOverrides(values: Record<string, unknown>): { cluster?: Record<string, string | undefined> } {
+  const redis = strFlag(values, 'redis');
+  const nodeId = strFlag(values, 'node-id');
+  if (redis === undefined && nodeId === undefined) return {};
+  return { cluster: { redis, nodeId } };
 }
 
 /** Stops the coordinator on SIGINT/SIGTERM; resolves when closed. */
@@ -74,8 +91,9 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   ensureDashboardBuilt();
   const coordinator = await createCoordinator({ config });
   const url = await coordinator.listen();
+  const node = coordinator.cluster === undefined ? '' : `, cluster node ${coordinator.cluster.nodeId}`;
   console.error(
-    `edgefed coordinator at ${url} (admin token: ${config.auth.adminToken === undefined ? 'see data dir secrets.json' : 'from config'})`,
+    `edgefed coordinator at ${url} (admin token: ${config.auth.adminToken === undefined ? 'see data dir secrets.json' : 'from config'}${node})`,
   );
   await closeOnSignals(coordinator);
   return 0;
