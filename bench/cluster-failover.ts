@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startRedis } from '../tests/support/redis.js';
-import type { Benchmark } from './harness.js';
+import type { Benchmark, FigureInput } from './harness.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ADMIN = 'bench-cluster-admin-token-0123456789';
@@ -133,7 +133,9 @@ async function once(o: { nodes: number; ttlMs: number; redisUrl: string }) {
 const bench: Benchmark = {
   description:
     'cluster failover: SIGKILL a run leader among N `edgefed serve --redis` nodes, time the takeover',
-  async run({ args, report }) {
+  async run(ctx) {
+    const { args } = ctx;
+    const report = (f: FigureInput): void => ctx.report(f);
     const nodes = Number(args.nodes ?? 3);
     const ttls = (args['ttl-ms'] ?? '10000,2000').split(',').map(Number);
     const repeats = Number(args.repeats ?? 2);

@@ -109,7 +109,7 @@ describe('RunLeases', () => {
     expect((await a.acquire('run-2', 'node-a'))?.epoch).toBe(gb.epoch + 1);
   });
 
-  it('rejects a non-positive TTL', async () => {
+  it('rejects a non-positive TTL', () => {
     expect(() => new RunLeases({ redis: clients[0] as Redis, ttlMs: 0 })).toThrow(/ttlMs/);
   });
 });

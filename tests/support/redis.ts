@@ -98,7 +98,7 @@ export async function startRedis(): Promise<TestRedis> {
   args.push('--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', '--protected-mode', 'yes');
   const child = spawn(bin.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -109,7 +109,7 @@ export async function startRedis(): Promise<TestRedis> {
     await waitForPort(port, child, 10_000);
   } catch (err) {
     await end('SIGKILL');
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${stderr}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${stderr}`, { cause: err });
   }
   return {
     url: `redis://127.0.0.1:${port}`,

@@ -11,6 +11,9 @@
 import { EdgefedError } from '@edgefed/shared';
 import type { LeaseGrant, RunLeases } from './run-lease.js';
 
+/** Reads `aborted` afresh (it changes while awaiting, which narrowing cannot see). */
+const isAborted = (signal: AbortSignal): boolean => signal.aborted;
+
 /** Options of {@link HeldLease}. */
 export interface HeldLeaseOptions {
   readonly leases: RunLeases;
@@ -66,7 +69,7 @@ export class HeldLease {
       this.#lose(`renewing the lease failed: ${err instanceof Error ? err.message : String(err)}`);
       return false;
     }
-    if (!this.held) return false;
+    if (isAborted(this.#control.signal)) return false; // lost or released while renewing
     if (!ok) {
       this.#lose('the lease expired and was taken or removed');
       return false;
