@@ -88,7 +88,7 @@ export async function joinCluster(o: {
   });
   const adapter = createAdapter(redis, { streamName: `${prefix}socket.io`, blockTimeInMs: 1000 });
   let takeover: NodeJS.Timeout | undefined;
-  let busy = false;
+  let inFlight: Promise<void> | undefined;
   return {
     nodeId,
     redis,
@@ -103,23 +103,21 @@ export async function joinCluster(o: {
     async start(s) {
       await registry.start(s.url, s.clients);
       logger.info({ nodeId, url: s.url }, 'joined the cluster');
-      takeover = setInterval(
-        () => {
-          if (busy) return;
-          busy = true;
-          s.resumeAll()
-            .then((ids) => {
-              if (ids.length > 0) logger.info({ nodeId, runs: ids }, 'took over runs');
-            })
-            .catch((err: unknown) => logger.warn({ err }, 'run takeover check failed'))
-            .finally(() => (busy = false));
-        },
-        Math.max(1, Math.floor(config.leaseTtlMs / 2)),
-      );
+      const check = (): void => {
+        inFlight ??= s
+          .resumeAll()
+          .then((ids) => {
+            if (ids.length > 0) logger.info({ nodeId, runs: ids }, 'took over runs');
+          })
+          .catch((err: unknown) => logger.warn({ err }, 'run takeover check failed'))
+          .finally(() => (inFlight = undefined));
+      };
+      takeover = setInterval(check, Math.max(1, Math.floor(config.leaseTtlMs / 2)));
       takeover.unref();
     },
     async leave() {
       clearInterval(takeover);
+      await inFlight; // a takeover in progress finishes before the runs close (and release)
       await registry.stop();
     },
     async close() {
