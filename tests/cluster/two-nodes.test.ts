@@ -6,7 +6,8 @@
  * both nodes and A as the run's leader, B refuses to pause A's run (CONFLICT naming A), and
  * when A dies (its Redis connection cut: no more heartbeats or lease renewals) A stops
  * driving the run, A disappears from the registry, and B takes the run lease over with a
- * higher epoch and resumes the run from the store. TTLs of 2 s keep it to a few seconds.
+ * higher epoch and resumes the run from the store. Pausing on the leader releases the lease, and
+ * resuming on a third node makes it the leader (epoch 3). TTLs of 2 s keep it to a few seconds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -31,6 +32,8 @@ let redis: TestRedis;
 let dataDir: string;
 let nodeA: Coordinator;
 let nodeB: Coordinator;
+let nodeC: Coordinator | undefined;
+let runId = '';
 const sockets: Socket[] = [];
 
 async function startNode(nodeId: string): Promise<Coordinator> {
@@ -123,6 +126,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of sockets) s.disconnect();
+  await nodeC?.close();
   await nodeB.close();
   await nodeA.close();
   await redis.stop();
@@ -135,7 +139,7 @@ describe('two coordinator nodes on one Redis', () => {
     const created = nextRunEvent(onB, (e) => e.type === 'phase' && e.phase === 'waiting-for-clients');
     const run = await api<{ id: string; status: string }>(nodeA.url, '/api/runs', 'POST');
     expect(run.status).toBe(201);
-    const runId = run.body.id;
+    runId = run.body.id;
     // node A drives the run; its phase event reaches the admin socket connected to node B
     expect(await created).toMatchObject({ runId, phase: 'waiting-for-clients' });
     expect(nodeA.runs.leases()).toEqual([{ runId, epoch: 1 }]);
@@ -188,5 +192,24 @@ describe('two coordinator nodes on one Redis', () => {
     expect(text).toContain(`edgefed_cluster_run_leader{run="${runId}",node="node-b"} 2`);
     // the dead node's own /metrics says it cannot see the cluster
     expect(await metrics(nodeA.url)).toMatch(/^edgefed_cluster_redis_up 0$/m);
+  });
+
+  it('pausing on the leader releases the lease; resuming on another node moves the run there', async () => {
+    const onB = sockets[0] as Socket;
+    const paused = await api<{ status: string }>(nodeB.url, `/api/runs/${runId}/pause`, 'POST');
+    expect(paused).toMatchObject({ status: 200, body: { status: 'paused' } });
+    expect(nodeB.runs.leases()).toEqual([]);
+    expect((await api<ClusterView>(nodeB.url, '/api/cluster')).body.leaders).toEqual([]);
+    nodeC = await startNode('node-c');
+    const onC = nextRunEvent(onB, (e) => e.type === 'phase' && e.phase === 'waiting-for-clients');
+    const resumed = await api<{ status: string }>(nodeC.url, `/api/runs/${runId}/resume`, 'POST');
+    expect(resumed).toMatchObject({ status: 200, body: { status: 'running' } });
+    expect(nodeC.runs.leases()).toEqual([{ runId, epoch: 3 }]);
+    expect(await onC).toMatchObject({ runId }); // node C's event, on node B's admin socket
+    expect(nodeC.runs.phase(runId)).toBe('waiting-for-clients');
+    expect(nodeB.runs.phase(runId)).toBe('idle');
+    expect((await api<ClusterView>(nodeB.url, '/api/cluster')).body.leaders).toEqual([
+      { runId, nodeId: 'node-c', epoch: 3 },
+    ]);
   });
 });

@@ -192,10 +192,15 @@ export class RunManager {
     await runner?.detach();
   }
 
+  /**
+   * Cluster mode: gives the lease up and forgets the runner, whose loop has ended when this is
+   * called (after pause/stop, after the loop settled, at close); the next holder has its own.
+   */
   async #release(runId: string): Promise<void> {
     const lease = this.#leases.get(runId);
     if (lease === undefined) return;
     this.#leases.delete(runId);
+    this.#runners.delete(runId);
     await lease.release();
   }
 
