@@ -7,7 +7,8 @@
  * when A dies (its Redis connection cut: no more heartbeats or lease renewals) A stops
  * driving the run, A disappears from the registry, and B takes the run lease over with a
  * higher epoch and resumes the run from the store. Pausing on the leader releases the lease, and
- * resuming on a third node makes it the leader (epoch 3). TTLs of 2 s keep it to a few seconds.
+ * resuming on a third node makes it the leader (epoch 3), which then trains the run to the end
+ * with two real participants connected to it. TTLs of 2 s keep it to a few seconds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -21,6 +22,9 @@ import {
   type Coordinator,
   type RunEvent,
 } from '@edgefed/coordinator';
+import { createJoinToken } from '@edgefed/coordinator';
+import type { Participant } from '@edgefed/client';
+import { mnistEngines, startParticipants } from '../faults/harness.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 const ADMIN_TOKEN = 'cluster-test-admin-token-0123456789';
@@ -35,6 +39,8 @@ let nodeB: Coordinator;
 let nodeC: Coordinator | undefined;
 let runId = '';
 const sockets: Socket[] = [];
+let participants: Participant[] = [];
+let engines: Awaited<ReturnType<typeof mnistEngines>> = [];
 
 async function startNode(nodeId: string): Promise<Coordinator> {
   const config = loadConfig({
@@ -60,8 +66,9 @@ async function api<T>(url: string, path: string, method = 'GET'): Promise<{ stat
           body: JSON.stringify({
             config: {
               model: '2nn',
-              rounds: 3,
+              rounds: 2,
               strategy: { name: 'fedavg', minFitClients: 2, minAvailableClients: 2 },
+              training: { batchSize: 16, learningRate: 0.05, maxSteps: 2 },
             },
           }),
         }
@@ -118,6 +125,9 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 80
 }
 
 beforeAll(async () => {
+  // Built first: compiling the trainers blocks this process's event loop for a second or two,
+  // which would (rightly) cost a node in this same process its run lease.
+  engines = await mnistEngines(2, 200);
   redis = await startRedis();
   dataDir = mkdtempSync(join(tmpdir(), 'edgefed-cluster-'));
   nodeA = await startNode('node-a');
@@ -126,6 +136,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of sockets) s.disconnect();
+  await Promise.all(participants.map((p) => p.stop()));
   await nodeC?.close();
   await nodeB.close();
   await nodeA.close();
@@ -211,5 +222,22 @@ describe('two coordinator nodes on one Redis', () => {
     expect((await api<ClusterView>(nodeB.url, '/api/cluster')).body.leaders).toEqual([
       { runId, nodeId: 'node-c', epoch: 3 },
     ]);
+  });
+
+  it('the node that took the run over trains it to the end with participants connected to it', async () => {
+    const leader = nodeC;
+    if (leader === undefined) throw new Error('node C did not start');
+    const token = createJoinToken({ secret: TOKEN_SECRET, run: runId });
+    participants = await startParticipants(leader.url, token, engines);
+    await leader.runs.settled(runId);
+    const run = (await api<{ status: string; currentRound: number }>(nodeB.url, `/api/runs/${runId}`)).body;
+    expect(run).toMatchObject({ status: 'completed', currentRound: 2 });
+    const rounds = (
+      await api<{ rounds: { round: number; state: string }[] }>(nodeB.url, `/api/runs/${runId}/rounds`)
+    ).body.rounds;
+    expect(rounds.filter((r) => r.state === 'completed').map((r) => r.round)).toEqual([1, 2]);
+    // the finished run's lease is released
+    await until('the lease release', () => Promise.resolve(leader.runs.leases().length === 0));
+    expect((await api<ClusterView>(nodeB.url, '/api/cluster')).body.leaders).toEqual([]);
   });
 });
