@@ -201,3 +201,16 @@ export { createSaliencySampler } from './simulation/saliency-sampler.js';
 export type { SaliencySample, SaliencySampler } from './simulation/saliency-sampler.js';
 export type { CentralEvaluatorOptions } from './simulation/central-evaluator.js';
 // --- end simulation ---
+// --- cluster (several coordinator nodes on one Redis; docs/deploy.md) ---
+export { connectRedis } from './cluster/redis-connection.js';
+export type { RedisConnectOptions } from './cluster/redis-connection.js';
+export { parseRedisUrl, redactRedisUrl } from './cluster/redis-url.js';
+export { RunLeases } from './cluster/run-lease.js';
+export type { LeaseGrant, LeaseHolder, RunLeasesOptions } from './cluster/run-lease.js';
+export { HeldLease } from './cluster/held-lease.js';
+export type { HeldLeaseOptions } from './cluster/held-lease.js';
+export { NodeRegistry } from './cluster/node-registry.js';
+export type { ClusterNode, NodeRegistryOptions } from './cluster/node-registry.js';
+export { joinCluster, defaultNodeId } from './cluster/cluster.js';
+export type { ClusterConfig, ClusterNodeHandle, ClusterView } from './cluster/cluster.js';
+export type { RunGate, RunLeaseHandle } from './rounds/run-gate.js';

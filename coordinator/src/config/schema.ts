@@ -5,6 +5,7 @@
  * several coordinator processes can share them.
  */
 import { z } from 'zod';
+import { isRedisUrl } from '../cluster/redis-url.js';
 
 const port = z.number().int().min(0).max(65535);
 const bytes = z.number().int().positive();
@@ -100,6 +101,28 @@ export const coordinatorConfigSchema = z
       })
       .strict()
       .default({ heartbeatIntervalMs: 10_000, resumeGraceMs: 60_000, helloTimeoutMs: 10_000 }),
+    /**
+     * Cluster mode (several coordinator nodes sharing one Redis; docs/deploy.md). Absent: one
+     * coordinator, nothing shared (the default).
+     */
+    cluster: z
+      .object({
+        /** Redis URL (`redis://host:6379`, `rediss://` for TLS). */
+        redis: z.string().refine(isRedisUrl, 'must be a redis:// or rediss:// URL with a host'),
+        /** This node's id in the registry and on leases; default `<hostname>-<pid>-<random>`. */
+        nodeId: z
+          .string()
+          .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : - only (at most 100)')
+          .optional(),
+        /** A node missing heartbeats this long disappears from the registry. */
+        nodeTtlMs: ms.default(10_000),
+        /** Run lease time to live: a dead leader's runs are taken over within about this long. */
+        leaseTtlMs: ms.default(10_000),
+        /** Prefix of every Redis key edgefed writes (several clusters can share one Redis). */
+        keyPrefix: z.string().min(1).default('edgefed:'),
+      })
+      .strict()
+      .optional(),
     log: z
       .object({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

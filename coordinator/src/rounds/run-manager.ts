@@ -2,6 +2,13 @@
  * RunManager: creates runs and keeps one RunRunner per active run. On start it resumes
  * every run the store says is `running` (crash recovery); pause/resume/stop go through
  * the runner so the round state machine stays in one place.
+ *
+ * In cluster mode (a {@link RunGate}) a run is driven only while this node holds its lease:
+ * start, pause, resume and stop take it first (`CONFLICT` naming the leader when another
+ * node holds it), `resumeAll` resumes only the running runs whose lease it can take (so
+ * calling it periodically takes over runs whose leader died), a lost lease detaches the
+ * runner at once (status unchanged, so the next holder resumes the run from the store), and
+ * the lease is released when the run's loop ends with the run no longer `running`.
  */
 import { EdgefedError } from '@edgefed/shared';
 import type { RunRecord } from '../store/records.js';
@@ -10,6 +17,7 @@ import { parseRunConfig, type RunConfig } from './run-config.js';
 import type { RunPhase } from './run-events.js';
 import { ModeRunner, type Runner } from './mode-runner.js';
 import type { RunServices } from './run-services.js';
+import type { RunGate, RunLeaseHandle } from './run-gate.js';
 
 /** Input of {@link RunManager.create}. */
 export interface CreateRunRequest {
@@ -23,18 +31,44 @@ export class RunManager {
   readonly #s: RunServices;
   readonly #validate: (config: RunConfig) => void;
   readonly #runners = new Map<string, Runner>();
+  readonly #gate: RunGate | undefined;
+  readonly #leases = new Map<string, RunLeaseHandle>();
 
-  /** `validate` checks what the run config schema cannot (e.g. that the model compiles). */
-  constructor(services: RunServices, validate: (config: RunConfig) => void = () => undefined) {
+  /**
+   * `validate` checks what the run config schema cannot (e.g. that the model compiles);
+   * `gate` turns on cluster mode (see the file comment).
+   */
+  constructor(
+    services: RunServices,
+    validate: (config: RunConfig) => void = () => undefined,
+    gate?: RunGate,
+  ) {
     this.#s = services;
     this.#validate = validate;
+    this.#gate = gate;
   }
 
-  /** Resumes every run whose stored status is `running`. */
+  /**
+   * Resumes every run whose stored status is `running` (in cluster mode: those whose lease
+   * this node holds or can take); returns the ids it resumed.
+   */
   async resumeAll(): Promise<string[]> {
     const running = await this.#s.storage.store.listRuns({ status: 'running' });
-    for (const run of running) await this.#runner(run.id).start();
-    return running.map((r) => r.id);
+    const resumed: string[] = [];
+    for (const run of running) {
+      if (this.#gate !== undefined) {
+        if (this.#leases.has(run.id)) continue;
+        if (!(await this.#lease(run.id, false))) continue;
+      }
+      await this.#start(run.id);
+      resumed.push(run.id);
+    }
+    return resumed;
+  }
+
+  /** Runs this node drives now with their lease epochs (cluster mode; empty otherwise). */
+  leases(): { runId: string; epoch: number }[] {
+    return [...this.#leases].map(([runId, l]) => ({ runId, epoch: l.epoch }));
   }
 
   /** Validates and stores a new run; starts it unless `start === false`. */
@@ -47,13 +81,17 @@ export class RunManager {
       config: req.config as JsonObject,
       status: 'created',
     });
-    if (req.start !== false) await this.#runner(run.id).start();
+    if (req.start !== false) {
+      await this.#lease(run.id, true);
+      await this.#start(run.id);
+    }
     return this.#s.storage.store.getRun(run.id);
   }
 
   /** Starts a created run or resumes a paused one. */
   async start(runId: string): Promise<RunRecord> {
-    await this.#runner(runId).start();
+    await this.#lease(runId, true);
+    await this.#start(runId);
     return this.#s.storage.store.getRun(runId);
   }
 
@@ -61,7 +99,12 @@ export class RunManager {
     const run = await this.#s.storage.store.getRun(runId);
     if (run.status !== 'running')
       throw new EdgefedError('RUN_NOT_ACTIVE', `Run ${runId} is ${run.status}, not running`);
-    await this.#runner(runId).pause();
+    await this.#lease(runId, true);
+    try {
+      await this.#runner(runId).pause();
+    } finally {
+      await this.#release(runId);
+    }
     return this.#s.storage.store.getRun(runId);
   }
 
@@ -74,7 +117,12 @@ export class RunManager {
 
   async stop(runId: string): Promise<RunRecord> {
     await this.#s.storage.store.getRun(runId);
-    await this.#runner(runId).stop();
+    await this.#lease(runId, true);
+    try {
+      await this.#runner(runId).stop();
+    } finally {
+      await this.#release(runId);
+    }
     return this.#s.storage.store.getRun(runId);
   }
 
@@ -88,10 +136,72 @@ export class RunManager {
     await this.#runners.get(runId)?.settled();
   }
 
-  /** Detaches every runner without changing run statuses (shutdown; they resume on restart). */
+  /**
+   * Detaches every runner without changing run statuses (shutdown; they resume on restart,
+   * or in cluster mode on the node that takes their released leases).
+   */
   async close(): Promise<void> {
     await Promise.all([...this.#runners.values()].map((r) => r.detach()));
     this.#runners.clear();
+    await Promise.all([...this.#leases.keys()].map((id) => this.#release(id)));
+  }
+
+  /** Starts the run's loop; in cluster mode releases the lease once the loop has ended. */
+  async #start(runId: string): Promise<void> {
+    const runner = this.#runner(runId);
+    await runner.start();
+    const lease = this.#leases.get(runId);
+    if (lease === undefined) return;
+    void runner.settled().then(async () => {
+      if (this.#leases.get(runId) !== lease) return;
+      const run = await this.#s.storage.store.getRun(runId).catch(() => undefined);
+      if (run !== undefined && run.status !== 'running') await this.#release(runId);
+    });
+  }
+
+  /**
+   * Cluster mode: takes the run's lease unless this node holds it. Returns false (or, when
+   * `required`, throws `CONFLICT` naming the leader) when another node holds it. No gate: true.
+   */
+  async #lease(runId: string, required: boolean): Promise<boolean> {
+    const gate = this.#gate;
+    if (gate === undefined || this.#leases.has(runId)) return true;
+    const lease = await gate.tryAcquire(runId);
+    if (lease === undefined) {
+      if (!required) return false;
+      const leader = await gate.holder(runId);
+      throw new EdgefedError('CONFLICT', `Run ${runId} is driven by node ${leader ?? '(another node)'}`, {
+        details: { runId, leader: leader ?? null },
+      });
+    }
+    this.#leases.set(runId, lease);
+    lease.lost.addEventListener('abort', () => void this.#lost(runId, lease), { once: true });
+    return true;
+  }
+
+  /** The lease was lost: stop driving the run at once (its status stays for the next leader). */
+  async #lost(runId: string, lease: RunLeaseHandle): Promise<void> {
+    if (this.#leases.get(runId) !== lease) return;
+    this.#leases.delete(runId);
+    const runner = this.#runners.get(runId);
+    this.#runners.delete(runId);
+    this.#s.telemetry.logger.warn(
+      { runId, epoch: lease.epoch, reason: String(lease.lost.reason) },
+      'run lease lost: no longer driving the run',
+    );
+    await runner?.detach();
+  }
+
+  /**
+   * Cluster mode: gives the lease up and forgets the runner, whose loop has ended when this is
+   * called (after pause/stop, after the loop settled, at close); the next holder has its own.
+   */
+  async #release(runId: string): Promise<void> {
+    const lease = this.#leases.get(runId);
+    if (lease === undefined) return;
+    this.#leases.delete(runId);
+    this.#runners.delete(runId);
+    await lease.release();
   }
 
   #runner(runId: string): Runner {

@@ -40,6 +40,8 @@ export interface AdminOptions {
   readonly onRunEvent: (listener: Listener<RunEvent>) => Unsubscribe;
   /** Saliency maps of the coordinator's own test images for the dashboard (optional). */
   readonly saliencySampler?: SaliencySampler;
+  /** More admin-only API routes under `/api` (the cluster view). */
+  readonly extraApi?: Router;
 }
 
 /** The admin router (mount at the root) and the live namespace. */
@@ -70,6 +72,7 @@ export function buildAdmin(o: AdminOptions): Admin {
       tokenSecret: o.tokenSecret,
     }),
   );
+  if (o.extraApi !== undefined) api.use(o.extraApi);
   api.use(notFoundHandler);
   const router = Router();
   router.use('/api', api);

@@ -14,6 +14,7 @@ import { DownloadLedger } from '../rounds/download-ledger.js';
 import { RunManager } from '../rounds/run-manager.js';
 import type { RunEvent } from '../rounds/run-events.js';
 import type { CentralEvaluator, RunServices } from '../rounds/run-services.js';
+import type { RunGate } from '../rounds/run-gate.js';
 import { createUpdateDecoder } from '../rounds/update-decoder.js';
 import type { TaskGateway } from '../rounds/task-gateway.js';
 import type { ControlPlane } from '../transport/control-plane-types.js';
@@ -37,6 +38,8 @@ export interface RunsOptions {
   readonly centralEvaluator?: CentralEvaluator;
   /** Wraps the task gateway the runs use (the simulator's virtual clock); default: as is. */
   readonly wrapGateway?: (gateway: TaskGateway) => TaskGateway;
+  /** Cluster mode: runs are driven only while this node holds their lease. */
+  readonly gate?: RunGate;
 }
 
 /** Runs, their gateway to participants, and their events. */
@@ -82,7 +85,7 @@ export function buildRuns(o: RunsOptions): Runs {
     downloads,
     ...(o.centralEvaluator === undefined ? {} : { centralEvaluator: o.centralEvaluator }),
   };
-  const runs = new RunManager(services, (c) => validateModel(c, o.stores.models));
+  const runs = new RunManager(services, (c) => validateModel(c, o.stores.models), o.gate);
   return {
     runs,
     gateway,

@@ -4,7 +4,7 @@
  * the store). Keeps the connected-clients gauge and the persisted client sessions current.
  */
 import type { Server as HttpServer } from 'node:http';
-import { Server as IoServer } from 'socket.io';
+import { Server as IoServer, type ServerOptions } from 'socket.io';
 import { verifyJoinToken, type JoinClaims } from '../auth/join-token.js';
 import type { CoordinatorConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
@@ -24,6 +24,8 @@ export interface TransportOptions {
   readonly store: RunStore;
   readonly logger: Logger;
   readonly metrics: CoordinatorMetrics;
+  /** socket.io adapter (cluster mode: Redis streams); default: socket.io's in-memory one. */
+  readonly adapter?: ServerOptions['adapter'];
 }
 
 /** The coordinator's control plane and what it runs on. */
@@ -41,6 +43,7 @@ export function buildTransport(o: TransportOptions): Transport {
   const io: ControlPlaneServer = new IoServer(o.http, {
     maxHttpBufferSize: config.limits.maxMessageBytes,
     cors: { origin: config.server.corsOrigins.length > 0 ? config.server.corsOrigins : false },
+    ...(o.adapter === undefined ? {} : { adapter: o.adapter }),
   });
   const registry = new ClientRegistry<JoinClaims>({ resumeGraceMs: config.clients.resumeGraceMs });
   const plane = createControlPlane<JoinClaims>({

@@ -21,6 +21,8 @@ import type { TaskGateway } from '../rounds/task-gateway.js';
 import type { Listener, Unsubscribe } from '../transport/listener-set.js';
 import type { SaliencySampler } from '../simulation/saliency-sampler.js';
 import type { ControlPlane, ControlPlaneServer } from '../transport/control-plane-types.js';
+import { clusterApi } from '../cluster/cluster-api.js';
+import { joinCluster, type ClusterNodeHandle } from '../cluster/cluster.js';
 import { buildAdmin } from './build-admin.js';
 import { buildHttp } from './build-http.js';
 import { buildRuns } from './build-runs.js';
@@ -55,6 +57,8 @@ export interface Coordinator {
    * hand their channels to `plane.accept` (the simulation's MessagePort channels).
    */
   readonly io: ControlPlaneServer;
+  /** Cluster mode (config `cluster`): this node's connection to the cluster; else undefined. */
+  readonly cluster: ClusterNodeHandle | undefined;
   /** Subscribes to run events (round completed, phase changes, ...). */
   onRunEvent(listener: Listener<RunEvent>): Unsubscribe;
   /** Listens, then resumes runs left `running` by a previous process. */
@@ -68,8 +72,16 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   const logger = options.logger ?? createLogger(config.log.level);
   const dataDir = config.store.kind === 'memory' ? undefined : config.store.dataDir;
   const secrets = resolveSecrets(config.auth, dataDir);
-  const stores = await openStores(config.store);
   const metrics = createMetrics({ processMetrics: true });
+  // Cluster mode connects to Redis first: a bad URL or an unreachable Redis fails here.
+  const cluster =
+    config.cluster === undefined
+      ? undefined
+      : await joinCluster({ config: config.cluster, logger, metrics: metrics.registry });
+  const stores = await openStores(config.store).catch(async (err: unknown) => {
+    await cluster?.close();
+    throw err;
+  });
   const app = express();
   app.disable('x-powered-by');
   const http = createServer(app);
@@ -86,6 +98,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     store: stores.runs,
     logger,
     metrics,
+    ...(cluster === undefined ? {} : { adapter: cluster.adapter }),
   });
   const { io, registry, plane } = transport;
   let baseUrl = config.server.publicUrl ?? '';
@@ -99,6 +112,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     baseUrl: () => baseUrl,
     ...(options.centralEvaluator === undefined ? {} : { centralEvaluator: options.centralEvaluator }),
     ...(options.wrapGateway === undefined ? {} : { wrapGateway: options.wrapGateway }),
+    ...(cluster === undefined ? {} : { gate: cluster.gate }),
   });
   const keys = { adminToken: secrets.adminToken, tokenSecret: secrets.tokenSecret };
   app.use(buildHttp({ ...keys, blobs: stores.blobs, metrics, onModelServed: runs.modelServed }));
@@ -113,6 +127,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     plane,
     taskOf: (id) => runs.gateway.taskOf(id),
     onRunEvent: runs.onRunEvent,
+    extraApi: clusterApi(cluster === undefined ? undefined : () => cluster.view()),
   });
   app.use(admin.router);
   app.use(errorHandler(logger));
@@ -129,6 +144,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     plane,
     http,
     io,
+    cluster,
     onRunEvent: runs.onRunEvent,
     async listen() {
       await new Promise<void>((resolve, reject) => {
@@ -143,8 +159,19 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       if (config.server.publicUrl === undefined)
         baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
       const resumed = await runs.runs.resumeAll();
+      await cluster?.start({
+        url: baseUrl,
+        clients: () => plane.connectedClientIds().length,
+        resumeAll: () => runs.runs.resumeAll(),
+      });
       logger.info(
-        { url: baseUrl, resumed, store: config.store.kind, dataDir: dataDir ?? null },
+        {
+          url: baseUrl,
+          resumed,
+          store: config.store.kind,
+          dataDir: dataDir ?? null,
+          ...(cluster === undefined ? {} : { nodeId: cluster.nodeId }),
+        },
         'coordinator listening',
       );
       return baseUrl;
@@ -152,7 +179,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     async close() {
       if (closed) return;
       closed = true;
-      await runs.close();
+      await cluster?.leave();
+      await runs.close(); // releases this node's run leases (cluster mode)
       admin.close();
       // Stop the transport (socket.io closes the HTTP server, which then waits for every
       // open connection), and end the HTTP connections at once rather than letting idle
@@ -161,6 +189,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       http.closeAllConnections();
       await transportClosed;
       http.closeAllConnections();
+      await cluster?.close();
       await stores.close();
     },
   };
