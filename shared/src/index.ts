@@ -491,7 +491,8 @@ export {
   quantize,
 } from './secagg/quantize.js';
 export type { FixedPoint } from './secagg/quantize.js';
-export { expandMask } from './secagg/prg.js';
+export { applyMasks, expandMask, maskKey } from './secagg/prg.js';
+export type { MaskTerm } from './secagg/prg.js';
 export { defaultKeystream, nodeKeystream, webCryptoKeystream } from './secagg/keystream.js';
 export type { KeystreamEngine } from './secagg/keystream.js';
 export { SHAMIR_PRIME, shamirCombine, shamirSplit } from './secagg/shamir.js';

@@ -202,7 +202,7 @@ export class SecAggClient implements SecAggClientApi {
     const words = parameters + 1;
     const mask = this.maskTerms().then(async (terms) => {
       const out = new Uint32Array(words);
-      await applyMasks(out, terms, this.keystream);
+      await applyMasks(out, terms, this.keystream, { yieldEveryMs: 10 }); // leave training room
       return out;
     });
     this.prepared = { words, mask };

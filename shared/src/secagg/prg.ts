@@ -11,6 +11,16 @@ import { EdgefedError } from '../errors.js';
 import { defaultKeystream, type KeystreamEngine } from './keystream.js';
 import { ownBytes, subtle, type CryptoKeyLike } from './webcrypto.js';
 
+/** Options of {@link applyMasks}. */
+export interface ApplyMasksOptions {
+  /**
+   * Yield to the event loop (a zero-delay timer) whenever this many ms have passed since the last
+   * yield, so a mask computed in the background (`prepareMask`) lets training's callbacks run.
+   * Default: never yield (the `node` engine is synchronous, so the loop is blocked until done).
+   */
+  readonly yieldEveryMs?: number;
+}
+
 /** One mask of a sum: the keystream of `key`, added (`sign` 1) or subtracted (-1). */
 export interface MaskTerm {
   readonly key: CryptoKeyLike;
@@ -63,9 +73,16 @@ export async function applyMasks(
   target: Uint32Array,
   terms: readonly MaskTerm[],
   engine: KeystreamEngine = defaultKeystream(),
+  options: ApplyMasksOptions = {},
 ): Promise<void> {
   const bytes = target.length * 4;
+  const yieldEvery = options.yieldEveryMs ?? Infinity;
+  let lastYield = Date.now();
   for (let at = 0; at < bytes; at += engine.chunkBytes) {
+    if (Date.now() - lastYield >= yieldEvery) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      lastYield = Date.now();
+    }
     const n = Math.min(engine.chunkBytes, bytes - at);
     const part = target.subarray(at / 4, (at + n) / 4);
     for (const { key, sign } of terms) {
@@ -85,23 +102,47 @@ export async function maskKey(seed: Uint8Array): Promise<CryptoKeyLike> {
   return subtle().importKey('raw', ownBytes(seed), { name: 'AES-CTR' }, false, ['encrypt']);
 }
 
+/*
+ * The add loops read both vectors as Int32Array views and stay in int32 arithmetic (`| 0`): the
+ * bits are those of the mod-2^32 sum, and V8 keeps the loop in integer registers with no
+ * uint32-to-double conversions. Unrolled by four (about 20% faster again, measured in the bench).
+ */
+
 /** target += mask (mod 2^32), in place; `SHAPE_MISMATCH` when the lengths differ. */
 export function addMask(target: Uint32Array, mask: Uint32Array): void {
-  const n = checkLengths(target, mask);
-  // int32 arithmetic (`| 0`): the Uint32Array store reinterprets it mod 2^32, and V8 keeps the
-  // loop in integer registers (about twice as fast as the `?? 0` form with doubles)
-  for (let i = 0; i < n; i++) target[i] = ((target[i] as number) + (mask[i] as number)) | 0;
+  const [t, m] = int32Views(target, mask);
+  const n = t.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    t[i] = ((t[i] as number) + (m[i] as number)) | 0;
+    t[i + 1] = ((t[i + 1] as number) + (m[i + 1] as number)) | 0;
+    t[i + 2] = ((t[i + 2] as number) + (m[i + 2] as number)) | 0;
+    t[i + 3] = ((t[i + 3] as number) + (m[i + 3] as number)) | 0;
+  }
+  for (; i < n; i++) t[i] = ((t[i] as number) + (m[i] as number)) | 0;
 }
 
 /** target -= mask (mod 2^32), in place; `SHAPE_MISMATCH` when the lengths differ. */
 export function subtractMask(target: Uint32Array, mask: Uint32Array): void {
-  const n = checkLengths(target, mask);
-  for (let i = 0; i < n; i++) target[i] = ((target[i] as number) - (mask[i] as number)) | 0;
+  const [t, m] = int32Views(target, mask);
+  const n = t.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    t[i] = ((t[i] as number) - (m[i] as number)) | 0;
+    t[i + 1] = ((t[i + 1] as number) - (m[i + 1] as number)) | 0;
+    t[i + 2] = ((t[i + 2] as number) - (m[i + 2] as number)) | 0;
+    t[i + 3] = ((t[i + 3] as number) - (m[i + 3] as number)) | 0;
+  }
+  for (; i < n; i++) t[i] = ((t[i] as number) - (m[i] as number)) | 0;
 }
 
-function checkLengths(target: Uint32Array, mask: Uint32Array): number {
+/** Int32Array views of the same words (`SHAPE_MISMATCH` when the lengths differ). */
+function int32Views(target: Uint32Array, mask: Uint32Array): [Int32Array, Int32Array] {
   if (target.length !== mask.length) {
     throw new EdgefedError('SHAPE_MISMATCH', `A mask of ${mask.length} words for ${target.length}`);
   }
-  return target.length;
+  return [
+    new Int32Array(target.buffer, target.byteOffset, target.length),
+    new Int32Array(mask.buffer, mask.byteOffset, mask.length),
+  ];
 }
