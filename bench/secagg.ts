@@ -237,11 +237,11 @@ async function cnnPart(
   const modes = await bestClientCosts(params, k, o.roundClients, o.reps, ['inline', 'prepared']);
   for (const [mode, { cost, runs }] of modes)
     reportClient(ctx, cost, { params, k, roundClients: o.roundClients, mode }, runs);
-  const masking = await maskingComparison(ctx, params, k, Math.max(o.reps, 3));
+  const masking = await maskingComparison(ctx, params, k, Math.max(2 * o.reps, 6));
   if (o.micro) await maskingPieces(ctx, params, k, Math.max(o.reps, 3));
   const inline = modes.get('inline')?.cost;
   const prepared = modes.get('prepared')?.cost;
-  if (o.e2e) await concurrentOverhead(ctx, params, Math.max(o.reps, 3));
+  if (o.e2e) await concurrentOverhead(ctx, params, Math.max(o.reps, 5));
   if (inline === undefined || prepared === undefined) return;
   const critical: Phase[] = ['maskInput', 'unmask'];
   const legacy = masking.legacy ?? { cpu: NaN, wall: NaN };

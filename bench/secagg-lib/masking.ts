@@ -127,7 +127,10 @@ export async function maskingComparison(
       },
       'fused-webcrypto': (t) => applyMasks(t, terms, webCryptoKeystream()),
       'fused-node': (t) => applyMasks(t, terms, nodeKeystream()),
-      'add-prepared': (t) => Promise.resolve(add(t)),
+      'add-prepared': (t) => {
+        add(t);
+        return Promise.resolve();
+      },
     },
     start,
     reps,
