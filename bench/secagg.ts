@@ -237,22 +237,21 @@ async function cnnPart(
   const modes = await bestClientCosts(params, k, o.roundClients, o.reps, ['inline', 'prepared']);
   for (const [mode, { cost, runs }] of modes)
     reportClient(ctx, cost, { params, k, roundClients: o.roundClients, mode }, runs);
-  const masking = await maskingComparison(ctx, params, k, Math.max(2 * o.reps, 6));
+  const masking = await maskingComparison(ctx, params, k, Math.max(3 * o.reps, 9));
   if (o.micro) await maskingPieces(ctx, params, k, Math.max(o.reps, 3));
   const inline = modes.get('inline')?.cost;
   const prepared = modes.get('prepared')?.cost;
   if (o.e2e) await concurrentOverhead(ctx, params, Math.max(o.reps, 5));
   if (inline === undefined || prepared === undefined) return;
   const critical: Phase[] = ['maskInput', 'unmask'];
-  const legacy = masking.legacy ?? { cpu: NaN, wall: NaN };
-  // the old client: its phases with maskInput's masking replaced by the legacy path's
-  const legacyClient = (key: keyof Timing): number =>
-    totalOf(inline, key) - (masking['fused-node']?.[key] ?? NaN) + legacy[key];
+  const masked = (variant: string): Timing => masking[variant] ?? { cpu: NaN, wall: NaN };
   await cnnBaseline(ctx, params, {
     total: { cpu: totalOf(prepared, 'cpu'), wall: totalOf(prepared, 'wall') },
     critical: { cpu: totalOf(prepared, 'cpu', critical), wall: totalOf(prepared, 'wall', critical) },
     inline: { cpu: totalOf(inline, 'cpu'), wall: totalOf(inline, 'wall') },
-    legacy: { cpu: legacyClient('cpu'), wall: legacyClient('wall') },
+    'masking-legacy': masked('legacy'),
+    'masking-webcrypto': masked('fused-webcrypto'),
+    'masking-node': masked('fused-node'),
   });
 }
 
@@ -270,8 +269,8 @@ async function trainingRun(seconds: number): Promise<{ cpu: number; samples: num
  * (two runs of different length, differenced, so compilation and warm-up cancel), and the
  * client's SecAgg+ overheads against each: `total` (every phase, the prepared mask included),
  * `critical` (after training ends, with the mask prepared during training), `inline` (the mask
- * computed in maskInput) and `legacy` (the client before the masking speed-up, estimated as the
- * inline client with its masking time swapped for the legacy path's from the same run).
+ * computed in maskInput), and the masking alone (k + 1 keystreams and their sum) by the path
+ * before the speed-up (`masking-legacy`) and by the current one on each engine.
  */
 async function cnnBaseline(
   ctx: BenchContext,
