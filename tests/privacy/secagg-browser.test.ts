@@ -68,7 +68,7 @@ describe('SecAgg+ in Chromium', () => {
 
   it("expands a mask byte-identical to Node's node:crypto keystream engine", async () => {
     const seed = Array.from({ length: 32 }, (_, i) => (i * 53 + 7) % 256);
-    const length = 600_001; // 2.4 MB: past Web Crypto's 1 MiB and node's 256 KiB chunk boundaries
+    const length = 600_001; // 2.4 MB: past two 1 MiB chunk boundaries
     const page = await (browser as Browser).newPage();
     await page.goto(origin);
     const inPage = await page.evaluate(

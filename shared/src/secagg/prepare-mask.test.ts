@@ -11,7 +11,7 @@ import { SecAggServer } from './server.js';
 import { codeOf, plainQuantizedSum, seededInputs } from './test-util.js';
 
 const seed = new Uint8Array(32).fill(11);
-const LENGTH = 70_000; // past the node engine's 256 KiB chunk boundary
+const LENGTH = 300_000; // past the engines' 1 MiB chunk boundary
 
 /** Clients of one round up to an open inbox: even ones on Web Crypto, odd ones on node:crypto. */
 async function openRound(n: number) {
