@@ -4,8 +4,8 @@
  * (kept here verbatim as the baseline: one Web Crypto call per 1 MiB per key, one pass over the
  * vector per key with `?? 0` adds) against the current `applyMasks` on each keystream engine, and
  * the adding of one precomputed mask (all that is left after training when the mask is prepared
- * ahead). Variants run interleaved, rep after rep, so load from other processes hits all alike;
- * each reports its fastest rep. Every variant's output is checked to be bit-identical.
+ * ahead). Variants run interleaved, rep after rep in a rotating order, so load from other
+ * processes (and the garbage of the variant before) hits all alike; each reports its fastest rep. Every variant's output is checked to be bit-identical.
  *
  * Also the pieces (`--micro true`): the raw keystream per engine and call size, the two forms of
  * the add loop, and allocating the zero plaintext.
@@ -88,8 +88,13 @@ async function interleaved(
 ): Promise<Record<string, Timing>> {
   const best: Record<string, Timing> = {};
   let reference: Uint32Array | undefined;
+  const all = Object.entries(variants);
   for (let r = 0; r < reps; r++) {
-    for (const [name, run] of Object.entries(variants)) {
+    // rotate the order, so no variant always follows the same one (and pays for its garbage)
+    for (let j = 0; j < all.length; j++) {
+      const entry = all[(j + r) % all.length];
+      if (entry === undefined) continue;
+      const [name, run] = entry;
       const target = start.slice();
       const [, t] = await timed(() => run(target));
       const b = (best[name] ??= { wall: Infinity, cpu: Infinity });
