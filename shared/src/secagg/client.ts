@@ -230,7 +230,7 @@ export class SecAggClient implements SecAggClientApi {
   private requireInbox(): RoundState {
     const state = this.requireState();
     if (this.inbox !== 'done') {
-      throw new EdgefedError('FAILED_PRECONDITION', 'maskInput needs a successfully received inbox');
+      throw new EdgefedError('FAILED_PRECONDITION', 'Masking needs a successfully received inbox');
     }
     if (this.uploaded) throw new EdgefedError('FAILED_PRECONDITION', 'maskInput was already called');
     return state;
