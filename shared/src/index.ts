@@ -480,6 +480,7 @@ export {
 } from './secagg/config.js';
 export type { SecAggConfigInput } from './secagg/config.js';
 export { SecAggClient } from './secagg/client.js';
+export type { SecAggClientOptions } from './secagg/client.js';
 export { SecAggServer } from './secagg/server.js';
 export { neighbourGraph } from './secagg/graph.js';
 export {
@@ -490,7 +491,10 @@ export {
   quantize,
 } from './secagg/quantize.js';
 export type { FixedPoint } from './secagg/quantize.js';
-export { expandMask } from './secagg/prg.js';
+export { applyMasks, expandMask, maskKey } from './secagg/prg.js';
+export type { MaskTerm } from './secagg/prg.js';
+export { defaultKeystream, nodeKeystream, webCryptoKeystream } from './secagg/keystream.js';
+export type { KeystreamEngine } from './secagg/keystream.js';
 export { SHAMIR_PRIME, shamirCombine, shamirSplit } from './secagg/shamir.js';
 export { runInMemoryRound } from './secagg/in-memory-round.js';
 export type { InMemoryRoundOptions, RoundDrops, RoundInput } from './secagg/in-memory-round.js';

@@ -1,9 +1,17 @@
 /**
  * Page side of secagg-browser.test.ts (bundled with esbuild): runs one in-memory SecAgg+ round
  * of 20 clients (k = 10, t = 3, so any six dropping leave every client 4 answering neighbours; two drop after advertise, two after share keys, two after upload)
- * and compares the sum with the plain quantized sum.
+ * and compares the sum with the plain quantized sum; and expands one mask through the page's
+ * default keystream engine (Web Crypto) for the test to compare with Node's node:crypto engine.
  */
-import { parseSecAggConfig, quantize, resolveSecAggParams, runInMemoryRound } from '@edgefed/shared';
+import {
+  defaultKeystream,
+  expandMask,
+  parseSecAggConfig,
+  quantize,
+  resolveSecAggParams,
+  runInMemoryRound,
+} from '@edgefed/shared';
 
 async function secaggRound(): Promise<{ equal: boolean; survivors: number; dropped: number }> {
   const config = parseSecAggConfig({ neighbours: 10, threshold: 3 });
@@ -31,4 +39,12 @@ async function secaggRound(): Promise<{ equal: boolean; survivors: number; dropp
   return { equal, survivors: result.survivors.length, dropped: result.dropped.length };
 }
 
-(globalThis as unknown as { secaggRound: typeof secaggRound }).secaggRound = secaggRound;
+/** The engine the page uses by default, and the SHA-256 (hex) of the mask of `seed` over `length` words. */
+async function secaggMask(seed: number[], length: number): Promise<{ engine: string; sha256: string }> {
+  const mask = await expandMask(Uint8Array.from(seed), length);
+  const digest = await crypto.subtle.digest('SHA-256', new Uint8Array(mask.buffer as ArrayBuffer));
+  const sha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return { engine: defaultKeystream().name, sha256 };
+}
+
+Object.assign(globalThis, { secaggRound, secaggMask });

@@ -14,7 +14,8 @@ import {
   sealShare,
   type X25519Pair,
 } from './keys.js';
-import { applyMask, maskKey } from './prg.js';
+import { defaultKeystream, type KeystreamEngine } from './keystream.js';
+import { addMask, applyMasks, maskKey, type MaskTerm } from './prg.js';
 import { quantize } from './quantize.js';
 import { checkRoster } from './roster-check.js';
 import { decodeShare, SHARE_BYTES, shamirSplit } from './shamir.js';
@@ -48,6 +49,18 @@ interface RoundState {
 
 type Revealed = 'self-mask' | 'key';
 
+/** Options of {@link SecAggClient.create}. */
+export interface SecAggClientOptions {
+  /** Where mask keystreams come from (default: node:crypto in Node, Web Crypto elsewhere; same bytes). */
+  readonly keystream?: KeystreamEngine;
+}
+
+/** The round's combined mask, computed ahead by `prepareMask`. */
+interface PreparedMask {
+  readonly words: number;
+  readonly mask: Promise<Uint32Array>;
+}
+
 const conflict = (message: string): EdgefedError => new EdgefedError('SECAGG_CONFLICTING_REQUEST', message);
 const bad = (message: string): EdgefedError => new EdgefedError('SECAGG_BAD_MESSAGE', message);
 
@@ -62,6 +75,7 @@ export class SecAggClient implements SecAggClientApi {
   private readonly revealed = new Map<string, Revealed>();
   /** Derived pair keys by purpose and neighbour (the channel key is used twice). */
   private readonly pairKeys = new Map<string, Promise<CryptoKeyLike>>();
+  private prepared: PreparedMask | undefined;
 
   private constructor(
     readonly clientId: string,
@@ -69,13 +83,19 @@ export class SecAggClient implements SecAggClientApi {
     private readonly channel: X25519Pair,
     private readonly mask: X25519Pair,
     private readonly selfMaskSeed: Uint8Array,
+    private readonly keystream: KeystreamEngine,
   ) {}
 
   /** A client with fresh keys and self-mask seed for one round of a run with `config`. */
-  static async create(clientId: string, config: SecAggConfig): Promise<SecAggClient> {
+  static async create(
+    clientId: string,
+    config: SecAggConfig,
+    options: SecAggClientOptions = {},
+  ): Promise<SecAggClient> {
     if (clientId.length === 0) throw new EdgefedError('INVALID_ARGUMENT', 'Empty client id');
     const [channel, mask] = await Promise.all([generateX25519(), generateX25519()]);
-    return new SecAggClient(clientId, config, channel, mask, randomBytes(32));
+    const keystream = options.keystream ?? defaultKeystream();
+    return new SecAggClient(clientId, config, channel, mask, randomBytes(32), keystream);
   }
 
   advertise(): AdvertiseKeys {
@@ -164,19 +184,68 @@ export class SecAggClient implements SecAggClientApi {
     }
   }
 
-  async maskInput(update: Float32Array, weight: number): Promise<MaskedInput> {
-    const state = this.requireState();
-    if (this.inbox !== 'done') {
-      throw new EdgefedError('FAILED_PRECONDITION', 'maskInput needs a successfully received inbox');
+  /**
+   * Computes the round's combined mask (self-mask plus the signed pairwise masks of every neighbour
+   * that shared keys) for an update of `parameters` coordinates, ahead of {@link maskInput}: the
+   * seeds are known once the inbox is open, so this can run while the model trains, and
+   * `maskInput` then only adds one vector. Resolves when the mask is ready; `maskInput` waits for
+   * it either way. `FAILED_PRECONDITION` before a successful `receiveShares`, after `maskInput`
+   * or when called twice; `INVALID_ARGUMENT` for a bad count.
+   */
+  async prepareMask(parameters: number): Promise<void> {
+    if (!Number.isSafeInteger(parameters) || parameters < 0) {
+      throw new EdgefedError('INVALID_ARGUMENT', `Bad parameter count ${parameters}`);
     }
-    if (this.uploaded) throw new EdgefedError('FAILED_PRECONDITION', 'maskInput was already called');
+    this.requireInbox();
+    if (this.prepared !== undefined)
+      throw new EdgefedError('FAILED_PRECONDITION', 'prepareMask was already called');
+    const words = parameters + 1;
+    const mask = this.maskTerms().then(async (terms) => {
+      const out = new Uint32Array(words);
+      await applyMasks(out, terms, this.keystream, { yieldEveryMs: 10 }); // leave training room
+      return out;
+    });
+    this.prepared = { words, mask };
+    await mask;
+  }
+
+  async maskInput(update: Float32Array, weight: number): Promise<MaskedInput> {
+    const state = this.requireInbox();
+    const prepared = this.prepared;
+    if (prepared !== undefined && prepared.words !== update.length + 1) {
+      throw new EdgefedError(
+        'SHAPE_MISMATCH',
+        `The mask was prepared for ${prepared.words - 1} parameters, the update has ${update.length}`,
+      );
+    }
     const masked = quantize(update, weight, state.params);
     this.uploaded = true;
-    await applyMask(masked, await maskKey(this.selfMaskSeed), 1);
-    for (const other of [...this.held.keys()].sort()) {
-      await applyMask(masked, await this.pairKey(other, 'mask'), this.clientId < other ? 1 : -1);
-    }
+    this.prepared = undefined;
+    if (prepared === undefined) await applyMasks(masked, await this.maskTerms(), this.keystream);
+    else addMask(masked, await prepared.mask);
     return { clientId: this.clientId, masked };
+  }
+
+  /** The state once the inbox is open and before the upload (`FAILED_PRECONDITION` otherwise). */
+  private requireInbox(): RoundState {
+    const state = this.requireState();
+    if (this.inbox !== 'done') {
+      throw new EdgefedError('FAILED_PRECONDITION', 'Masking needs a successfully received inbox');
+    }
+    if (this.uploaded) throw new EdgefedError('FAILED_PRECONDITION', 'maskInput was already called');
+    return state;
+  }
+
+  /** The self-mask (+) and each key-sharing neighbour's pairwise mask (+ towards larger ids). */
+  private async maskTerms(): Promise<MaskTerm[]> {
+    const others = [...this.held.keys()].sort();
+    const keys = await Promise.all(others.map((other) => this.pairKey(other, 'mask')));
+    const pairs = others.map((other, i): MaskTerm => {
+      const key = keys[i];
+      if (key === undefined) throw new EdgefedError('INTERNAL', 'A pair key went missing');
+      return { key, sign: this.clientId < other ? 1 : -1 };
+    });
+    return [{ key: await maskKey(this.selfMaskSeed), sign: 1 }, ...pairs];
   }
 
   unmask(request: UnmaskRequest): Promise<UnmaskResponse> {

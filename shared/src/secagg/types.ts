@@ -138,6 +138,11 @@ export interface SecAggClientApi {
   shareKeys(roster: Roster): Promise<EncryptedShare[]>;
   /** Phase 2: decrypts and keeps the shares addressed to this client. */
   receiveShares(inbox: readonly EncryptedShare[]): Promise<void>;
+  /**
+   * Optional, between phases 2 and 3: computes the round's combined mask for `parameters`
+   * coordinates ahead (while the model trains), so `maskInput` only adds one vector.
+   */
+  prepareMask(parameters: number): Promise<void>;
   /** Phase 3: quantizes, weights and masks the update (see `quantize`). */
   maskInput(update: Float32Array, weight: number): Promise<MaskedInput>;
   /** Phase 4: shares for the server; refuses a conflicting or too-small request. */
