@@ -8,6 +8,7 @@
  * STORE_ERROR. One real PostgreSQL (tests/support/postgres.ts) for the file.
  */
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Participant } from '@edgefed/client';
 import {
@@ -38,6 +39,12 @@ let pg: PostgresServer;
 const children: ChildCoordinator[] = [];
 const coordinators: Coordinator[] = [];
 let participants: Participant[] = [];
+const dirs: string[] = [];
+const dir = (prefix: string): string => {
+  const path = tempDir(prefix);
+  dirs.push(path);
+  return path;
+};
 
 beforeAll(async () => {
   pg = await startPostgres();
@@ -47,6 +54,7 @@ afterAll(async () => {
   for (const c of children) await c.kill('SIGKILL');
   for (const c of coordinators) await c.close();
   await pg.stop();
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 async function storeView(url: string, runId: string, clientIds: readonly string[] = []) {
@@ -70,7 +78,7 @@ async function inProcess(url: string, port: number): Promise<Coordinator> {
   const config = loadConfig({
     overrides: {
       server: { port },
-      store: { kind: 'postgres', url, dataDir: tempDir('pg-node') },
+      store: { kind: 'postgres', url, dataDir: dir('pgstore-node') },
       auth: { adminToken: ADMIN_TOKEN, tokenSecret: TOKEN_SECRET },
       log: { level: 'silent' },
     },
@@ -84,7 +92,7 @@ describe('coordinator on PostgreSQL', () => {
   it('survives a SIGKILL: another coordinator on the database resumes and finishes the run', async () => {
     const url = await pg.createDatabase('recovery');
     const port = await freePort();
-    const first = await spawnCoordinator({ port, dataDir: tempDir('pg-first'), args: ['--postgres', url] });
+    const first = await spawnCoordinator({ port, dataDir: dir('pgstore-first'), args: ['--postgres', url] });
     children.push(first);
     expect(first.logs.find((l) => l.msg === 'coordinator listening')).toMatchObject({ store: 'postgres' });
     const runId = await createRun(first.url, {
