@@ -1,7 +1,7 @@
 /**
  * Two coordinator nodes (createCoordinator, in this process) sharing one real redis-server
- * and one store (a SQLite data directory both open, standing in for the shared PostgreSQL
- * store): an admin dashboard socket on node B receives the run events node A emits (through
+ * and one real PostgreSQL database (runs, rounds, checkpoints and model blobs; each node has
+ * its own data directory, as on separate machines): an admin dashboard socket on node B receives the run events node A emits (through
  * the socket.io Redis streams adapter), `GET /api/cluster` and `/metrics` on each node show
  * both nodes and A as the run's leader, B refuses to pause A's run (CONFLICT naming A), and
  * when A dies (its Redis connection cut: no more heartbeats or lease renewals) A stops
@@ -26,6 +26,7 @@ import { createJoinToken } from '@edgefed/coordinator';
 import type { Participant } from '@edgefed/client';
 import { mnistEngines, startParticipants } from '../faults/harness.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
+import { startPostgres, type PostgresServer } from '../support/postgres.js';
 
 const ADMIN_TOKEN = 'cluster-test-admin-token-0123456789';
 const TOKEN_SECRET = 'cluster-test-token-secret-0123456789abcdef';
@@ -33,7 +34,9 @@ const TOKEN_SECRET = 'cluster-test-token-secret-0123456789abcdef';
 const TTL_MS = 2000;
 
 let redis: TestRedis;
-let dataDir: string;
+let postgres: PostgresServer;
+let databaseUrl = '';
+const dataDirs: string[] = [];
 let nodeA: Coordinator;
 let nodeB: Coordinator;
 let nodeC: Coordinator | undefined;
@@ -42,11 +45,18 @@ const sockets: Socket[] = [];
 let participants: Participant[] = [];
 let engines: Awaited<ReturnType<typeof mnistEngines>> = [];
 
+/** A node's own data directory (secrets, uploaded-model entries): nothing shared on disk. */
+function newDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'edgefed-cluster-'));
+  dataDirs.push(dir);
+  return dir;
+}
+
 async function startNode(nodeId: string): Promise<Coordinator> {
   const config = loadConfig({
     overrides: {
       server: { port: 0 },
-      store: { kind: 'sqlite', dataDir },
+      store: { kind: 'postgres', url: databaseUrl, dataDir: newDataDir() },
       auth: { adminToken: ADMIN_TOKEN, tokenSecret: TOKEN_SECRET },
       cluster: { redis: redis.url, nodeId, nodeTtlMs: TTL_MS, leaseTtlMs: TTL_MS },
       log: { level: 'silent' },
@@ -128,8 +138,8 @@ beforeAll(async () => {
   // Built first: compiling the trainers blocks this process's event loop for a second or two,
   // which would (rightly) cost a node in this same process its run lease.
   engines = await mnistEngines(2, 200);
-  redis = await startRedis();
-  dataDir = mkdtempSync(join(tmpdir(), 'edgefed-cluster-'));
+  [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
+  databaseUrl = await postgres.createDatabase();
   nodeA = await startNode('node-a');
   nodeB = await startNode('node-b');
 });
@@ -140,8 +150,8 @@ afterAll(async () => {
   await nodeC?.close();
   await nodeB.close();
   await nodeA.close();
-  await redis.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await Promise.all([redis.stop(), postgres.stop()]);
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('two coordinator nodes on one Redis', () => {
