@@ -9,7 +9,8 @@
  * idle, and measures each coordinator's CPU time (utime + stime from /proc) over a quiet window.
  *
  * Figures: participants connected per node (the node's own `edgefed_connected_clients`
- * gauge), heartbeat CPU per 1,000 idle clients (percent of one core, summed over the nodes),
+ * gauge), heartbeat CPU per 1,000 idle clients (percent of one core, summed over the nodes,
+ * less the CPU of a coordinator holding no client, measured first over the same window),
  * resident memory per node, connect time; plus one run at a low descriptor limit
  * (`--low-limit`, default 1024, the usual Linux soft default) that shows what happens at it.
  * Descriptor limits are raised (or lowered) for the bench's own children only, through
@@ -56,7 +57,19 @@ function startNode(limit: number): Promise<Node> {
   const dir = mkdtempSync(join(tmpdir(), 'edgefed-bench-cluster-'));
   const proc = spawnLimited(
     limit,
-    [...NODE_ARGS, 'coordinator/src/cli/main.ts', 'serve', '--port', '0', '--store', 'memory', '--data-dir', dir, '--log-level', 'error'],
+    [
+      ...NODE_ARGS,
+      'coordinator/src/cli/main.ts',
+      'serve',
+      '--port',
+      '0',
+      '--store',
+      'memory',
+      '--data-dir',
+      dir,
+      '--log-level',
+      'error',
+    ],
     { ...process.env, EDGEFED_TOKEN_SECRET: TOKEN_SECRET, EDGEFED_ADMIN_TOKEN: ADMIN_TOKEN },
   );
   return new Promise((resolve, reject) => {
@@ -82,10 +95,18 @@ interface GenDone {
   readonly failed: number;
   readonly codes: Record<string, number>;
   readonly seconds: number;
+  readonly firstError?: string;
 }
 
-function startGenerator(limit: number, options: Record<string, unknown>): { proc: ChildProcess; done: Promise<GenDone> } {
-  const proc = spawnLimited(limit, [...NODE_ARGS, 'bench/cluster-lib/load-gen.ts', JSON.stringify(options)], process.env);
+function startGenerator(
+  limit: number,
+  options: Record<string, unknown>,
+): { proc: ChildProcess; done: Promise<GenDone> } {
+  const proc = spawnLimited(
+    limit,
+    [...NODE_ARGS, 'bench/cluster-lib/load-gen.ts', JSON.stringify(options)],
+    process.env,
+  );
   const done = new Promise<GenDone>((resolve, reject) => {
     let err = '';
     proc.stderr?.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
@@ -137,6 +158,9 @@ interface Scenario {
   readonly limit: number;
   readonly windowS: number;
   readonly perGenerator: number;
+  readonly cap: (limit: number) => number;
+  /** CPU of one coordinator with no client over the same window (% of one core), subtracted. */
+  readonly emptyNodePct: number;
   readonly report: (f: FigureInput) => void;
 }
 
@@ -153,7 +177,7 @@ async function scenario(s: Scenario): Promise<void> {
     const results: Promise<GenDone>[] = [];
     for (let g = 0; g < count; g++) {
       const n = Math.min(s.perGenerator, s.clients - g * s.perGenerator);
-      const gen = startGenerator(Math.max(4096, 2 * n + 1024), {
+      const gen = startGenerator(s.cap(Math.max(4096, 2 * n + 1024)), {
         urls,
         count: n,
         token,
@@ -168,8 +192,18 @@ async function scenario(s: Scenario): Promise<void> {
     const connectS = (performance.now() - started) / 1000;
     const connected = done.reduce((a, d) => a + d.connected, 0);
     const codes: Record<string, number> = {};
+    const firstError = done.find((d) => d.firstError !== undefined)?.firstError;
     for (const d of done) for (const [k, v] of Object.entries(d.codes)) codes[k] = (codes[k] ?? 0) + v;
-    s.report({ name: 'connected', value: connected, unit: 'clients', ...tag, failed: s.clients - connected, codes, connectSeconds: connectS });
+    s.report({
+      name: 'connected',
+      value: connected,
+      unit: 'clients',
+      ...tag,
+      failed: s.clients - connected,
+      codes,
+      ...(firstError !== undefined && { firstError }),
+      connectSeconds: connectS,
+    });
     await sleep(5_000); // let the connect burst drain
     const load0 = loadavg();
     const cpu0 = nodes.map((n) => cpuSeconds(n.pid));
@@ -184,10 +218,17 @@ async function scenario(s: Scenario): Promise<void> {
     const cpuPct = (cpu.reduce((a, b) => a + b, 0) / seconds) * 100;
     const extra = { ...tag, windowSeconds: seconds, loadavgStart: load0[0], loadavgEnd: load1[0] };
     s.report({ name: 'held', value: idle, unit: 'clients', ...extra, perNode: gauges });
-    s.report({ name: 'idle-cpu', value: cpuPct, unit: '% of one core (all nodes)', ...extra, perNode: cpu.map((c) => (c / seconds) * 100) });
+    s.report({
+      name: 'idle-cpu',
+      value: cpuPct,
+      unit: '% of one core (all nodes)',
+      ...extra,
+      perNode: cpu.map((c) => (c / seconds) * 100),
+    });
     s.report({
       name: 'heartbeat-cpu-per-1000',
-      value: idle > 0 ? cpuPct / (idle / 1000) : Number.NaN,
+      value: idle > 0 ? Math.max(0, cpuPct - s.nodes * s.emptyNodePct) / (idle / 1000) : Number.NaN,
+      emptyNodePct: s.emptyNodePct,
       unit: '% of one core per 1,000 idle clients',
       ...extra,
       ...(s.nodes > 1 && { baseline: 'heartbeat-cpu-per-1000 (nodes 1)' }),
@@ -197,6 +238,21 @@ async function scenario(s: Scenario): Promise<void> {
     await Promise.all(gens.map((g) => stop(g)));
     await Promise.all(nodes.map((n) => stop(n.proc)));
     for (const n of nodes) rmSync(n.dir, { recursive: true, force: true });
+  }
+}
+
+/** CPU of one coordinator process holding no client, over `windowS` (% of one core). */
+async function emptyNodeCpu(limit: number, windowS: number): Promise<number> {
+  const node = await startNode(limit);
+  try {
+    await sleep(5_000);
+    const c0 = cpuSeconds(node.pid);
+    const t0 = performance.now();
+    await sleep(windowS * 1000);
+    return ((cpuSeconds(node.pid) - c0) / ((performance.now() - t0) / 1000)) * 100;
+  } finally {
+    await stop(node.proc);
+    rmSync(node.dir, { recursive: true, force: true });
   }
 }
 
@@ -211,11 +267,18 @@ function defaultSoftLimit(): Promise<string> {
 
 const bench: Benchmark = {
   description: 'idle socket.io participants per coordinator process and heartbeat CPU, 1 node vs N nodes',
-  async run({ args, report }) {
+  async run(ctx) {
+    const { args } = ctx;
+    const report = (f: FigureInput): void => {
+      ctx.report(f);
+    };
     const clients = (args.clients ?? '1000,10000').split(',').map(Number);
     const nodes = Number(args.nodes ?? 3);
     const windowS = Number(args.window ?? 60);
-    const limit = Number(args['fd-limit'] ?? 32768);
+    const [soft, hard] = (await defaultSoftLimit()).split(' / ').map(Number) as [number, number];
+    // an unprivileged process (root in a container, too) cannot raise its soft limit past the hard one
+    const cap = (n: number): number => (Number.isFinite(hard) ? Math.min(n, hard) : n);
+    const limit = cap(Number(args['fd-limit'] ?? 32768));
     const low = Number(args['low-limit'] ?? 1024);
     const perGenerator = Number(args['per-generator'] ?? 2500);
     const out = join(root, args.out ?? 'results/cluster/idle.jsonl');
@@ -224,15 +287,43 @@ const bench: Benchmark = {
       report(f);
       appendFileSync(out, `${JSON.stringify({ bench: 'cluster', at: new Date().toISOString(), ...f })}\n`);
     };
-    record({ name: 'default-fd-limit', value: Number((await defaultSoftLimit()).split(' / ')[0]), unit: 'descriptors (soft)', hard: (await defaultSoftLimit()).split(' / ')[1] });
+    record({ name: 'default-fd-limit', value: soft, unit: 'descriptors (soft)', hard, nodeLimit: limit });
+    const load = loadavg()[0];
+    const emptyNodePct = await emptyNodeCpu(limit, windowS);
+    record({
+      name: 'empty-node-cpu',
+      value: emptyNodePct,
+      unit: '% of one core',
+      windowSeconds: windowS,
+      loadavgStart: load,
+      loadavgEnd: loadavg()[0],
+    });
     for (const n of clients) {
       for (const k of nodes > 1 ? [1, nodes] : [1]) {
-        await scenario({ clients: n, nodes: k, limit, windowS, perGenerator, report: record });
+        await scenario({
+          clients: n,
+          nodes: k,
+          limit,
+          windowS,
+          perGenerator,
+          cap,
+          emptyNodePct,
+          report: record,
+        });
       }
     }
     if (low > 0) {
       // what happens at the limit: one node with a common default soft limit, more clients than it allows
-      await scenario({ clients: Math.round(low * 1.5), nodes: 1, limit: low, windowS: Math.min(windowS, 20), perGenerator, report: record });
+      await scenario({
+        clients: Math.round(low * 1.5),
+        nodes: 1,
+        limit: low,
+        windowS: Math.min(windowS, 20),
+        perGenerator,
+        cap,
+        emptyNodePct,
+        report: record,
+      });
     }
   },
 };

@@ -26,6 +26,7 @@ const options = JSON.parse(process.argv[2] ?? '{}') as Options;
 const connections: Connection[] = [];
 const codes: Record<string, number> = {};
 let failed = 0;
+let firstError: string | undefined;
 let next = 0;
 const started = performance.now();
 
@@ -37,7 +38,14 @@ async function worker(): Promise<void> {
       const c = await connect({
         url,
         token: options.token,
-        capabilities: { runtime: 'node', backend: 'node', exampleCount: 100, deviceClass: 'virtual', eligible: true },
+        capabilities: {
+          runtime: 'node',
+          backend: 'node',
+          exampleCount: 100,
+          deviceClass: 'virtual',
+          eligible: true,
+          clientVersion: '0.1.0',
+        },
         timeoutMs: options.timeoutMs,
         reconnect: { maxAttempts: 1 },
         onListenerError: () => undefined,
@@ -47,6 +55,7 @@ async function worker(): Promise<void> {
       failed++;
       const code = isEdgefedError(err) ? err.code : String(err);
       codes[code] = (codes[code] ?? 0) + 1;
+      firstError ??= err instanceof Error ? err.message : String(err);
     }
   }
 }
@@ -68,6 +77,7 @@ say({
   connected: connections.length,
   failed,
   codes,
+  ...(firstError !== undefined && { firstError }),
   seconds: (performance.now() - started) / 1000,
 });
 setInterval(() => undefined, 1 << 30); // stay idle (heartbeats run on their own timers)
