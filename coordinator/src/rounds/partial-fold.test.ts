@@ -102,7 +102,8 @@ describe('PartialFold', () => {
 
   it('3 nodes -> leader: the same model as aggregateFit on the same admitted results', async () => {
     const nodes = [fold(), fold(), fold()];
-    good.forEach(([id, values, n], i) => nodes[i % 3]?.accept(completed(id, values, n)));
+    const metricsOf = (i: number) => ({ loss: 0.5 + i / 10, ...(i % 2 === 0 && { accuracy: i / 10 }) });
+    good.forEach(([id, values, n], i) => nodes[i % 3]?.accept(completed(id, values, n, metricsOf(i))));
     nodes[1]?.accept(completed('nan', [Number.NaN, 0, 0, 0], 1));
     const strategy = createStrategy({ name: 'fedadam' });
     const out = await finishClusterRound({
@@ -115,10 +116,11 @@ describe('PartialFold', () => {
     expect(out.accepted).toBe(9);
     expect(out.totalExamples).toBe(10 + 20 + 30 + 40 + 50 + 60 + 60 + 60 + 60); // clamped at 60
     expect(out.failures.map((f) => f.code)).toEqual(['NON_FINITE']);
-    const results: FitResult[] = good.map(([clientId, values, n]) => ({
+    const results: FitResult[] = good.map(([clientId, values, n], i) => ({
       clientId,
       update: tensor(values),
       exampleCount: Math.min(n, 60),
+      metrics: metricsOf(i),
     }));
     const single = await createStrategy({ name: 'fedadam' }).aggregateFit({
       round: 4,
@@ -126,6 +128,9 @@ describe('PartialFold', () => {
       results,
       failures: [],
     });
+    for (const key of ['loss', 'accuracy']) {
+      expect(out.metrics[key]).toBeCloseTo(single.metrics[key] as number, 12); // example-weighted, as one node
+    }
     const a = out.parameters.get('w')?.data as Float32Array;
     const b = single.parameters.get('w')?.data as Float32Array;
     a.forEach((x, i) =>

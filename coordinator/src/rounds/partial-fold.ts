@@ -75,7 +75,7 @@ export class PartialFold {
         maxExampleWeight: this.#options.maxExampleWeight,
         decoder: this.#options.decoder,
       });
-      this.#partial.add(clientId, admitted.update, admitted.weight);
+      this.#partial.add(clientId, admitted.update, admitted.weight, o.metrics);
       return { status: 'folded', weight: admitted.weight, clamped: admitted.clamped };
     } catch (err) {
       const e = toEdgefedError(err);
@@ -118,7 +118,8 @@ export interface ClusterRoundInput {
 /**
  * The leader's side: decodes the nodes' partials (strictly), merges them (a client in two
  * partials is `DUPLICATE_RESULT`; another round `FAILED_PRECONDITION`) and lets the strategy
- * step through `aggregateMean`. A strategy without it throws `UNSUPPORTED` (checkClusterRun
+ * step through `aggregateMean`; the metrics gain the clients' example-weighted metric means,
+ * as `aggregateFit` reports them. A strategy without it throws `UNSUPPORTED` (checkClusterRun
  * refuses such runs up front); no partial, or an empty merge, is `QUORUM_NOT_MET`.
  */
 export async function finishClusterRound(input: ClusterRoundInput): Promise<FitAggregate> {
@@ -137,5 +138,9 @@ export async function finishClusterRound(input: ClusterRoundInput): Promise<FitA
       `Partials of round ${merged.round} in round ${input.round}`,
     );
   }
-  return aggregateMean(merged.toMeanInput({ global: input.global, failures: input.failures }));
+  const aggregate = await aggregateMean(
+    merged.toMeanInput({ global: input.global, failures: input.failures }),
+  );
+  // the example-weighted client metrics, as aggregateFit reports them (the secure round does the same)
+  return { ...aggregate, metrics: { ...merged.metricsMean(), ...aggregate.metrics } };
 }

@@ -33,7 +33,10 @@ function codeOf(fn: () => unknown): string {
 
 function filled(ids: string[], round = 3, clipNorm?: number): PartialAggregate {
   const p = new PartialAggregate(update(0), { round, clipNorm });
-  ids.forEach((id, i) => p.add(id, update(i + 1), 10 + i));
+  // every client reports a loss; the first and third an accuracy too
+  ids.forEach((id, i) =>
+    p.add(id, update(i + 1), 10 + i, { loss: i + 1, ...(i % 2 === 0 && { accuracy: 0.5 + i / 10 }) }),
+  );
   return p;
 }
 
@@ -61,10 +64,12 @@ describe('PartialAggregate', () => {
       codeOf(() => p.add('m', new Map([t('b', [3], [0, 0, 0]), t('a', [2, 3], [0, 0, 0, 0, 0, 0])]), 1)),
     ).toBe('NAME_MISMATCH');
     expect(codeOf(() => p.add('w', update(6), 0))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => p.add('w', update(6), 3, { loss: Number.POSITIVE_INFINITY }))).toBe('NON_FINITE');
     expect(codeOf(() => p.add('w', update(6), 2.5))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => p.add('x', update(6), 1))).toBe('DUPLICATE_RESULT');
     expect(p.sumCopy()).toEqual(before);
     expect(p.clientIds).toEqual(['x']);
+    expect(p.metricsMean()).toEqual({ accuracy: 0.5, loss: 1 });
   });
 
   it('merges commutatively (bit for bit) and refuses a client counted twice', () => {
@@ -72,6 +77,11 @@ describe('PartialAggregate', () => {
     const ba = PartialAggregate.mergeAll([filled(['c', 'd', 'e']), filled(['a', 'b'])]);
     expect(ab.sumCopy()).toEqual(ba.sumCopy());
     expect(ab.clientIds).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(ab.metricSums).toEqual(ba.metricSums);
+    expect(ab.metricSums.get('loss')).toEqual({
+      sum: 1 * 10 + 2 * 11 + 1 * 10 + 2 * 11 + 3 * 12,
+      weight: 10 + 11 + 10 + 11 + 12,
+    });
     const target = filled(['a', 'b']);
     const before = target.sumCopy();
     const err = (() => {
@@ -130,6 +140,11 @@ describe('partial aggregate encoding', () => {
     expect(back.sumCopy()).toEqual(p.sumCopy());
     expect(back.clients).toEqual(p.clients);
     expect([back.round, back.clipNorm, back.layout]).toEqual([p.round, p.clipNorm, p.layout]);
+    expect(back.metricSums).toEqual(p.metricSums);
+    expect(back.metricsMean()).toEqual({
+      accuracy: (0.5 * 10 + 0.7 * 12) / 22,
+      loss: (1 * 10 + 2 * 11 + 3 * 12) / 33,
+    });
     const f32 = encodePartialAggregate(p, 'float32');
     expect(f32.length).toBeLessThan(encodePartialAggregate(p).length);
     const s32 = decodePartialAggregate(f32).sumCopy();

@@ -1,8 +1,8 @@
 /**
  * PartialAggregate: what one coordinator node of a cluster keeps of its own clients' updates
  * in a round (hierarchical aggregation, issue #16). Each validated update is folded in as it
- * arrives — `sum += w * update` in Float64, plus the weight, the contributor count and the
- * client id — so a node holds O(model), never O(clients x model). Partials from several
+ * arrives — `sum += w * update` in Float64, plus the weight, the contributor count, the
+ * client id and the example-weighted sums of its metrics — so a node holds O(model), never O(clients x model). Partials from several
  * nodes merge into one (commutative; associative up to Float64 rounding of the sums), and the
  * merged partial finalizes to the {@link AggregateMeanInput} that `Strategy.aggregateMean`
  * takes: the same entry the secure-aggregation round uses.
@@ -18,8 +18,8 @@
  */
 import { EdgefedError } from '../errors.js';
 import { sumOfSquares } from '../privacy/clip.js';
-import { assertExampleCount } from '../strategy/metrics.js';
-import type { AggregateMeanInput, Failure } from '../strategy/types.js';
+import { assertExampleCount, assertFiniteMetrics } from '../strategy/metrics.js';
+import type { AggregateMeanInput, Failure, Metrics } from '../strategy/types.js';
 import type { TensorMap } from '../tensor/tensor.js';
 import { assertFinite, layoutData, tensorLayout, type TensorLayout } from './layout.js';
 
@@ -41,6 +41,15 @@ export interface PartialAggregateParts {
   readonly clients: ReadonlyMap<string, number>;
   /** `sum(w * update)` over the clients, flat in layout order (length `layout.size`). */
   readonly sum: Float64Array;
+  /** Client metrics: key -> sum of value x example count, and the sum of those counts. */
+  readonly metrics?: ReadonlyMap<string, MetricSum>;
+}
+
+/** One metric key's example-weighted sum over the clients that reported it. */
+export interface MetricSum {
+  readonly sum: number;
+  /** The example counts of the clients that reported the key (> 0). */
+  readonly weight: number;
 }
 
 function checkRound(round: number): void {
@@ -66,6 +75,7 @@ export function sameLayout(a: TensorLayout, b: TensorLayout): boolean {
  *
  * Edge cases: {@link add} checks, before touching the sum, that the client has not been
  * added (`DUPLICATE_RESULT`), that the example count is an integer > 0 (`INVALID_ARGUMENT`),
+ * that its metrics are finite (`NON_FINITE`),
  * then the update's names, order, dtype and shapes (`NAME_MISMATCH` / `DTYPE_MISMATCH` /
  * `SHAPE_MISMATCH`) and finiteness (`NON_FINITE`): a rejected update leaves the partial as it
  * was. {@link merge} refuses partials of another round or weighting (`FAILED_PRECONDITION`),
@@ -80,6 +90,7 @@ export class PartialAggregate {
   readonly clipNorm: number;
   readonly #sum: Float64Array;
   readonly #clients = new Map<string, number>();
+  readonly #metrics = new Map<string, { sum: number; weight: number }>();
 
   /** An empty partial for the layout of `reference` (usually the round's global model). */
   constructor(reference: TensorMap | TensorLayout, options: PartialAggregateOptions) {
@@ -112,6 +123,12 @@ export class PartialAggregate {
       p.#clients.set(id, weight);
     }
     p.#sum.set(parts.sum);
+    for (const [key, m] of parts.metrics ?? []) {
+      if (!(Number.isFinite(m.sum) && Number.isFinite(m.weight) && m.weight > 0)) {
+        throw new EdgefedError('NON_FINITE', `Metric "${key}" has sum ${m.sum} and weight ${m.weight}`);
+      }
+      p.#metrics.set(key, { sum: m.sum, weight: m.weight });
+    }
     return p;
   }
 
@@ -154,6 +171,22 @@ export class PartialAggregate {
     return this.#sum.slice();
   }
 
+  /** The metric sums (a copy), keys sorted. */
+  get metricSums(): Map<string, MetricSum> {
+    const keys = [...this.#metrics.keys()].sort(byId);
+    return new Map(keys.map((k) => [k, { ...(this.#metrics.get(k) as MetricSum) }]));
+  }
+
+  /**
+   * The example-weighted mean of each client metric over the clients that reported it, as
+   * the single-node strategies report them (`MetricsAccumulator`); keys sorted.
+   */
+  metricsMean(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [key, m] of this.metricSums) out[key] = m.sum / m.weight;
+    return out;
+  }
+
   /** True when `clientId` is already in this partial. */
   has(clientId: string): boolean {
     return this.#clients.has(clientId);
@@ -163,7 +196,7 @@ export class PartialAggregate {
    * Folds one validated result in; throws (nothing changed) as described on the class. The
    * caller may reuse the update's buffers once this returns.
    */
-  add(clientId: string, update: TensorMap, exampleCount: number): void {
+  add(clientId: string, update: TensorMap, exampleCount: number, metrics?: Metrics): void {
     if (typeof clientId !== 'string' || clientId.length === 0) {
       throw new EdgefedError('INVALID_ARGUMENT', 'Empty client id');
     }
@@ -171,6 +204,7 @@ export class PartialAggregate {
       throw new EdgefedError('DUPLICATE_RESULT', `Client "${clientId}" already delivered a result`);
     }
     assertExampleCount(exampleCount);
+    assertFiniteMetrics(metrics);
     const data = layoutData(this.layout, update);
     assertFinite(this.layout, data);
     let w = exampleCount;
@@ -185,6 +219,12 @@ export class PartialAggregate {
         sum[e.offset + i] = (sum[e.offset + i] as number) + w * (d[i] as number);
     });
     this.#clients.set(clientId, exampleCount);
+    for (const [key, value] of Object.entries(metrics ?? {})) {
+      const m = this.#metrics.get(key) ?? { sum: 0, weight: 0 };
+      m.sum += value * exampleCount;
+      m.weight += exampleCount;
+      this.#metrics.set(key, m);
+    }
   }
 
   /** Adds `other` into this partial; throws (nothing changed) as described on the class. */
@@ -216,6 +256,10 @@ export class PartialAggregate {
     const b = other.#sum;
     for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) + (b[i] as number);
     for (const [id, w] of other.#clients) this.#clients.set(id, w);
+    for (const [key, o] of other.#metrics) {
+      const m = this.#metrics.get(key) ?? { sum: 0, weight: 0 };
+      this.#metrics.set(key, { sum: m.sum + o.sum, weight: m.weight + o.weight });
+    }
   }
 
   /** A new partial holding every part of `parts` (at least one; see {@link merge}). */

@@ -13,6 +13,8 @@
  *   24  f64  clipNorm          0 = example-weighted; > 0 = DP mode (kinds 1, 2); 0 for kind 3
  *   32  tensors   per tensor: u16 name bytes, UTF-8 name, u8 rank, u32 x rank dims
  *       clients   per client: u16 id bytes, UTF-8 id, then f64 example count (kinds 1, 2)
+ *       metrics   u32 count (0 for kind 3), per key: u16 name bytes, UTF-8 name, f64 sum of
+ *                 value x example count, f64 sum of the example counts
  *       zero padding to a multiple of 8
  *       values    value count x (8 | 4 | 4) bytes
  *       u32  CRC-32C of every byte before it
@@ -29,7 +31,7 @@ import { EdgefedError, type ErrorCode } from '../errors.js';
 import type { MaskedPartial } from '../secagg/masked-partial-sum.js';
 import { crc32c } from '../tensor/crc32c.js';
 import type { LayoutEntry, TensorLayout } from './layout.js';
-import { PartialAggregate } from './partial-aggregate.js';
+import { PartialAggregate, type MetricSum } from './partial-aggregate.js';
 
 const MAGIC = [0x45, 0x46, 0x50, 0x41]; // "EFPA"
 /** The format version this build writes and reads. */
@@ -57,6 +59,7 @@ interface Head {
   clients: readonly { id: string; weight: number }[];
   values: number;
   clipNorm: number;
+  metrics: ReadonlyMap<string, MetricSum>;
 }
 
 function nameBytes(s: string): Uint8Array {
@@ -70,8 +73,10 @@ function nameBytes(s: string): Uint8Array {
 function encodeWith(head: Head, write: (view: DataView, at: number) => void, width: number): Uint8Array {
   const names = head.tensors.map((t) => nameBytes(t.name));
   const ids = head.clients.map((c) => nameBytes(c.id));
+  const keys = [...head.metrics.keys()].map((k) => nameBytes(k));
   const weightBytes = head.kind === KIND.masked ? 0 : 8;
-  let meta = HEADER;
+  let meta = HEADER + 4;
+  keys.forEach((b) => (meta += 2 + b.length + 16));
   head.tensors.forEach((t, i) => (meta += 2 + (names[i]?.length ?? 0) + 1 + 4 * t.shape.length));
   ids.forEach((b) => (meta += 2 + b.length + weightBytes));
   const start = Math.ceil(meta / 8) * 8;
@@ -106,6 +111,17 @@ function encodeWith(head: Head, write: (view: DataView, at: number) => void, wid
     if (weightBytes > 0) view.setFloat64(at, c.weight, true);
     at += weightBytes;
   });
+  view.setUint32(at, keys.length, true);
+  at += 4;
+  [...head.metrics.values()].forEach((m, i) => {
+    const b = keys[i] as Uint8Array;
+    view.setUint16(at, b.length, true);
+    out.set(b, at + 2);
+    at += 2 + b.length;
+    view.setFloat64(at, m.sum, true);
+    view.setFloat64(at + 8, m.weight, true);
+    at += 16;
+  });
   write(view, start);
   view.setUint32(total - 4, crc32c(out.subarray(0, total - 4)), true);
   return out;
@@ -126,6 +142,7 @@ export function encodePartialAggregate(p: PartialAggregate, dtype: PartialSumDty
     clients,
     values: sum.length,
     clipNorm: p.clipNorm,
+    metrics: p.metricSums,
   };
   const width = dtype === 'float64' ? 8 : 4;
   return encodeWith(
@@ -149,6 +166,7 @@ export function encodeMaskedPartial(round: number, p: MaskedPartial): Uint8Array
     clients: p.clientIds.map((id) => ({ id, weight: 0 })),
     values: p.masked.length,
     clipNorm: 0,
+    metrics: new Map<string, MetricSum>(),
   };
   return encodeWith(
     head,
@@ -222,6 +240,7 @@ function readHead(bytes: Uint8Array): { head: Head; reader: Reader } {
     clients: [],
     values: view.getUint32(20, true),
     clipNorm: view.getFloat64(24, true),
+    metrics: new Map(),
   };
   const clientCount = view.getUint32(16, true);
   const weighted = kind !== KIND.masked;
@@ -240,8 +259,27 @@ function readHead(bytes: Uint8Array): { head: Head; reader: Reader } {
     clients.push({ id, weight });
   }
   head.clients = clients;
+  head.metrics = readMetrics(reader, kind === KIND.masked);
   reader.at = Math.ceil(reader.at / 8) * 8;
   return { head, reader };
+}
+
+function readMetrics(reader: Reader, masked: boolean): Map<string, MetricSum> {
+  const count = reader.u32();
+  if (masked && count !== 0) fail('CORRUPT_PAYLOAD', 'a masked partial with metrics');
+  reader.need(count * 19); // name length + 1-byte name + two f64 at least
+  const out = new Map<string, MetricSum>();
+  for (let i = 0; i < count; i++) {
+    const key = reader.name();
+    if (out.has(key)) fail('CORRUPT_PAYLOAD', `metric "${key}" listed twice`);
+    const sum = reader.f64();
+    const weight = reader.f64();
+    if (!(Number.isFinite(sum) && Number.isFinite(weight) && weight > 0)) {
+      fail('NON_FINITE', `metric "${key}" has sum ${sum} and weight ${weight}`);
+    }
+    out.set(key, { sum, weight });
+  }
+  return out;
 }
 
 function readTensors(reader: Reader, count: number): LayoutEntry[] {
@@ -303,6 +341,7 @@ export function decodePartialAggregate(bytes: Uint8Array): PartialAggregate {
       clipNorm: head.clipNorm,
       clients: new Map(head.clients.map((c) => [c.id, c.weight])),
       sum,
+      metrics: head.metrics,
     });
   } catch (err) {
     if (err instanceof EdgefedError) throw new EdgefedError(err.code, `Partial aggregate: ${err.message}`);
