@@ -112,6 +112,7 @@ describe('PartialFold', () => {
       strategy,
       partials: nodes.map((n) => n.encode()).reverse(),
       failures: nodes.flatMap((n) => n.failures),
+      clipNorm: undefined,
     });
     expect(out.accepted).toBe(9);
     expect(out.totalExamples).toBe(10 + 20 + 30 + 40 + 50 + 60 + 60 + 60 + 60); // clamped at 60
@@ -144,7 +145,7 @@ describe('PartialFold', () => {
     const [x, y] = [fold(), fold()];
     x.accept(completed('dup', [0, 0, 0, 1], 2));
     y.accept(completed('dup', [0, 0, 1, 0], 2));
-    const base = { round: 4, global, failures: [] };
+    const base = { round: 4, global, failures: [], clipNorm: undefined };
     await expect(
       finishClusterRound({
         ...base,
@@ -166,5 +167,27 @@ describe('PartialFold', () => {
     await expect(
       finishClusterRound({ ...base, strategy: createStrategy({ name: 'fedavg' }), partials: [] }),
     ).rejects.toMatchObject({ code: 'QUORUM_NOT_MET' });
+    // a DP run refuses a partial folded without its clipping (the noise assumes clipped updates)
+    const dp = createStrategy({ name: 'fedavg', privacy: { clipNorm: 1, noiseMultiplier: 1, seed: 1 } });
+    await expect(
+      finishClusterRound({ ...base, clipNorm: 1, strategy: dp, partials: [x.encode()] }),
+    ).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    const clipped = new PartialFold({
+      round: 4,
+      global,
+      maxExampleWeight: 60,
+      declared: new Map(),
+      decoder: createUpdateDecoder(),
+      clipNorm: 1,
+    });
+    clipped.accept(completed('big', [30, 40, 0, 0], 2)); // norm 50, clipped to 1
+    const out = await finishClusterRound({
+      ...base,
+      clipNorm: 1,
+      strategy: dp,
+      partials: [clipped.encode()],
+    });
+    expect(out.accepted).toBe(1);
+    expect(out.metrics.dpNoiseStd).toBeCloseTo(1, 9); // sigma C / n = 1 x 1 / 1
   });
 });

@@ -113,11 +113,18 @@ export interface ClusterRoundInput {
   readonly partials: readonly Uint8Array[];
   /** Every node's failures. */
   readonly failures: readonly Failure[];
+  /**
+   * The run's DP clip norm (its `privacy.clipNorm`), or undefined for a run without central
+   * DP. Every partial must have been folded with exactly this weighting: the leader's noise is
+   * calibrated to updates clipped to it, so an unclipped partial would void the guarantee.
+   */
+  readonly clipNorm: number | undefined;
 }
 
 /**
  * The leader's side: decodes the nodes' partials (strictly), merges them (a client in two
- * partials is `DUPLICATE_RESULT`; another round `FAILED_PRECONDITION`) and lets the strategy
+ * partials is `DUPLICATE_RESULT`; another round, or a weighting other than the run's DP
+ * clipNorm, `FAILED_PRECONDITION`) and lets the strategy
  * step through `aggregateMean`; the metrics gain the clients' example-weighted metric means,
  * as `aggregateFit` reports them. A strategy without it throws `UNSUPPORTED` (checkClusterRun
  * refuses such runs up front); no partial, or an empty merge, is `QUORUM_NOT_MET`.
@@ -128,9 +135,19 @@ export async function finishClusterRound(input: ClusterRoundInput): Promise<FitA
     throw new EdgefedError('UNSUPPORTED', `${input.strategy.name} cannot aggregate partial sums`);
   }
   const parts = input.partials.map((bytes) => decodePartialAggregate(bytes));
+  const clipNorm = input.clipNorm ?? 0;
+  for (const p of parts) {
+    if (p.clipNorm !== clipNorm) {
+      throw new EdgefedError(
+        'FAILED_PRECONDITION',
+        `A partial folded with clipNorm ${p.clipNorm} in a run with clipNorm ${clipNorm} (0: no DP)`,
+        { details: { partialClipNorm: p.clipNorm, runClipNorm: clipNorm } },
+      );
+    }
+  }
   const merged =
     parts.length === 0
-      ? new PartialAggregate(input.global, { round: input.round })
+      ? new PartialAggregate(input.global, { round: input.round, clipNorm: input.clipNorm })
       : PartialAggregate.mergeAll(parts);
   if (merged.round !== input.round) {
     throw new EdgefedError(
