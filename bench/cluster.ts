@@ -17,8 +17,10 @@
  * `sh -c 'ulimit -n N; exec ...'`; nothing system-wide. The load average at the start and end
  * of every window is reported with it: other work on the machine inflates the CPU figures.
  *
- * Options: --clients 1000,10000  --nodes 3  --window 60 (s)  --fd-limit 32768
- *          --low-limit 1024 (0 skips)  --per-generator 2500  --out results/cluster/idle.jsonl
+ * Options: --clients 1000,10000  --nodes 3  --topologies 1,3 (node counts to run; default 1
+ *          and --nodes)  --window 60 (s)  --fd-limit 32768 (capped at the hard limit)
+ *          --low-limit 1024 (0 skips)  --per-generator 2500  --attempts 1 (connection attempts
+ *          per participant)  --out results/cluster/idle.jsonl
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -159,6 +161,8 @@ interface Scenario {
   readonly windowS: number;
   readonly perGenerator: number;
   readonly cap: (limit: number) => number;
+  /** Connection attempts per participant (1: none retries). */
+  readonly attempts: number;
   /** CPU of one coordinator with no client over the same window (% of one core), subtracted. */
   readonly emptyNodePct: number;
   readonly report: (f: FigureInput) => void;
@@ -182,6 +186,7 @@ async function scenario(s: Scenario): Promise<void> {
         count: n,
         token,
         concurrency: 64,
+        attempts: s.attempts,
         offset: g * s.perGenerator,
         timeoutMs: 60_000,
       });
@@ -214,10 +219,19 @@ async function scenario(s: Scenario): Promise<void> {
     const load1 = loadavg();
     const gauges = await Promise.all(nodes.map((n) => connectedGauge(n.url).catch(() => Number.NaN)));
     const rss = nodes.map((n) => rssMb(n.pid));
-    const idle = gauges.reduce((a, b) => a + b, 0);
+    // a node out of descriptors cannot answer /metrics: count what the generators hold then
+    const unreachable = gauges.some((g) => Number.isNaN(g));
+    const idle = unreachable ? connected : gauges.reduce((a, b) => a + b, 0);
     const cpuPct = (cpu.reduce((a, b) => a + b, 0) / seconds) * 100;
     const extra = { ...tag, windowSeconds: seconds, loadavgStart: load0[0], loadavgEnd: load1[0] };
-    s.report({ name: 'held', value: idle, unit: 'clients', ...extra, perNode: gauges });
+    s.report({
+      name: 'held',
+      value: idle,
+      unit: 'clients',
+      ...extra,
+      perNode: gauges,
+      ...(unreachable && { source: 'load generators (a node did not answer /metrics)' }),
+    });
     s.report({
       name: 'idle-cpu',
       value: cpuPct,
@@ -274,6 +288,8 @@ const bench: Benchmark = {
     };
     const clients = (args.clients ?? '1000,10000').split(',').map(Number);
     const nodes = Number(args.nodes ?? 3);
+    const topologies = (args.topologies ?? (nodes > 1 ? `1,${nodes}` : '1')).split(',').map(Number);
+    const attempts = Number(args.attempts ?? 1);
     const windowS = Number(args.window ?? 60);
     const [soft, hard] = (await defaultSoftLimit()).split(' / ').map(Number) as [number, number];
     // an unprivileged process (root in a container, too) cannot raise its soft limit past the hard one
@@ -299,7 +315,7 @@ const bench: Benchmark = {
       loadavgEnd: loadavg()[0],
     });
     for (const n of clients) {
-      for (const k of nodes > 1 ? [1, nodes] : [1]) {
+      for (const k of topologies) {
         await scenario({
           clients: n,
           nodes: k,
@@ -307,6 +323,7 @@ const bench: Benchmark = {
           windowS,
           perGenerator,
           cap,
+          attempts,
           emptyNodePct,
           report: record,
         });
@@ -321,6 +338,7 @@ const bench: Benchmark = {
         windowS: Math.min(windowS, 20),
         perGenerator,
         cap,
+        attempts,
         emptyNodePct,
         report: record,
       });

@@ -20,6 +20,8 @@ interface Options {
   /** Index of this generator's first client (for the round-robin spread). */
   readonly offset: number;
   readonly timeoutMs: number;
+  /** Connection attempts per client (1: no retry). */
+  readonly attempts?: number;
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Options;
@@ -47,7 +49,7 @@ async function worker(): Promise<void> {
           clientVersion: '0.1.0',
         },
         timeoutMs: options.timeoutMs,
-        reconnect: { maxAttempts: 1 },
+        reconnect: { maxAttempts: options.attempts ?? 1 },
         onListenerError: () => undefined,
       });
       connections.push(c);
