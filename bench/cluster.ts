@@ -25,7 +25,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createJoinToken } from '../coordinator/src/auth/join-token.js';
@@ -297,7 +297,7 @@ const bench: Benchmark = {
     const limit = cap(Number(args['fd-limit'] ?? 32768));
     const low = Number(args['low-limit'] ?? 1024);
     const perGenerator = Number(args['per-generator'] ?? 2500);
-    const out = join(root, args.out ?? 'results/cluster/idle.jsonl');
+    const out = resolve(root, args.out ?? 'results/cluster/idle.jsonl');
     mkdirSync(dirname(out), { recursive: true });
     const record = (f: FigureInput): void => {
       report(f);
