@@ -149,6 +149,12 @@ export type { RunEvent, RunPhase } from './rounds/run-events.js';
 export { RunManager } from './rounds/run-manager.js';
 export type { CreateRunRequest } from './rounds/run-manager.js';
 export { RunRunner } from './rounds/run-runner.js';
+export { checkClusterRun } from './rounds/cluster-config.js';
+export type { ClusterRunCheck } from './rounds/cluster-config.js';
+export { finishClusterRound, PartialFold } from './rounds/partial-fold.js';
+export type { ClusterRoundInput, FoldResult, PartialFoldOptions } from './rounds/partial-fold.js';
+export { admitResult } from './rounds/result-admission.js';
+export type { AdmitInput, AdmittedResult } from './rounds/result-admission.js';
 export type { RoundContext } from './rounds/round-context.js';
 export type {
   CentralEvaluator,

@@ -512,3 +512,17 @@ export {
 } from './secagg/schemas.js';
 export { randomBytes as secureRandomBytes } from './secagg/webcrypto.js';
 // --- end secure aggregation ---
+// --- hierarchical aggregation (cluster partial aggregates) ---
+export { PartialAggregate, sameLayout } from './aggregation/partial-aggregate.js';
+export type { PartialAggregateOptions, PartialAggregateParts } from './aggregation/partial-aggregate.js';
+export {
+  decodeMaskedPartial,
+  decodePartialAggregate,
+  encodeMaskedPartial,
+  encodePartialAggregate,
+  PARTIAL_FORMAT_VERSION,
+} from './aggregation/partial-codec.js';
+export type { PartialSumDtype } from './aggregation/partial-codec.js';
+export { MaskedPartialSum } from './secagg/masked-partial-sum.js';
+export type { MaskedPartial } from './secagg/masked-partial-sum.js';
+// --- end hierarchical aggregation ---

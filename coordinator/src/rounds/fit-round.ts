@@ -17,7 +17,7 @@ import {
   type TensorMap,
 } from '@edgefed/shared';
 import type { ClientOutcomeFields } from '../store/records.js';
-import { boundExampleCount, checkClientMetrics } from './result-bounds.js';
+import { admitResult } from './result-admission.js';
 import type { RoundContext } from './round-context.js';
 import type { TaskOutcome, TaskSpec } from './task-gateway.js';
 
@@ -155,15 +155,17 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
       let update: TensorMap;
       let weight: number;
       try {
-        checkClientMetrics(o.metrics);
-        const bounded = boundExampleCount({
-          claimed: o.exampleCount,
+        const admitted = admitResult({
+          payload: o.payload,
+          exampleCount: o.exampleCount,
+          metrics: o.metrics,
           declared: declared.get(o.task.clientId),
           maxExampleWeight: config.maxExampleWeight,
+          decoder: services.updates,
         });
-        weight = bounded.weight;
-        if (bounded.clamped) services.telemetry.metrics?.clampedExampleCounts.inc();
-        update = services.updates.decode(o.payload);
+        weight = admitted.weight;
+        if (admitted.clamped) services.telemetry.metrics?.clampedExampleCounts.inc();
+        update = admitted.update;
       } catch (err) {
         const e = toEdgefedError(err);
         // nothing the client claimed about a refused result is recorded (count, metrics)

@@ -133,6 +133,33 @@ export class SecAggServer implements SecAggServerApi {
     this.uploaders.add(input.clientId);
   }
 
+  /**
+   * Phase 3, cluster mode: a node's pre-summed masked inputs (see `masked-partial-sum.ts`).
+   * Checks every listed client as {@link addMaskedInput} does (shared keys, not uploaded yet,
+   * no duplicates in the list) and the vector's length, all before adding anything, then adds
+   * the vector and records every listed client as a survivor. The unmasked result is the same
+   * as had their inputs arrived one by one.
+   */
+  addMaskedPartialSum(partial: {
+    readonly clientIds: readonly string[];
+    readonly masked: Uint32Array;
+  }): void {
+    this.expectPhase('upload');
+    if (partial.clientIds.length === 0) throw bad('A masked partial sum without clients');
+    const listed = new Set<string>();
+    for (const id of partial.clientIds) {
+      if (!this.sharers.has(id)) throw bad(`${id} uploaded without sharing keys`);
+      if (this.uploaders.has(id) || listed.has(id)) throw bad(`${id} uploaded twice`);
+      listed.add(id);
+    }
+    if (this.sum !== undefined && partial.masked.length !== this.sum.length) {
+      throw bad(`A partial sum of ${partial.masked.length} words, others ${this.sum.length}`);
+    }
+    this.sum ??= new Uint32Array(partial.masked.length);
+    addMask(this.sum, partial.masked);
+    for (const id of listed) this.uploaders.add(id);
+  }
+
   unmaskRequest(): UnmaskRequest {
     if (this.request !== undefined) return this.request;
     this.expectPhase('upload');

@@ -162,6 +162,11 @@ export interface SecAggServerApi {
   routeShares(shares: readonly EncryptedShare[]): Map<string, EncryptedShare[]>;
   /** Phase 3: records a masked input (from a client that shared keys). */
   addMaskedInput(input: MaskedInput): void;
+  /**
+   * Phase 3, cluster mode: a node's sum (mod 2^32) of its clients' masked inputs, with their
+   * ids; the same checks as {@link addMaskedInput} for every listed client, all or nothing.
+   */
+  addMaskedPartialSum(partial: { readonly clientIds: readonly string[]; readonly masked: Uint32Array }): void;
   /** Closes phase 3 and returns the one unmask request every survivor gets. */
   unmaskRequest(): UnmaskRequest;
   /** Phase 4: records a survivor's shares. */
