@@ -6,7 +6,8 @@
  * both nodes and A as the run's leader, B refuses to pause A's run (CONFLICT naming A), and
  * when A dies (its Redis connection cut: no more heartbeats or lease renewals) A stops
  * driving the run, A disappears from the registry, and B takes the run lease over with a
- * higher epoch and resumes the run from the store. Pausing on the leader releases the lease, and
+ * higher epoch and resumes the run from the store. A run whose strategy needs every client's
+ * update (Krum) is refused with `cluster-strategy`: cluster mode aggregates hierarchically. Pausing on the leader releases the lease, and
  * resuming on a third node makes it the leader (epoch 3), which then trains the run to the end
  * with two real participants connected to it. TTLs of 2 s keep it to a few seconds.
  */
@@ -155,6 +156,22 @@ afterAll(async () => {
 });
 
 describe('two coordinator nodes on one Redis', () => {
+  it('refuses, before storing anything, a run whose strategy needs every client update', async () => {
+    const res = await fetch(`${nodeA.url}/api/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        config: { model: '2nn', rounds: 1, strategy: { name: 'krum' } },
+      }),
+    });
+    const body = (await res.json()) as { error: { code: string; details?: { reason?: string } } };
+    expect(res.status).toBe(400);
+    expect(body.error.code).toBe('INVALID_CONFIG');
+    expect(body.error.details?.reason).toBe('cluster-strategy');
+    const runs = await api<{ runs: unknown[] }>(nodeB.url, '/api/runs');
+    expect(runs.body.runs).toHaveLength(0);
+  });
+
   it('share admin events, the registry and the gauges; B takes over the run when A dies', async () => {
     const onB = await adminSocket(nodeB.url);
     const created = nextRunEvent(onB, (e) => e.type === 'phase' && e.phase === 'waiting-for-clients');

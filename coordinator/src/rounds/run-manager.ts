@@ -14,6 +14,7 @@ import { EdgefedError } from '@edgefed/shared';
 import type { RunRecord } from '../store/records.js';
 import type { JsonObject } from '../store/json.js';
 import { parseRunConfig, type RunConfig } from './run-config.js';
+import { checkClusterRun } from './cluster-config.js';
 import type { RunPhase } from './run-events.js';
 import { ModeRunner, type Runner } from './mode-runner.js';
 import type { RunServices } from './run-services.js';
@@ -75,6 +76,10 @@ export class RunManager {
   async create(req: CreateRunRequest): Promise<RunRecord> {
     const config = parseRunConfig(req.config);
     this.#validate(config);
+    // Cluster mode aggregates hierarchically (docs/hierarchical-aggregation.md): refuse runs
+    // whose strategy needs every client's update, before anything is stored.
+    if (this.#gate !== undefined)
+      checkClusterRun({ strategy: (req.config as { strategy?: unknown }).strategy, mode: config.mode });
     const name = req.name ?? `run-${new Date(this.#s.clock.now()).toISOString()}`;
     const run = await this.#s.storage.store.createRun({
       name,
