@@ -38,7 +38,8 @@ let browser: Browser | undefined;
 const users: UserPage[] = [];
 const uploads = new Map<string, Map<number, Uint8Array>>();
 let trainedRun = '';
-/** Task id -> resolves when the coordinator received that task's `secagg-shares`. */
+/** Task ids whose `secagg-shares` the coordinator received, and waiters for more. */
+const sharesSeen = new Set<string>();
 const sharesIn = new Map<string, () => void>();
 /** Task ids whose `secagg-unmask` answer the coordinator received. */
 const unmaskedTasks = new Set<string>();
@@ -55,6 +56,7 @@ beforeAll(async () => {
     centralEvaluator: evaluate,
   });
   stack.coordinator.plane.onMessage('secagg-shares', ({ message }) => {
+    sharesSeen.add(message.taskId);
     sharesIn.get(message.taskId)?.();
   });
   stack.coordinator.plane.onMessage('secagg-unmask', ({ message }) => {
@@ -338,8 +340,8 @@ describe('browser participants (headless Chromium)', () => {
     // would leave each survivor's self-mask one share short: a Node participant (real
     // training on its own MNIST shard) makes the fourth, so the three pages + it give k = 3,
     // t = 2, and one page closing leaves 3 survivors that can rebuild everything.
-    const [shown, , wasm] = users;
-    const closing = users[0]!;
+    const [first, shown, wasm] = users;
+    const closing = first!;
     await showPage(shown!.page); // hidden by the previous test
     const node = await startParticipants(stack.coordinatorUrl, stack.token, await mnistEngines(1, 300));
     try {
@@ -366,14 +368,21 @@ describe('browser participants (headless Chromium)', () => {
       });
       // close the page right after the coordinator has its encrypted shares: it is then in
       // everyone's masks, and the unmasking must rebuild its pairwise masks from key shares
+      // (currentTask keeps the last task after it ends: wait for a new one)
       await closing.page.waitForFunction(
-        (done) =>
-          window.edgefedExample?.currentTask !== undefined && window.edgefedExample.tasksCompleted === done,
-        before.tasksCompleted,
-        { timeout: 60_000 },
+        (last) => {
+          const t = window.edgefedExample?.currentTask;
+          return t !== undefined && t.taskId !== last && t.kind === 'fit';
+        },
+        before.currentTask?.taskId ?? '',
+        { timeout: 60_000, polling: 100 },
       );
       const taskId = (await pageState(closing.page)).currentTask?.taskId ?? '';
-      await new Promise<void>((ok) => sharesIn.set(taskId, ok));
+      await new Promise<void>((ok, fail) => {
+        if (sharesSeen.has(taskId)) ok();
+        else sharesIn.set(taskId, ok);
+        setTimeout(() => fail(new Error(`no secagg-shares for ${taskId} in 60 s`)), 60_000).unref();
+      });
       await closing.page.close();
       await stack.coordinator.runs.settled(run.id);
 
@@ -387,7 +396,9 @@ describe('browser participants (headless Chromium)', () => {
           trainMetrics: Record<string, number>;
         }[];
       }>(`/api/runs/${run.id}/rounds`);
-      expect(record.status, JSON.stringify(rounds)).toBe('completed');
+      const pages = await Promise.all([shown!, wasm!].map((u) => pageState(u.page)));
+      const why = JSON.stringify({ rounds, failed: pages.map((p) => p.tasksFailed) });
+      expect(record.status, why).toBe('completed');
       expect(rounds.rounds).toHaveLength(1);
       expect(rounds.rounds[0]).toMatchObject({ state: 'completed', selectedCount: 4, completedCount: 3 });
       // the closed page shared its keys (so it is "dropped" in the unmasking), never uploaded
