@@ -22,12 +22,14 @@ import { SMOOTH_GRAD } from '../../examples/browser-mnist/src/explainer.js';
 import { saliencyInsideInk } from '../../examples/browser-mnist/src/mnist-input.js';
 import { shardPixels } from '../../examples/browser-mnist/src/shard-format.js';
 import { centralEvaluator } from '../federation/helpers.js';
+import { mnistEngines, startParticipants } from '../faults/harness.js';
 import {
   consentAndJoin,
   hidePage,
   launchChromium,
   openUserPage,
   pageState,
+  showPage,
   type UserPage,
 } from './harness.js';
 
@@ -36,15 +38,29 @@ let browser: Browser | undefined;
 const users: UserPage[] = [];
 const uploads = new Map<string, Map<number, Uint8Array>>();
 let trainedRun = '';
+/** Task ids whose `secagg-shares` the coordinator received, and waiters for more. */
+const sharesSeen = new Set<string>();
+const sharesIn = new Map<string, () => void>();
+/** Task ids whose `secagg-unmask` answer the coordinator received. */
+const unmaskedTasks = new Set<string>();
+let evaluate: ReturnType<typeof centralEvaluator> | undefined;
 /** Where the drawing test leaves its screenshot (copied to docs/images/explain-digit.png by hand). */
 const ARTIFACTS_DIR = fileURLToPath(new URL('../../test-artifacts/browser/', import.meta.url));
 
 beforeAll(async () => {
   const test = await loadDataset('mnist', 'test', { limit: 1000 });
+  evaluate = centralEvaluator(MODEL_TINY_CNN, test);
   stack = await startExampleStack({
     mode: 'preview',
     shards: { count: 3, size: 300 },
-    centralEvaluator: centralEvaluator(MODEL_TINY_CNN, test),
+    centralEvaluator: evaluate,
+  });
+  stack.coordinator.plane.onMessage('secagg-shares', ({ message }) => {
+    sharesSeen.add(message.taskId);
+    sharesIn.get(message.taskId)?.();
+  });
+  stack.coordinator.plane.onMessage('secagg-unmask', ({ message }) => {
+    unmaskedTasks.add(message.taskId);
   });
   stack.coordinator.plane.onMessage('upload-chunk', ({ message }) => {
     const chunks = uploads.get(message.payloadId) ?? new Map<number, Uint8Array>();
@@ -317,5 +333,110 @@ describe('browser participants (headless Chromium)', () => {
     );
     const errorFrames = hidden.frames.filter((f) => f.text?.includes('"NOT_ELIGIBLE"') === true);
     expect(errorFrames.length).toBe(1);
+  }, 150_000);
+  it('a secure (SecAgg+) round completes after a page closes mid-round, its masks rebuilt', async () => {
+    if (stack === undefined || evaluate === undefined) throw new Error('no stack');
+    // SecAgg+ needs at least 3 masked inputs, and with 3 clients (k = 2, t = 2) one leaving
+    // would leave each survivor's self-mask one share short: a Node participant (real
+    // training on its own MNIST shard) makes the fourth, so the three pages + it give k = 3,
+    // t = 2, and one page closing leaves 3 survivors that can rebuild everything.
+    const [first, shown, wasm] = users;
+    const closing = first!;
+    await showPage(shown!.page); // hidden by the previous test
+    const node = await startParticipants(stack.coordinatorUrl, stack.token, await mnistEngines(1, 300));
+    try {
+      const before = await pageState(closing.page);
+      const run = await stack.coordinator.runs.create({
+        name: 'browser-secure',
+        config: {
+          model: 'tiny-cnn',
+          rounds: 1,
+          maxRoundAttempts: 1,
+          // all four selected, three uploads close the masked-upload phase
+          strategy: {
+            name: 'fedavg',
+            fractionFit: 0.75,
+            overSelection: 1.34,
+            minFitClients: 3,
+            minAvailableClients: 4,
+            minFitResults: 3,
+          },
+          training: { epochs: 1, batchSize: 16, learningRate: 0.1, maxSteps: 12 },
+          secureAggregation: { maxClients: 10 },
+          roundDeadlineMs: 90_000,
+        },
+      });
+      // close the page right after the coordinator has its encrypted shares: it is then in
+      // everyone's masks, and the unmasking must rebuild its pairwise masks from key shares
+      // (currentTask keeps the last task after it ends: wait for a new one)
+      await closing.page.waitForFunction(
+        (last) => {
+          const t = window.edgefedExample?.currentTask;
+          return t !== undefined && t.taskId !== last && t.kind === 'fit';
+        },
+        before.currentTask?.taskId ?? '',
+        { timeout: 60_000, polling: 100 },
+      );
+      const taskId = (await pageState(closing.page)).currentTask?.taskId ?? '';
+      await new Promise<void>((ok, fail) => {
+        if (sharesSeen.has(taskId)) ok();
+        else sharesIn.set(taskId, ok);
+        setTimeout(() => fail(new Error(`no secagg-shares for ${taskId} in 60 s`)), 60_000).unref();
+      });
+      await closing.page.close();
+      await stack.coordinator.runs.settled(run.id);
+
+      const record = await api<{ status: string }>(`/api/runs/${run.id}`);
+      const rounds = await api<{
+        rounds: {
+          state: string;
+          selectedCount: number;
+          completedCount: number;
+          droppedCount: number;
+          trainMetrics: Record<string, number>;
+        }[];
+      }>(`/api/runs/${run.id}/rounds`);
+      const pages = await Promise.all([shown!, wasm!].map((u) => pageState(u.page)));
+      const why = JSON.stringify({ rounds, failed: pages.map((p) => p.tasksFailed) });
+      expect(record.status, why).toBe('completed');
+      expect(rounds.rounds).toHaveLength(1);
+      expect(rounds.rounds[0]).toMatchObject({ state: 'completed', selectedCount: 4, completedCount: 3 });
+      // the closed page shared its keys (so it is "dropped" in the unmasking), never uploaded
+      expect(rounds.rounds[0]?.trainMetrics).toMatchObject({
+        secureAggregation: 1,
+        secaggSurvivors: 3,
+        secaggDropped: 1,
+      });
+      const sent = closing.frames.flatMap((f) => (f.text === undefined ? [] : [f.text]));
+      expect(sent.some((t) => t.includes('"secagg-shares"') && t.includes(taskId))).toBe(true);
+      expect(sent.some((t) => t.includes('"result"') && t.includes(taskId))).toBe(false);
+      // Both remaining pages (WebGPU and wasm) masked their update and answered the unmasking.
+      for (const u of [shown!, wasm!]) {
+        const ups = (await pageState(u.page)).sent.filter((r) => r.type === 'upload-chunk+result');
+        expect(unmaskedTasks.has(ups.at(-1)?.taskId ?? '')).toBe(true);
+      }
+      // The new model is the global plus the unmasked weighted mean of the three survivors'
+      // updates. Their individual updates never leave the pages in the clear, so the check is
+      // what a leftover mask would break: every coordinate of the mean inside the clip range
+      // (a mask left in spreads coordinates over about +-10^4), and the model learned.
+      const g0 = await modelAt(run.id, 0);
+      const g1 = await modelAt(run.id, 1);
+      let maxChange = 0;
+      for (const [name, t] of g0) {
+        const next = g1.get(name)?.data ?? new Float32Array(0);
+        t.data.forEach((v, i) => (maxChange = Math.max(maxChange, Math.abs((next[i] ?? NaN) - v))));
+      }
+      expect(maxChange).toBeGreaterThan(0);
+      expect(maxChange).toBeLessThanOrEqual(2);
+      const accuracyOf = async (m: TensorMap): Promise<number> => {
+        const r = await evaluate!(m, 1, AbortSignal.timeout(60_000));
+        const metrics = (r as { metrics?: Record<string, number> }).metrics ?? (r as Record<string, number>);
+        return metrics.accuracy ?? NaN;
+      };
+      const [a0, a1] = [await accuracyOf(g0), await accuracyOf(g1)];
+      expect(a1).toBeGreaterThan(a0 + 0.05);
+    } finally {
+      await Promise.all(node.map((p) => p.stop()));
+    }
   }, 150_000);
 });

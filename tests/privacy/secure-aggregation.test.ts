@@ -230,6 +230,161 @@ describe('secure aggregation over socket.io', () => {
     expect(rounds.body.rounds[0]?.failureReason).toMatch(/masked inputs/);
   });
 
+  it('waits for enough secure-capable clients: one without the capability does not count', async () => {
+    await Promise.all(participants.splice(0).map((p) => p.stop())); // the last test's clients
+    // two capable and one incapable client: three candidates, but only two a secure round can
+    // select. The run must wait (before the fix it started an attempt that failed at once).
+    for (let c = 0; c < 2; c++) {
+      participants.push(
+        await createParticipant({
+          url: coordinator.url,
+          token,
+          engine: fakeEngine(c),
+          transports: ['websocket'],
+        }),
+      );
+    }
+    participants.push(
+      await createParticipant({
+        url: coordinator.url,
+        token,
+        engine: fakeEngine(2),
+        secureAggregation: false,
+      }),
+    );
+    const waiting = new Promise<string>((ok) => {
+      const off = coordinator.onRunEvent((e) => {
+        if (e.type === 'phase' && e.phase === 'waiting-for-clients') {
+          off();
+          ok(e.runId);
+        }
+      });
+    });
+    const runId = await createRun(coordinator.url, {
+      model: '2nn',
+      rounds: 1,
+      maxRoundAttempts: 1,
+      strategy: {
+        name: 'fedavg',
+        fractionFit: 1,
+        minFitClients: 3,
+        minAvailableClients: 3,
+        minFitResults: 3,
+      },
+      secureAggregation: { maxClients: 10 },
+    });
+    expect(await waiting).toBe(runId);
+    const third = await createParticipant({
+      url: coordinator.url,
+      token,
+      engine: fakeEngine(3),
+      transports: ['websocket'],
+    });
+    participants.push(third);
+    await coordinator.runs.settled(runId);
+    const run = await api<{ status: string }>(coordinator.url, `/api/runs/${runId}`);
+    expect(run.body.status).toBe('completed');
+    const rounds = await api<{ rounds: { attempt: number; state: string; completedCount: number }[] }>(
+      coordinator.url,
+      `/api/runs/${runId}/rounds`,
+    );
+    expect(rounds.body.rounds.map((r) => [r.attempt, r.state, r.completedCount])).toEqual([
+      [1, 'completed', 3],
+    ]);
+    await Promise.all(participants.splice(0).map((p) => p.stop()));
+  });
+
+  it('closes the unmask phase once the answers in hand suffice, not at its deadline', async () => {
+    await Promise.all(participants.splice(0).map((p) => p.stop())); // the last test's clients
+    // five clients (k = 4, t = 3); one goes silent after its masked upload (still connected,
+    // never answers the unmask request). The other four answers rebuild every secret, so the
+    // round must complete long before the 10-minute unmask deadline.
+    for (let c = 0; c < 5; c++) {
+      participants.push(
+        await createParticipant({
+          url: coordinator.url,
+          token,
+          engine: fakeEngine(c),
+          transports: ['websocket'],
+          ...(c === 2 ? { secAggDropAt: () => 'unmask' as const } : {}),
+        }),
+      );
+    }
+    const started = Date.now();
+    const runId = await createRun(coordinator.url, {
+      model: '2nn',
+      rounds: 1,
+      maxRoundAttempts: 1,
+      strategy: {
+        name: 'fedavg',
+        fractionFit: 1,
+        minFitClients: 5,
+        minAvailableClients: 5,
+        minFitResults: 5,
+      },
+      secureAggregation: { maxClients: 10, unmaskTimeoutMs: 600_000 },
+    });
+    await coordinator.runs.settled(runId);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const rounds = await api<{
+      rounds: { state: string; completedCount: number; trainMetrics: Record<string, number> }[];
+    }>(coordinator.url, `/api/runs/${runId}/rounds`);
+    const [round] = rounds.body.rounds;
+    // the silent client uploaded: it is a survivor, its self-mask rebuilt from the others' shares
+    expect(round).toMatchObject({ state: 'completed', completedCount: 5 });
+    expect(round?.trainMetrics).toMatchObject({ secaggSurvivors: 5, secaggDropped: 0 });
+    await Promise.all(participants.splice(0).map((p) => p.stop()));
+  });
+
+  it('fails the unmask phase as soon as it cannot succeed: survivors gone for good', async () => {
+    await Promise.all(participants.splice(0).map((p) => p.stop())); // the last test's clients
+    // four clients (k = 3, t = 2); after the masked uploads two disconnect for good before
+    // answering. Each remaining survivor then holds one share of the other's self-mask: t = 2
+    // can never be reached, and the attempt fails once their sessions expire, not at the
+    // 10-minute deadline.
+    const leavers: Participant[] = [];
+    const uploads: Promise<void>[] = [];
+    for (let c = 0; c < 4; c++) {
+      const p = await createParticipant({
+        url: coordinator.url,
+        token,
+        engine: fakeEngine(c),
+        transports: ['websocket'],
+        ...(c >= 2 ? { secAggDropAt: () => 'unmask' as const } : {}),
+      });
+      participants.push(p);
+      if (c >= 2) leavers.push(p);
+      uploads.push(new Promise((ok) => p.on('uploaded', () => ok())));
+    }
+    const started = Date.now();
+    const runId = await createRun(coordinator.url, {
+      model: '2nn',
+      rounds: 1,
+      maxRoundAttempts: 1,
+      strategy: {
+        name: 'fedavg',
+        fractionFit: 1,
+        minFitClients: 4,
+        minAvailableClients: 4,
+        minFitResults: 4,
+      },
+      secureAggregation: { maxClients: 10, unmaskTimeoutMs: 600_000 },
+    });
+    await Promise.all(uploads);
+    await Promise.all(leavers.map((p) => p.stop()));
+    await coordinator.runs.settled(runId);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const run = await api<{ status: string }>(coordinator.url, `/api/runs/${runId}`);
+    expect(run.body.status).toBe('failed');
+    const rounds = await api<{ rounds: { state: string; failureReason: string }[] }>(
+      coordinator.url,
+      `/api/runs/${runId}/rounds`,
+    );
+    expect(rounds.body.rounds).toHaveLength(1);
+    expect(rounds.body.rounds[0]?.failureReason).toMatch(/needed|threshold/);
+    await Promise.all(participants.splice(0).map((p) => p.stop()));
+  });
+
   it('refuses a robust strategy with a coded error at run creation', async () => {
     const res = await api<{ error: { code: string; details: { reason: string } } }>(
       coordinator.url,

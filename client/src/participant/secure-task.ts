@@ -9,7 +9,8 @@
  *    is clipped, quantized with its weight and masked; the bytes go up as the fit task's
  *    update (raw little-endian uint32 words);
  * 3. `unmask()`: after the `result`, waits for `secagg-unmask-request` and answers it (the
- *    core refuses a request that names one client both survivor and dropped).
+ *    core refuses a request that names one client both survivor and dropped). An answer
+ *    refused because the phase already closed (the others' answers sufficed) is no failure.
  *
  * A phase message that does not come in time ends the task with `DEADLINE_EXCEEDED`;
  * `dropAt` (simulations) makes the client drop out at a phase ({@link SimulatedDropout}).
@@ -17,6 +18,7 @@
 import {
   EdgefedError,
   SecAggClient,
+  isEdgefedError,
   encodeMaskedWords,
   layoutData,
   tensorLayout,
@@ -33,6 +35,9 @@ export type SecAggPhase = 'advertise' | 'share' | 'upload' | 'unmask';
 
 /** Phases in order, for flags and docs. */
 export const SECAGG_PHASES: readonly SecAggPhase[] = ['advertise', 'share', 'upload', 'unmask'];
+
+/** Refusals of an unmask answer that mean only "the phase closed without needing it". */
+const LATE_CODES: ReadonlySet<string> = new Set(['DEADLINE_EXCEEDED', 'UNKNOWN_TASK']);
 
 /** How long past a phase deadline the participant still waits (clock skew, transit). */
 const GRACE_MS = 5_000;
@@ -139,12 +144,20 @@ export class SecureTaskSession {
     )) as SecAggUnmaskRequestMessage;
     this.#dropIf('unmask');
     const res = await client.unmask({ survivors: req.survivors, dropped: req.dropped });
-    await this.#o.conn.send({
-      type: 'secagg-unmask',
-      taskId: this.#o.task.taskId,
-      selfMaskShares: res.selfMaskShares.map((s) => ({ of: s.of, share: s.share })),
-      keyShares: res.keyShares.map((s) => ({ of: s.of, share: s.share })),
-    });
+    try {
+      await this.#o.conn.send({
+        type: 'secagg-unmask',
+        taskId: this.#o.task.taskId,
+        selfMaskShares: res.selfMaskShares.map((s) => ({ of: s.of, share: s.share })),
+        keyShares: res.keyShares.map((s) => ({ of: s.of, share: s.share })),
+      });
+    } catch (err) {
+      // The coordinator closes the unmask phase as soon as the answers in hand rebuild every
+      // secret (or never can): a late answer is then refused as out of phase or for a round
+      // already over. The masked input was accepted, so the task still completed.
+      if (isEdgefedError(err) && LATE_CODES.has(err.code)) return;
+      throw err;
+    }
   }
 
   /** Stops listening for the task's phase messages. */

@@ -7,6 +7,7 @@
 import { EdgefedError, socketIoParticipantChannel, type ParticipantChannel } from '@edgefed/shared';
 import { io } from 'socket.io-client';
 import type { ChannelDialer, ConnectOptions } from './connection-types.js';
+import { socketIoParser } from './socket-io-parser.js';
 
 /** A dialer to the coordinator at `options.url` (with `path`, `transports`, `ackTimeoutMs`). */
 export function socketIoDialer(
@@ -18,6 +19,7 @@ export function socketIoDialer(
         autoConnect: false,
         reconnection: false,
         forceNew: true,
+        parser: socketIoParser,
         transports: [...(options.transports ?? ['websocket'])],
         ...(options.path === undefined ? {} : { path: options.path }),
       });

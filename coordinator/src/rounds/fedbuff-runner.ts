@@ -140,7 +140,7 @@ export class FedBuffRunner {
         if (++idleWaits > MAX_IDLE_WAITS)
           throw new EdgefedError('QUORUM_NOT_MET', 'No client became available to train');
         this.#setPhase('waiting-for-clients', model.version);
-        await this.#s.participants.waitForClients(this.runId, 1, signal);
+        await this.#s.participants.waitForClients({ runId: this.runId, count: 1 }, signal);
         if (signal.aborted) return false;
         continue;
       }

@@ -284,9 +284,13 @@ export class RunRunner {
     const c = config.strategy;
     await this.#fire('round-begin');
     for (let tries = 1; ; tries++) {
+      // a secure round selects only secure-capable clients, so only those are waited for
       await this.#s.participants.waitForClients(
-        this.runId,
-        Math.max(c.minAvailableClients, c.minFitClients),
+        {
+          runId: this.runId,
+          count: Math.max(c.minAvailableClients, c.minFitClients),
+          secureOnly: config.secureAggregation !== undefined,
+        },
         signal,
       );
       if (signal.aborted) return undefined;

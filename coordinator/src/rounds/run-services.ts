@@ -26,11 +26,22 @@ export interface RunStorage {
   readonly blobs: BlobStore;
 }
 
+/** What {@link Participants.waitForClients} waits for. */
+export interface WaitForClientsRequest {
+  readonly runId: string;
+  readonly count: number;
+  /** Count only clients that can do secure aggregation (a run with `secureAggregation`). */
+  readonly secureOnly?: boolean;
+}
+
 /** How the runner reaches participants. */
 export interface Participants {
   readonly gateway: TaskGateway;
-  /** Resolves when a client may be available for `runId` (a join), or the signal aborts. */
-  waitForClients(runId: string, count: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves once `count` idle candidates exist for `runId` (only secure-capable ones when
+   * `secureOnly`), or when the signal aborts; never rejects.
+   */
+  waitForClients(request: WaitForClientsRequest, signal: AbortSignal): Promise<void>;
 }
 
 /** A run's model as the coordinator creates it and as clients fetch and compile it. */

@@ -14,7 +14,11 @@
  *    mean reaches the strategy, through `Strategy.aggregateMean` (never `aggregateFit`).
  *
  * Each phase closes as soon as every client still expected has answered or dropped, and at
- * its deadline at the latest. Too few survivors (`SECAGG_TOO_FEW_SURVIVORS`, at the roster or
+ * its deadline at the latest. The unmask phase closes as soon as its outcome is decided
+ * (unmask-progress.ts): the answers in hand rebuild every secret, or some secret can no
+ * longer be rebuilt because too many of its holders are gone (the relay's `onGone`, or a
+ * request that could not be sent); a survivor that silently stops answering then costs
+ * nothing when the others suffice. Too few survivors (`SECAGG_TOO_FEW_SURVIVORS`, at the roster or
  * at the unmasking) or too few contributors for the strategy (`QUORUM_NOT_MET`) fail the
  * attempt with the outcomes so far in `details`, and the runner retries it like any other.
  */
@@ -107,6 +111,9 @@ export async function runSecureFitRound(ctx: RoundContext, input: FitRoundInput)
     tasks.map((t) => t.taskId),
     (clientId, message) => state.onMessage(clientId, message),
   );
+  const unsubscribeGone = relay.onGone?.((clientId) => {
+    state.survivorGone(clientId);
+  });
   const batch = new AbortController();
   const onOuterAbort = (): void => {
     batch.abort(new EdgefedError('CANCELLED', 'round cancelled'));
@@ -176,6 +183,7 @@ export async function runSecureFitRound(ctx: RoundContext, input: FitRoundInput)
     throw failure(err);
   } finally {
     unregister();
+    unsubscribeGone?.();
     input.signal.removeEventListener('abort', onOuterAbort);
     batch.abort(new EdgefedError('CANCELLED', 'round finished'));
     await consumer.catch(() => undefined);
@@ -229,12 +237,14 @@ function sendInboxes(relay: SecAggRelay, state: SecureRoundState): void {
 function sendUnmaskRequests(relay: SecAggRelay, state: SecureRoundState, deadline: number): void {
   const request = state.closeUploads();
   for (const clientId of request.survivors) {
-    relay.send(clientId, {
+    const sent = relay.send(clientId, {
       type: 'secagg-unmask-request',
       taskId: state.taskOf(clientId).taskId,
       survivors: [...request.survivors],
       dropped: [...request.dropped],
       deadline,
     });
+    // not connected now: the request is lost, so it will never answer
+    if (!sent) state.survivorGone(clientId);
   }
 }

@@ -23,6 +23,7 @@ import type { ClientOutcomeFields } from '../store/records.js';
 import { outcomeRecord } from './fit-round.js';
 import { boundExampleCount, checkClientMetrics } from './result-bounds.js';
 import type { SecAggInbound, TaskOutcome, TaskSpec } from './task-gateway.js';
+import { UnmaskProgress } from './unmask-progress.js';
 
 /** The open phase of a secure round. */
 export type SecurePhase = 'advertise' | 'share' | 'upload' | 'unmask' | 'done';
@@ -54,7 +55,9 @@ export class SecureRoundState {
   readonly #ended = new Set<string>();
   readonly #outcomes = new Map<string, ClientOutcomeFields>();
   #roster: Roster | undefined;
+  #inboxes: Map<string, EncryptedShare[]> = new Map();
   #request: UnmaskRequest | undefined;
+  #progress: UnmaskProgress | undefined;
 
   constructor(o: SecureRoundStateOptions) {
     this.#o = o;
@@ -109,12 +112,19 @@ export class SecureRoundState {
     } else {
       if (this.#request?.survivors.includes(clientId) !== true) throw notInPhase(clientId, 'survivors');
       if (this.#unmasked.has(clientId)) throw duplicate(m.type);
-      this.#o.server.addUnmaskResponse({
-        clientId,
-        selfMaskShares: m.selfMaskShares,
-        keyShares: m.keyShares,
-      });
+      try {
+        this.#o.server.addUnmaskResponse({
+          clientId,
+          selfMaskShares: m.selfMaskShares,
+          keyShares: m.keyShares,
+        });
+      } catch (err) {
+        // an honest client does not answer twice: a refused answer is as good as none
+        this.survivorGone(clientId);
+        throw err;
+      }
       this.#unmasked.add(clientId);
+      this.#progress?.answer({ clientId, of: [...m.selfMaskShares, ...m.keyShares].map((x) => x.of) });
     }
     this.#o.poke();
   }
@@ -177,7 +187,8 @@ export class SecureRoundState {
   /** Closes phase 2: one inbox per recipient. */
   closeShares(): Map<string, EncryptedShare[]> {
     this.#phase = 'upload';
-    return this.#o.server.routeShares(this.#shares);
+    this.#inboxes = this.#o.server.routeShares(this.#shares);
+    return this.#inboxes;
   }
 
   /** The clients that shared their keys (they get an inbox). */
@@ -194,12 +205,27 @@ export class SecureRoundState {
   closeUploads(): UnmaskRequest {
     this.#phase = 'unmask';
     this.#request = this.#o.server.unmaskRequest();
+    this.#progress = new UnmaskProgress(this.#inboxes, this.#request, this.params().threshold);
     return this.#request;
   }
 
-  /** Every survivor answered the unmask request. */
+  /**
+   * The unmask phase's outcome is decided ({@link UnmaskProgress}): every survivor answered
+   * or is gone, the answers in hand already rebuild every secret, or some secret can no
+   * longer be rebuilt. The phase then closes without waiting out its deadline.
+   */
   allUnmasked(): boolean {
-    return (this.#request?.survivors ?? []).every((c) => this.#unmasked.has(c));
+    return this.#progress?.decided() ?? false;
+  }
+
+  /**
+   * A survivor will not answer the unmask request: its session ended, or the request could
+   * not be sent to it. Ignored outside the unmask phase and for clients that already answered.
+   */
+  survivorGone(clientId: string): void {
+    if (this.#phase !== 'unmask') return;
+    this.#progress?.gone(clientId);
+    this.#o.poke();
   }
 
   /** Closes phase 4: the unmasked sum of the survivors' inputs. */

@@ -95,6 +95,12 @@ export interface SecAggRelay {
   register(taskIds: readonly string[], handler: SecAggHandler): () => void;
   /** Sends a phase message to a connected client; false when it is not connected. */
   send(clientId: string, message: SecAggOutbound): boolean;
+  /**
+   * Optional: calls `listener` with the id of every client whose session ends for good
+   * (disconnected and not back within the resume grace) until the returned function is
+   * called. Lets the unmask phase stop waiting for answers that can no longer come.
+   */
+  onGone?(listener: (clientId: string) => void): () => void;
 }
 
 /** The runner's view of the participants. */

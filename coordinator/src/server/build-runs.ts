@@ -76,7 +76,7 @@ export function buildRuns(o: RunsOptions): Runs {
     storage: { store: o.stores.runs, blobs: o.stores.blobs },
     participants: {
       gateway: o.wrapGateway?.(gateway) ?? gateway,
-      waitForClients: (runId, count, signal) => waitForCandidates({ plane, gateway, runId, count, signal }),
+      waitForClients: (request, signal) => waitForCandidates({ plane, gateway, ...request, signal }),
     },
     models: createModelCatalog(o.baseUrl, o.stores.models),
     updates: createUpdateDecoder(),

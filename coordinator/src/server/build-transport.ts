@@ -14,6 +14,7 @@ import type { RunStore } from '../store/run-store.js';
 import { createControlPlane } from '../transport/control-plane.js';
 import type { ControlPlane, ControlPlaneServer } from '../transport/control-plane-types.js';
 import { persistClientSessions, withSessionRestore } from './persist-sessions.js';
+import { socketIoParser } from '../transport/socket-io-parser.js';
 
 /** Options of {@link buildTransport}. */
 export interface TransportOptions {
@@ -42,6 +43,7 @@ export function buildTransport(o: TransportOptions): Transport {
   const { config, logger, metrics } = o;
   const io: ControlPlaneServer = new IoServer(o.http, {
     maxHttpBufferSize: config.limits.maxMessageBytes,
+    parser: socketIoParser, // room for a secure round's roster (2 keys per client)
     cors: { origin: config.server.corsOrigins.length > 0 ? config.server.corsOrigins : false },
     ...(o.adapter === undefined ? {} : { adapter: o.adapter }),
   });

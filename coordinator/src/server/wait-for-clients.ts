@@ -1,6 +1,8 @@
 /**
  * Waits, without polling, until a run has `count` idle candidate clients: re-checks on
- * every join, resume and finished task, and gives up when the signal aborts.
+ * every join, resume and finished task, and gives up when the signal aborts. A secure run
+ * (`secureOnly`) counts only clients that announced the secure-aggregation capability, the
+ * only ones its rounds can select; the others are not waited for as if they could take part.
  */
 import type { ControlPlane } from '../transport/control-plane-types.js';
 import type { TaskGateway } from '../rounds/task-gateway.js';
@@ -12,6 +14,14 @@ export interface WaitForCandidatesOptions {
   readonly runId: string;
   readonly count: number;
   readonly signal: AbortSignal;
+  /** Count only secure-capable clients (`capabilities.secureAggregation === true`). */
+  readonly secureOnly?: boolean;
+}
+
+/** The candidates {@link waitForCandidates} counts. */
+export function countCandidates(gateway: TaskGateway, runId: string, secureOnly = false): number {
+  const all = gateway.candidates(runId);
+  return secureOnly ? all.filter((c) => c.capabilities?.secureAggregation === true).length : all.length;
 }
 
 /** Resolves once enough candidates exist, or when the signal aborts (never rejects). */
@@ -24,7 +34,7 @@ export function waitForCandidates(o: WaitForCandidatesOptions): Promise<void> {
       resolve();
     };
     const check = (): void => {
-      if (o.gateway.candidates(o.runId).length >= o.count) done();
+      if (countCandidates(o.gateway, o.runId, o.secureOnly) >= o.count) done();
     };
     if (o.signal.aborted) {
       resolve();

@@ -119,6 +119,7 @@ export class SocketTaskGateway<P extends RunScopedPrincipal> implements TaskGate
       };
     },
     send: (clientId, message) => this.#o.plane.send(clientId, message),
+    onGone: (listener) => this.#o.plane.onClientExpired(({ record }) => listener(record.clientId)),
   };
   readonly #limits: TaskUploadLimits;
 

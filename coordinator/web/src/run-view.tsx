@@ -14,7 +14,7 @@ import { FedBuffPanel, isFedBuff } from './fedbuff-panel.js';
 import { ModelVersions } from './model-versions.js';
 import { RunCharts } from './run-charts.js';
 import { RunControls } from './run-controls.js';
-import { bestAccuracy, strategyName, totalRounds } from './runs-list.js';
+import { bestAccuracy, phaseText, strategyName, totalRounds } from './runs-list.js';
 import { RoundsTable } from './rounds-table.js';
 import { useLiveData } from './use-live-data.js';
 import type {
@@ -134,7 +134,7 @@ function Summary({ run, phase }: { run: ApiRun; phase: RunPhase }) {
       </div>
       <div>
         <dt>Phase</dt>
-        <dd data-testid="run-phase">{phase}</dd>
+        <dd data-testid="run-phase">{phaseText(run, phase)}</dd>
       </div>
       <div>
         <dt>Round</dt>

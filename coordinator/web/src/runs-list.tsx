@@ -50,12 +50,28 @@ export function totalRounds(run: ApiRun): number | undefined {
   return typeof run.config.rounds === 'number' ? run.config.rounds : undefined;
 }
 
+/**
+ * A run's phase as text. While it waits for clients it says how many it needs and, for a
+ * secure run, that only secure-capable clients count (the others are never selected).
+ */
+export function phaseText(run: ApiRun, phase: string): string {
+  if (phase !== 'waiting-for-clients') return phase;
+  const s = run.config.strategy;
+  const minOf = (k: string): number =>
+    typeof s === 'object' && s !== null && typeof (s as Record<string, unknown>)[k] === 'number'
+      ? ((s as Record<string, unknown>)[k] as number)
+      : 0;
+  const need = Math.max(minOf('minAvailableClients'), minOf('minFitClients'));
+  const secure = run.config.secureAggregation !== undefined ? 'secure-capable ' : '';
+  return need > 0 ? `waiting for ${String(need)} ${secure}clients` : `waiting for ${secure}clients`;
+}
+
 function Status({ run }: { run: ApiRun }) {
   const showPhase = run.status === 'running' && run.phase !== 'idle';
   return (
     <span class={`badge status-${run.status}`}>
       {run.status}
-      {showPhase ? ` · ${run.phase}` : ''}
+      {showPhase ? ` · ${phaseText(run, run.phase)}` : ''}
     </span>
   );
 }
