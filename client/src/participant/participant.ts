@@ -11,6 +11,7 @@ import {
   clipUpdateForTask,
   encodeTensorMap,
   subtractMaps,
+  tensorLayout,
   toEdgefedError,
   type Capabilities,
   type TaskMessage,
@@ -268,8 +269,14 @@ class TaskWorker {
       setup.catch((err: unknown) => {
         local.abort(err);
       });
+      // the combined mask depends only on the keys and the model's size: expand it while the
+      // model trains, so only one addition is left after training
+      let premask: Promise<void> | undefined;
       const trained = async () => {
         const { spec, global } = await this.#prepare(task, local.signal);
+        const parameters = tensorLayout(global).size;
+        premask = setup.then(() => secure.prepareMask(parameters));
+        premask.catch(() => undefined); // awaited below; a failure surfaces there
         return { spec, global, out: await this.#train(task, global, spec, local.signal) };
       };
       const { spec, global, out } = await trained().catch(async (err: unknown) => {
@@ -278,6 +285,7 @@ class TaskWorker {
         throw err;
       });
       await setup;
+      await premask;
       const delta = this.#delta(task, spec, global, out.parameters);
       const payload = await secure.mask(global, delta, out.exampleCount);
       await this.#upload(task, payload, out, local.signal, []);

@@ -119,6 +119,17 @@ export class SecureTaskSession {
   }
 
   /**
+   * Computes the round's combined mask for a model of `parameters` parameters ahead of
+   * `mask` (it needs only the opened inbox, so it runs while the model trains); `mask` then
+   * adds one vector. Call after `start()` resolved.
+   */
+  async prepareMask(parameters: number): Promise<void> {
+    const client = this.#client;
+    if (client === undefined) throw new EdgefedError('FAILED_PRECONDITION', 'prepareMask before start');
+    await client.prepareMask(parameters);
+  }
+
+  /**
    * Phase 3: the masked vector of `delta` (flattened in `global`'s order) with `exampleCount`
    * as its weight (1 under uniform weighting), as upload bytes.
    */
