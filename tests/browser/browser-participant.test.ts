@@ -383,6 +383,17 @@ describe('browser participants (headless Chromium)', () => {
         else sharesIn.set(taskId, ok);
         setTimeout(() => fail(new Error(`no secagg-shares for ${taskId} in 60 s`)), 60_000).unref();
       });
+      // CDP reports the page's (worker's) frames asynchronously: wait until the shares frame is
+      // in the page's own log too, so closing the page cannot cut its report short
+      const sentByClosing = (): string[] => [
+        ...closing.frames.flatMap((f) => (f.text === undefined ? [] : [f.text])),
+        ...closing.requests.flatMap((r) => (r.body === undefined ? [] : [r.body.toString('utf8')])),
+      ];
+      const sharesSent = (): boolean =>
+        sentByClosing().some((t) => t.includes('"secagg-shares"') && t.includes(taskId));
+      for (let waited = 0; !sharesSent() && waited < 15_000; waited += 100) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await closing.page.close();
       await stack.coordinator.runs.settled(run.id);
 
@@ -407,8 +418,8 @@ describe('browser participants (headless Chromium)', () => {
         secaggSurvivors: 3,
         secaggDropped: 1,
       });
-      const sent = closing.frames.flatMap((f) => (f.text === undefined ? [] : [f.text]));
-      expect(sent.some((t) => t.includes('"secagg-shares"') && t.includes(taskId))).toBe(true);
+      const sent = sentByClosing();
+      expect(sharesSent()).toBe(true);
       expect(sent.some((t) => t.includes('"result"') && t.includes(taskId))).toBe(false);
       // Both remaining pages (WebGPU and wasm) masked their update and answered the unmasking.
       for (const u of [shown!, wasm!]) {

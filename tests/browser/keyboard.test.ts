@@ -2,7 +2,7 @@
  * The keyboard example end to end in headless Chromium: three users' pages (two training on
  * WebGPU, one forced to wasm), each seeded with a different president's State of the Union
  * addresses, type distinctive text into the keyboard, join, and train the tiny keyboard model
- * for three rounds. The central next-character accuracy on every user's held-out text rises,
+ * for two rounds. The central next-character accuracy on every user's held-out text rises,
  * the pages' suggestions (computed in the page from each new global model) get better at
  * putting the right key in the top three, and no websocket frame or request from any page
  * or worker carries the typed text — while the page's own IndexedDB holds it. Under the
@@ -21,7 +21,7 @@ import {
 } from '../../examples/browser-keyboard/src/keyboard-model.js';
 import { consentAndJoin, launchChromium, openUserPage, pageState, type UserPage } from './harness.js';
 
-const ROUNDS = 3;
+const ROUNDS = 2;
 /** Where the test leaves its screenshot (copied to docs/images/keyboard.png by hand). */
 const ARTIFACTS_DIR = fileURLToPath(new URL('../../test-artifacts/keyboard/', import.meta.url));
 /** What each user types: distinctive phrases that are in no address. */
