@@ -179,7 +179,7 @@ export type {
 export { SocketTaskGateway } from './transport/socket-task-gateway.js';
 export { createMetrics } from './observability/metrics.js';
 export type { CoordinatorMetrics } from './observability/metrics.js';
-export { createLogger, silentLogger } from './observability/logger.js';
+export { createLogger, memoryLogger, silentLogger } from './observability/logger.js';
 export type { Logger } from './observability/logger.js';
 // --- end coordinator server ---
 // --- simulation (Node only: runs @edgefed/client fleets) ---

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Participant } from '@edgefed/client';
 import type { Coordinator } from '@edgefed/coordinator';
 import { MODEL_2NN, decodeTensorMap } from '@edgefed/shared';
@@ -29,6 +29,8 @@ let context: BrowserContext;
 let page: Page;
 let participants: Participant[] = [];
 let runId = '';
+/** The coordinator's warnings and errors, printed when a test fails. */
+const logLines: string[] = [];
 
 const roundShown = async (): Promise<number> =>
   Number.parseInt((await page.getByTestId('run-round').textContent()) ?? '', 10);
@@ -54,6 +56,7 @@ beforeAll(async () => {
   coordinator = await startCoordinator({
     adminToken: ADMIN,
     centralEvaluator: centralEvaluator(MODEL_2NN, test),
+    logLines,
   });
   participants = await startParticipants(coordinator.url, coordinator.tokenSecret, train, 3);
   browser = await launchChromium();
@@ -65,6 +68,26 @@ afterAll(async () => {
   await Promise.all(participants.map((p) => p.stop()));
   await (browser as Browser | undefined)?.close();
   await (coordinator as Coordinator | undefined)?.close();
+});
+
+/** What a failed test leaves behind: the run as the store has it, its last rounds, the logs, a screenshot. */
+async function diagnose(name: string): Promise<void> {
+  const lines = [`--- ${name}: diagnostics`];
+  if (runId !== '') {
+    const run = await coordinator.stores.runs.getRun(runId).catch((e: unknown) => String(e));
+    lines.push(`run: ${JSON.stringify(run, (k, v: unknown) => (k === 'config' ? undefined : v))}`);
+    const rounds = await coordinator.stores.runs.listRounds(runId).catch(() => []);
+    for (const r of rounds.slice(-5)) lines.push(`round ${JSON.stringify(r)}`);
+  }
+  lines.push(...logLines.slice(-30));
+  await page
+    .screenshot({ path: `${ARTIFACTS_DIR}failed-${name.replace(/\W+/g, '-')}.png`, fullPage: true })
+    .catch(() => undefined);
+  console.error(lines.join('\n'));
+}
+
+beforeEach(({ task, onTestFailed }) => {
+  onTestFailed(() => diagnose(task.name));
 });
 
 describe('admin dashboard', () => {
@@ -104,7 +127,11 @@ describe('admin dashboard', () => {
     await error.waitFor();
     expect(await error.textContent()).toMatch(/INVALID_CONFIG.*rounds/s);
     await page.screenshot({ path: `${ARTIFACTS_DIR}new-run-refused.png`, fullPage: true });
-    await page.getByLabel('Rounds', { exact: true }).fill('500');
+    // Enough rounds, each long enough, that the run is still running when the last tests
+    // stop it: 500 one-epoch rounds could all finish on a fast machine while a loaded
+    // renderer took its screenshots.
+    await page.getByLabel('Rounds', { exact: true }).fill('5000');
+    await page.getByLabel('Epochs', { exact: true }).fill('5');
     await page.getByLabel('Evaluate every N rounds').fill('0');
     await page.getByLabel('Learning rate').fill('0.1');
     await page.getByLabel('Round deadline (s)').fill('30');

@@ -13,6 +13,7 @@ import {
   createCoordinator,
   createJoinToken,
   loadConfig,
+  memoryLogger,
   silentLogger,
   type CentralEvaluator,
   type SaliencySampler,
@@ -39,6 +40,8 @@ export interface StartOptions {
   readonly port?: number;
   readonly centralEvaluator?: CentralEvaluator;
   readonly saliencySampler?: SaliencySampler;
+  /** Keeps the coordinator's warnings and errors here (JSON lines) instead of discarding them. */
+  readonly logLines?: string[];
 }
 
 /** A coordinator listening on 127.0.0.1 with the memory store. */
@@ -53,7 +56,7 @@ export async function startCoordinator(o: StartOptions): Promise<Coordinator> {
   });
   const coordinator = await createCoordinator({
     config,
-    logger: silentLogger(),
+    logger: o.logLines === undefined ? silentLogger() : memoryLogger(o.logLines),
     ...(o.centralEvaluator === undefined ? {} : { centralEvaluator: o.centralEvaluator }),
     ...(o.saliencySampler === undefined ? {} : { saliencySampler: o.saliencySampler }),
   });

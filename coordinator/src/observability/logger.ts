@@ -15,3 +15,19 @@ export function createLogger(level: LevelWithSilent = 'info'): Logger {
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+/**
+ * A logger that keeps the JSON lines at `level` and above in `lines` (newest last, at most
+ * `max`): tests print them when they fail.
+ */
+export function memoryLogger(lines: string[], level: LevelWithSilent = 'warn', max = 200): Logger {
+  return pino(
+    { level, base: { service: 'edgefed' } },
+    {
+      write(line: string) {
+        lines.push(line.trimEnd());
+        if (lines.length > max) lines.splice(0, lines.length - max);
+      },
+    },
+  );
+}
