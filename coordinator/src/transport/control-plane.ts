@@ -101,6 +101,16 @@ export function createControlPlane<P>(options: ControlPlaneOptions<P>): ControlP
   const logListenerError = (error: unknown): void => {
     logger.error({ err: error }, 'control-plane listener failed');
   };
+  // A message handler that throws an EdgefedError refuses the message: the client gets the
+  // code in its ack and the refusal is counted, so it is no server error (a result that
+  // arrives after its task closed, a duplicate). Anything else is a bug and logged as one.
+  const logHandlerError = (error: unknown): void => {
+    if (error instanceof EdgefedError) {
+      logger.debug({ code: error.code, message: error.message }, 'message refused');
+    } else {
+      logListenerError(error);
+    }
+  };
   const rejections = new InMemoryRejectionCounter();
   const joined = new ListenerSet<ClientJoinedEvent<P>>(logListenerError);
   const resumed = new ListenerSet<ClientResumedEvent<P>>(logListenerError);
@@ -213,7 +223,7 @@ export function createControlPlane<P>(options: ControlPlaneOptions<P>): ControlP
     onMessage(type, listener) {
       let set = handlers.get(type);
       if (set === undefined) {
-        set = new ListenerSet(logListenerError);
+        set = new ListenerSet(logHandlerError);
         handlers.set(type, set);
       }
       return set.add(listener as unknown as Listener<InboundMessageEvent<InboundMessageType>>);
