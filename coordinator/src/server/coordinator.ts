@@ -127,6 +127,14 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     plane,
     taskOf: (id) => runs.gateway.taskOf(id),
     onRunEvent: runs.onRunEvent,
+    ...(cluster === undefined
+      ? {}
+      : {
+          forwarding: {
+            nodeId: cluster.nodeId,
+            nodeUrl: async (id: string) => (await cluster.registry.list()).find((n) => n.nodeId === id)?.url,
+          },
+        }),
     extraApi: clusterApi(cluster === undefined ? undefined : () => cluster.view()),
   });
   app.use(admin.router);
