@@ -76,8 +76,9 @@ export function modelRoute(o: ModelRouteOptions): Router {
       const task = req.query.task;
       const taskId = typeof task === 'string' && TASK_ID.test(task) ? task : undefined;
       // pipeline, not pipe: a client that goes away mid-body also closes the store's stream
-      pipeline(stream, res, (err) => {
-        if (err === null) o.onBytesServed?.(length, taskId);
+      pipeline(stream, res, (err?: Error | null) => {
+        // Node passes undefined on success (the typings say null)
+        if (err === undefined || err === null) o.onBytesServed?.(length, taskId);
         else if (!res.headersSent) next(err);
       });
     } catch (err) {
