@@ -3,11 +3,14 @@
  * store kind (memory; SQLite with blob files; PostgreSQL blobs in a real server), and the
  * client's ModelFetcher resuming a download whose connection a TCP proxy in front of a real
  * coordinator cuts mid-body: it asks for the rest with `Range` + `If-Range`, and the joined
- * bytes pass the hash check.
+ * bytes pass the hash check. Against small stand-in servers: a server that answers the resume
+ * with the whole model (200) makes the fetcher start over, and one whose resumes never bring
+ * a byte makes it give up with `UNAVAILABLE` after `resumeAttempts`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -188,5 +191,59 @@ describe('ModelFetcher', () => {
     expect(resumes[0]).toMatch(new RegExp(`^if-range: "sha256:${hash}"\\r?$`, 'im'));
     // every byte came down once: what broke off was kept, not fetched again
     expect(fetcher.bytesDown).toBe(bytes.byteLength);
+  });
+
+  /** A model server whose first answer (200) breaks off after `cut` bytes; `onRange` answers the rest. */
+  async function breakingServer(
+    bytes: Uint8Array,
+    cut: number,
+    onRange: (res: ServerResponse, range: string) => void,
+  ): Promise<string> {
+    const etag = '"sha256:stand-in"';
+    const server = createHttpServer((req, res) => {
+      const range = req.headers.range;
+      if (range !== undefined) {
+        onRange(res, range);
+        return;
+      }
+      res.writeHead(200, { etag, 'accept-ranges': 'bytes', 'content-length': String(bytes.byteLength) });
+      res.write(bytes.subarray(0, cut), () => res.destroy());
+    });
+    servers.push(server);
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no server address');
+    return `http://127.0.0.1:${address.port}/models/x`;
+  }
+
+  it('starts over when the server answers the resume with the whole model', async () => {
+    const values = Float32Array.from({ length: 50_000 }, (_, i) => Math.cos(i));
+    const bytes = encodeTensorMap(new Map([['w', { dtype: 'float32', shape: [50_000], data: values }]]));
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const url = await breakingServer(bytes, 70_000, (res) => {
+      res.writeHead(200, { 'content-length': String(bytes.byteLength) });
+      res.end(bytes);
+    });
+    const fetcher = new ModelFetcher({ token: 't' });
+    expect((await fetcher.get(url, `sha256:${hash}`)).get('w')?.data).toEqual(values);
+    expect(fetcher.bytesDown).toBeGreaterThan(bytes.byteLength); // the broken part, then all
+  });
+
+  it('gives up with UNAVAILABLE after resumeAttempts breaks without a new byte', async () => {
+    const bytes = new Uint8Array(200_000).fill(7);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const ranges: string[] = [];
+    const url = await breakingServer(bytes, 50_000, (res, range) => {
+      ranges.push(range);
+      res.writeHead(206, {
+        'content-range': `bytes 50000-199999/${bytes.byteLength}`,
+        'content-length': '150000',
+      });
+      res.flushHeaders();
+      res.destroy();
+    });
+    const fetcher = new ModelFetcher({ token: 't', resumeAttempts: 2 });
+    await expect(fetcher.get(url, `sha256:${hash}`)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(ranges).toEqual(['bytes=50000-', 'bytes=50000-']);
   });
 });
