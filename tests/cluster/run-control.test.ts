@@ -8,7 +8,8 @@
  *   leader). A request already forwarded is never forwarded again (409 naming the leader);
  *   a leader missing from the registry or unreachable gives 503 naming it.
  * - A participant with a session on node A (it trained round 1 there) disconnects, connects
- *   to node B with its resume token, keeps its client id, and trains round 2 there.
+ *   to node B with its resume token, keeps its client id, and trains round 2 there; back on
+ *   node A (which still holds it, disconnected, with an older token) B's token resumes it too.
  * TTLs of 2 s keep it to a few seconds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -274,5 +275,21 @@ describe('resume tokens across nodes', () => {
       [1, clientId],
       [2, clientId],
     ]);
+
+    // back to node A, which still holds the client (disconnected, in its grace period) with
+    // the token it issued: the newer token node B issued still resumes the same id there
+    const latest = onB.resumeToken;
+    await onB.stop();
+    const backOnA = await createParticipant({
+      url: nodeA.url,
+      token,
+      engine: second,
+      resumeToken: latest,
+      transports: ['websocket'],
+      deviceClass: 'virtual',
+      reconnect: { initialDelayMs: 50, maxDelayMs: 400 },
+    });
+    participants.push(backOnA);
+    expect(backOnA.clientId).toBe(clientId);
   });
 });
