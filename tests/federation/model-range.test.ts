@@ -5,7 +5,7 @@
  * coordinator cuts mid-body: it asks for the rest with `Range` + `If-Range`, and the joined
  * bytes pass the hash check. Against small stand-in servers: a server that answers the resume
  * with the whole model (200) makes the fetcher start over, and one whose resumes never bring
- * a byte makes it give up with `UNAVAILABLE` after `resumeAttempts`.
+ * a byte (or no answer) makes it give up with `UNAVAILABLE` after `resumeAttempts`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
@@ -245,5 +245,15 @@ describe('ModelFetcher', () => {
     const fetcher = new ModelFetcher({ token: 't', resumeAttempts: 2 });
     await expect(fetcher.get(url, `sha256:${hash}`)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(ranges).toEqual(['bytes=50000-', 'bytes=50000-']);
+
+    // resume requests that get no answer at all count the same way
+    const unanswered: string[] = [];
+    const silent = await breakingServer(bytes, 50_000, (res, range) => {
+      unanswered.push(range);
+      res.socket?.destroy();
+    });
+    const again = new ModelFetcher({ token: 't', resumeAttempts: 3 });
+    await expect(again.get(silent, `sha256:${hash}`)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(unanswered).toEqual(['bytes=50000-', 'bytes=50000-', 'bytes=50000-']);
   });
 });

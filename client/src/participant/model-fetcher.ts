@@ -29,7 +29,8 @@ export interface ModelFetcherOptions {
   /**
    * A download that breaks off mid-body resumes with `Range` from the bytes it has (when the
    * server offered `Accept-Ranges: bytes` and a strong ETag, sent back as `If-Range`). It
-   * gives up (`UNAVAILABLE`) after this many breaks in a row without a new byte (default 3).
+   * gives up (`UNAVAILABLE`) after this many breaks in a row without a new byte, failed resume
+   * requests included (default 3).
    */
   readonly resumeAttempts?: number;
 }
@@ -90,7 +91,15 @@ export class ModelFetcher {
     let failedInARow = 0;
     for (;;) {
       const from = body.received;
-      const res = await this.#request(url, from > 0 ? { from, etag } : undefined, signal);
+      let res: Response;
+      try {
+        res = await this.#request(url, from > 0 ? { from, etag } : undefined, signal);
+      } catch (err) {
+        // a resume that got no answer (the node went away; the next try may reach another)
+        const retry = from > 0 && err instanceof EdgefedError && err.code === 'UNAVAILABLE';
+        if (!retry || ++failedInARow >= (this.#o.resumeAttempts ?? 3)) throw err;
+        continue;
+      }
       if (from > 0 && !resumedAt(res, from)) {
         body.parts.length = 0; // the whole model again (it changed, or ranges went away)
         body.received = 0;
