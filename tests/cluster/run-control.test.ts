@@ -41,13 +41,14 @@ let nodeA: Coordinator;
 let nodeB: Coordinator;
 let engines: LocalTrainingEngine[] = [];
 const participants: Participant[] = [];
+const extraNodes: Coordinator[] = [];
 
-async function startNode(nodeId: string): Promise<Coordinator> {
+async function startNode(nodeId: string, publicUrl?: string): Promise<Coordinator> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edgefed-run-control-'));
   dataDirs.push(dataDir);
   const config = loadConfig({
     overrides: {
-      server: { port: 0 },
+      server: { port: 0, ...(publicUrl === undefined ? {} : { publicUrl }) },
       store: { kind: 'postgres', url: databaseUrl, dataDir },
       auth: { adminToken: ADMIN_TOKEN, tokenSecret: TOKEN_SECRET },
       cluster: { redis: redis.url, nodeId, nodeTtlMs: TTL_MS, leaseTtlMs: TTL_MS },
@@ -141,6 +142,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(participants.map((p) => p.stop()));
+  for (const n of extraNodes) await n.close(); // idempotent
   await nodeB.close();
   await nodeA.close();
   await Promise.all([redis.stop(), postgres.stop()]);
@@ -219,6 +221,25 @@ describe('run control on any node', () => {
       if (grant !== undefined) await cluster.leases.release(grant);
     }
     expect(await status(nodeB.url, runId)).toBe('created');
+  });
+
+  it('forwards to the address a leader behind a load balancer registered, not its public URL', async () => {
+    // node C's public URL names a load balancer that does not exist here; the registry and
+    // the forwarding use the address C listens on
+    const nodeC = await startNode('node-c', 'http://load-balancer.invalid:8080');
+    extraNodes.push(nodeC);
+    const address = nodeC.http.address();
+    if (address === null || typeof address === 'string') throw new Error('node C has no address');
+    const own = `http://127.0.0.1:${address.port}`;
+    const view = await call<{ nodes: { nodeId: string; url: string }[] }>(nodeA.url, '/api/cluster', {
+      method: 'GET',
+    });
+    expect(view.body.nodes.find((n) => n.nodeId === 'node-c')?.url).toBe(own);
+    const runId = await createRun(own);
+    expect(nodeC.runs.leases()).toEqual([{ runId, epoch: 1 }]);
+    const stopped = await call<{ status: string }>(nodeA.url, `/api/runs/${runId}/stop`);
+    expect(stopped).toMatchObject({ status: 200, body: { status: 'stopped' }, answeredBy: 'node-c' });
+    await nodeC.close(); // leaves the cluster before the next test
   });
 });
 
