@@ -1,7 +1,11 @@
 /**
- * `npm run bench -- cluster-failover [--nodes 3] [--ttl-ms 10000,2000] [--repeats 2]`: real
- * `edgefed serve --redis` processes (the CLI, one shared SQLite data directory standing in
- * for the shared store) on one real redis-server. For each lease TTL: start the nodes,
+ * `npm run bench -- cluster-failover [--nodes 3] [--ttl-ms 10000,2000] [--repeats 2]
+ * [--store sqlite|postgres]`: real `edgefed serve --redis` processes (the CLI) on one real
+ * redis-server, sharing their store: with `--store sqlite` (the default) one SQLite data
+ * directory stands in for it; with `--store postgres` the bench starts a real PostgreSQL
+ * server (tests/support/postgres.ts), each repeat gets a fresh database, and every node runs
+ * with `--postgres URL` and its own data directory, the deployment shape of docs/deploy.md.
+ * For each lease TTL: start the nodes,
  * create a run on the first one (it takes the run's lease and drives it), SIGKILL whichever
  * node leads it, and time (a) until another node holds the lease and drives the run
  * (`GET /api/cluster` shows it as leader with a higher epoch) and (b) until the dead node has
@@ -14,6 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startPostgres, type PostgresServer } from '../tests/support/postgres.js';
 import { startRedis } from '../tests/support/redis.js';
 import type { Benchmark, FigureInput } from './harness.js';
 
@@ -64,10 +69,16 @@ interface Node {
   readonly child: ChildProcess;
 }
 
-async function startNode(id: string, dataDir: string, configFile: string): Promise<Node> {
+async function startNode(
+  id: string,
+  o: { dataDir: string; configFile: string; postgres: string | undefined },
+): Promise<Node> {
   const port = await freePort();
   const args = ['--conditions=@edgefed/source', '--import', 'tsx', 'coordinator/src/cli/main.ts', 'serve'];
-  args.push('--config', configFile, '--port', String(port), '--data-dir', dataDir, '--node-id', id);
+  args.push('--config', o.configFile, '--port', String(port), '--node-id', id);
+  // PostgreSQL: each node its own data directory (secrets come from the environment)
+  const dataDir = o.postgres === undefined ? o.dataDir : mkdtempSync(join(o.dataDir, `${id}-`));
+  args.push('--data-dir', dataDir, ...(o.postgres === undefined ? [] : ['--postgres', o.postgres]));
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'ignore'],
@@ -83,15 +94,22 @@ async function startNode(id: string, dataDir: string, configFile: string): Promi
   return { id, url, child };
 }
 
-async function once(o: { nodes: number; ttlMs: number; redisUrl: string }) {
+async function once(o: {
+  nodes: number;
+  ttlMs: number;
+  redisUrl: string;
+  postgres: PostgresServer | undefined;
+}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'edgefed-bench-cluster-'));
   const configFile = join(dataDir, 'cluster.json');
   const prefix = `bench${o.ttlMs}-${Date.now()}:`;
   const cluster = { redis: o.redisUrl, leaseTtlMs: o.ttlMs, nodeTtlMs: o.ttlMs, keyPrefix: prefix };
   writeFileSync(configFile, JSON.stringify({ cluster }));
   const nodes: Node[] = [];
+  const postgres = await o.postgres?.createDatabase();
   try {
-    for (let i = 0; i < o.nodes; i++) nodes.push(await startNode(`node-${i}`, dataDir, configFile));
+    for (let i = 0; i < o.nodes; i++)
+      nodes.push(await startNode(`node-${i}`, { dataDir, configFile, postgres }));
     const first = nodes[0] as Node;
     const config = {
       model: '2nn',
@@ -139,13 +157,24 @@ const bench: Benchmark = {
     const nodes = Number(args.nodes ?? 3);
     const ttls = (args['ttl-ms'] ?? '10000,2000').split(',').map(Number);
     const repeats = Number(args.repeats ?? 2);
+    const store = args.store ?? 'sqlite';
+    if (store !== 'sqlite' && store !== 'postgres')
+      throw new Error(`--store must be sqlite or postgres, got ${store}`);
     const redis = await startRedis();
+    const postgres = store === 'postgres' ? await startPostgres() : undefined;
     try {
       for (const ttlMs of ttls) {
         report({ name: `lease_ttl_${ttlMs}ms`, value: ttlMs, unit: 'ms' });
         for (let r = 0; r < repeats; r++) {
-          const m = await once({ nodes, ttlMs, redisUrl: redis.url });
-          const extra = { nodes, repeat: r, epochs: m.epochs, newLeader: m.newLeader, runStatus: m.status };
+          const m = await once({ nodes, ttlMs, redisUrl: redis.url, postgres });
+          const extra = {
+            nodes,
+            store,
+            repeat: r,
+            epochs: m.epochs,
+            newLeader: m.newLeader,
+            runStatus: m.status,
+          };
           report({
             name: `takeover_ttl_${ttlMs}ms`,
             value: Math.round(m.takeoverMs),
@@ -159,12 +188,13 @@ const bench: Benchmark = {
             unit: 'ms',
             baseline: `lease_ttl_${ttlMs}ms`,
             nodes,
+            store,
             repeat: r,
           });
         }
       }
     } finally {
-      await redis.stop();
+      await Promise.all([redis.stop(), postgres?.stop()]);
     }
   },
 };

@@ -3,7 +3,8 @@
  * and one real PostgreSQL database (runs, rounds, checkpoints and model blobs; each node has
  * its own data directory, as on separate machines): an admin dashboard socket on node B receives the run events node A emits (through
  * the socket.io Redis streams adapter), `GET /api/cluster` and `/metrics` on each node show
- * both nodes and A as the run's leader, B refuses to pause A's run (CONFLICT naming A), and
+ * both nodes and A as the run's leader, B refuses to pause A's run when the request was
+ * already forwarded by a node (CONFLICT naming A; no forwarding loops), and
  * when A dies (its Redis connection cut: no more heartbeats or lease renewals) A stops
  * driving the run, A disappears from the registry, and B takes the run lease over with a
  * higher epoch and resumes the run from the store. A run whose strategy needs every client's
@@ -68,10 +69,15 @@ async function startNode(nodeId: string): Promise<Coordinator> {
   return c;
 }
 
-async function api<T>(url: string, path: string, method = 'GET'): Promise<{ status: number; body: T }> {
+async function api<T>(
+  url: string,
+  path: string,
+  method = 'GET',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
   const res = await fetch(`${url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...headers },
     ...(method === 'POST' && path === '/api/runs'
       ? {
           body: JSON.stringify({
@@ -199,11 +205,13 @@ describe('two coordinator nodes on one Redis', () => {
       expect(text).toMatch(/^edgefed_cluster_node_clients\{node="node-b"\} 0$/m);
     }
 
-    // B does not drive A's run: pausing it there is refused and names the leader
+    // B does not drive A's run: a pause that some node already forwarded (so B does not
+    // forward it again; run-control.test.ts covers forwarding) is refused and names the leader
     const pause = await api<{ error: { code: string; details: { leader: string } } }>(
       nodeB.url,
       `/api/runs/${runId}/pause`,
       'POST',
+      { 'x-edgefed-forwarded-by': 'node-x' },
     );
     expect(pause.status).toBe(409);
     expect(pause.body.error).toMatchObject({ code: 'CONFLICT', details: { leader: 'node-a' } });

@@ -1,12 +1,15 @@
 /**
  * The admin REST API for runs (documented in docs/api.md). Every route needs the admin
- * token; every error is `{ error: { code, message, details? } }`.
+ * token; every error is `{ error: { code, message, details? } }`. In cluster mode, run
+ * control (start, pause, resume, stop) for a run another node leads is forwarded to that
+ * leader (forward-to-leader.ts).
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { EdgefedError, toWireIssues } from '@edgefed/shared';
 import type { RunManager } from '../rounds/run-manager.js';
 import { fedbuffStats } from './fedbuff-stats.js';
+import { conflictLeader, forwardToLeader, wasForwarded, type LeaderForwarding } from './forward-to-leader.js';
 import type { RunStore } from '../store/run-store.js';
 
 /** What the runs API needs. */
@@ -19,6 +22,8 @@ export interface RunsApiOptions {
     version: number | undefined,
     format: 'weights' | 'onnx',
   ) => Promise<{ bytes: Uint8Array; contentType: string; filename: string }>;
+  /** Cluster mode: forward run control to the run's leader; without it a `CONFLICT` is returned. */
+  readonly forwarding?: LeaderForwarding;
 }
 
 const createSchema = z.strictObject({
@@ -70,7 +75,14 @@ export function runsApi(o: RunsApiOptions): Router {
   for (const action of ['start', 'pause', 'resume', 'stop'] as const) {
     r.post(`/runs/:id/${action}`, async (req, res) => {
       const id = param(req, 'id');
-      await o.runs[action](id);
+      try {
+        await o.runs[action](id);
+      } catch (err) {
+        const leader = conflictLeader(err);
+        if (o.forwarding === undefined || leader === undefined || wasForwarded(req)) throw err;
+        await forwardToLeader(o.forwarding, leader, req, res);
+        return;
+      }
       res.json(await withPhase(id));
     });
   }

@@ -26,6 +26,10 @@ describe('edgefed serve --redis', () => {
     expect(single !== 'help' && single.cluster).toBeUndefined();
     const env = serveConfig(['--store', 'memory'], { EDGEFED_REDIS_URL: 'rediss://:pw@cache:6380' });
     expect(env !== 'help' && env.cluster?.redis).toBe('rediss://:pw@cache:6380');
+    const nodeUrl = serveConfig(['--store', 'memory', '--redis', 'redis://a:1'], {
+      EDGEFED_NODE_URL: 'http://node-1:8080',
+    });
+    expect(nodeUrl !== 'help' && nodeUrl.cluster?.nodeUrl).toBe('http://node-1:8080');
     const flagWins = serveConfig(['--store', 'memory', '--redis', 'redis://a:1'], {
       EDGEFED_REDIS_URL: 'redis://b:2',
     });

@@ -44,6 +44,7 @@ const ENV_MAP: ReadonlyArray<readonly [string, readonly string[], (v: string) =>
   ['EDGEFED_LOG_LEVEL', ['log', 'level'], String],
   ['EDGEFED_REDIS_URL', ['cluster', 'redis'], String],
   ['EDGEFED_NODE_ID', ['cluster', 'nodeId'], String],
+  ['EDGEFED_NODE_URL', ['cluster', 'nodeUrl'], String],
 ];
 
 function isPlain(v: unknown): v is Plain {

@@ -114,6 +114,12 @@ export const coordinatorConfigSchema = z
           .string()
           .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : - only (at most 100)')
           .optional(),
+        /**
+         * Where the other nodes reach this node (the registry's URL; run control is forwarded
+         * there). Default: the address the node listens on (never `server.publicUrl`, which
+         * behind a load balancer names the balancer).
+         */
+        nodeUrl: z.url().optional(),
         /** A node missing heartbeats this long disappears from the registry. */
         nodeTtlMs: ms.default(10_000),
         /** Run lease time to live: a dead leader's runs are taken over within about this long. */

@@ -159,6 +159,21 @@ describe('ClientRegistry', () => {
     expect(registry.size).toBe(1);
   });
 
+  it('gives a client it holds disconnected the newer persisted token (it moved to another node)', () => {
+    const { registry } = setup();
+    const first = registry.register({ principal: 'p', capabilities: caps, connectionId: 's1' });
+    const id = first.record.clientId;
+    registry.disconnect(id, 's1');
+    // another node resumed the client and rotated its token to `newer`
+    const newer = 'r_issued-by-another-node';
+    const base = { registeredAt: 1, principal: 'p', capabilities: caps };
+    expect(registry.restore({ ...base, clientId: id, resumeTokenHash: hashResumeToken(newer) })).toBe(true);
+    expect(registry.knowsResumeToken(first.resumeToken)).toBe(false);
+    const back = registry.resume(newer, { principal: 'p', capabilities: caps, connectionId: 's2' });
+    expect(back?.record.clientId).toBe(id);
+    expect(registry.size).toBe(1);
+  });
+
   it('forgets a restored identity at once with zero grace', () => {
     const { registry, expired } = setup(0);
     const args = {

@@ -172,12 +172,23 @@ export class ClientRegistry<P = unknown> {
 
   /**
    * Brings back an identity that a previous process issued (after a coordinator restart),
-   * as a disconnected client in its grace period, so that `resume` with the matching token
-   * re-admits it under its old id. Returns false and changes nothing when the client id or
-   * the token hash is already known (a live identity always wins over a persisted one).
+   * or that another node of a cluster rotated, as a disconnected client in its grace period,
+   * so that `resume` with the matching token re-admits it under its old id. A client this
+   * registry still holds *disconnected* (in grace, with the older token it issued: the client
+   * went to another node since) takes the persisted token hash, which is the newer one.
+   * Returns false and changes nothing when the token hash is already known, or the client id
+   * is connected here (a live identity always wins over a persisted one).
    */
   restore(args: RestoreArgs<P>): boolean {
-    if (this.#entries.has(args.clientId) || this.#byTokenHash.has(args.resumeTokenHash)) return false;
+    if (this.#byTokenHash.has(args.resumeTokenHash)) return false;
+    const held = this.#entries.get(args.clientId);
+    if (held !== undefined) {
+      if (held.record.connectionId !== undefined) return false;
+      this.#byTokenHash.delete(held.tokenHash);
+      held.tokenHash = args.resumeTokenHash;
+      this.#byTokenHash.set(args.resumeTokenHash, args.clientId);
+      return true;
+    }
     const now = this.#clock.now();
     const entry: Entry<P> = {
       record: {

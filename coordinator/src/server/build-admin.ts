@@ -13,6 +13,7 @@ import { saliencyApi } from '../admin/saliency-api.js';
 import { dashboardStatic } from '../admin/dashboard-static.js';
 import { requireAdmin } from '../admin/require-admin.js';
 import { runsApi } from '../admin/runs-api.js';
+import type { LeaderForwarding } from '../admin/forward-to-leader.js';
 import { createAdminSessions } from '../admin/session-routes.js';
 import type { JoinClaims } from '../auth/join-token.js';
 import { notFoundHandler } from '../http/errors.js';
@@ -40,6 +41,8 @@ export interface AdminOptions {
   readonly onRunEvent: (listener: Listener<RunEvent>) => Unsubscribe;
   /** Saliency maps of the coordinator's own test images for the dashboard (optional). */
   readonly saliencySampler?: SaliencySampler;
+  /** Cluster mode: run control for a run another node leads is forwarded to it. */
+  readonly forwarding?: LeaderForwarding;
   /** More admin-only API routes under `/api` (the cluster view). */
   readonly extraApi?: Router;
 }
@@ -60,7 +63,12 @@ export function buildAdmin(o: AdminOptions): Admin {
   api.use(requireAdmin(o.adminToken, sessions.sessionCheck));
   api.use(modelsApi({ models: stores.models }));
   api.use(
-    runsApi({ runs: o.runs, store: stores.runs, exportModel: (id, v, f) => exportModel(stores, id, v, f) }),
+    runsApi({
+      runs: o.runs,
+      store: stores.runs,
+      exportModel: (id, v, f) => exportModel(stores, id, v, f),
+      ...(o.forwarding === undefined ? {} : { forwarding: o.forwarding }),
+    }),
   );
   api.use(evaluationsApi({ store: stores.runs }));
   api.use(saliencyApi({ store: stores.runs, blobs: stores.blobs, sampler: o.saliencySampler }));

@@ -127,6 +127,14 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     plane,
     taskOf: (id) => runs.gateway.taskOf(id),
     onRunEvent: runs.onRunEvent,
+    ...(cluster === undefined
+      ? {}
+      : {
+          forwarding: {
+            nodeId: cluster.nodeId,
+            nodeUrl: async (id: string) => (await cluster.registry.list()).find((n) => n.nodeId === id)?.url,
+          },
+        }),
     extraApi: clusterApi(cluster === undefined ? undefined : () => cluster.view()),
   });
   app.use(admin.router);
@@ -156,11 +164,11 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       });
       const addr = http.address() as AddressInfo;
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-      if (config.server.publicUrl === undefined)
-        baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
+      const ownUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
+      if (config.server.publicUrl === undefined) baseUrl = ownUrl;
       const resumed = await runs.runs.resumeAll();
       await cluster?.start({
-        url: baseUrl,
+        url: config.cluster?.nodeUrl ?? ownUrl, // this node itself, not the load balancer
         clients: () => plane.connectedClientIds().length,
         resumeAll: () => runs.runs.resumeAll(),
       });
