@@ -21,7 +21,6 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import type { FoldedBatch, FoldingGateway, FoldOutcome, FoldSpec } from '../rounds/cluster-fit-round.js';
 import type { RunTasksOptions, TaskGateway, TaskOutcome, TaskSpec } from '../rounds/task-gateway.js';
-import type { BlobStore } from '../store/blob-store.js';
 import { ClientDirectory, changesKey, type PublishedClient } from './client-directory.js';
 import type { NodeRegistry } from './node-registry.js';
 import {
@@ -69,7 +68,7 @@ export class ClusterRouting {
   readonly #batches = new Map<string, RoutedBatch>();
   readonly #hosted = new Map<
     string,
-    { leader: string; hosted: Promise<HostedBatch | undefined>; timer: NodeJS.Timeout }
+    { leader: string; relay: boolean; hosted: Promise<HostedBatch | undefined>; timer: NodeJS.Timeout }
   >();
   #reader: Redis | undefined;
   #unwatch: (() => void)[] = [];
@@ -136,7 +135,7 @@ export class ClusterRouting {
     while (!isStopped(this)) {
       let res: [string, [string, string[]][]][] | null;
       try {
-        res = (await reader.xread('BLOCK', 1000, 'STREAMS', ...keys, ...ids)) as typeof res;
+        res = await reader.xread('BLOCK', 1000, 'STREAMS', ...keys, ...ids);
       } catch (err) {
         if (isStopped(this)) return;
         this.#o.logger.warn({ err }, 'cluster stream read failed');
@@ -203,6 +202,11 @@ export class ClusterRouting {
     }
     if (entry.type === 'close') {
       void h.hosted.then((b) => b?.close(entry.code, entry.message));
+      if (h.relay) {
+        // a relayed (evaluate) batch has no partial: the close is its end
+        this.#hosted.delete(entry.batch);
+        clearTimeout(h.timer);
+      }
       return;
     }
     this.#hosted.delete(entry.batch);
@@ -270,7 +274,7 @@ export class ClusterRouting {
       Math.max(0, deadline - Date.now()) + 2 * this.#o.ttlMs,
     );
     timer.unref();
-    this.#hosted.set(batch, { leader, hosted, timer });
+    this.#hosted.set(batch, { leader, relay: entry.fold === null, hosted, timer });
   }
 
   #refuse(leader: string, batch: string, code: ErrorCode, message: string): Promise<void> {

@@ -222,7 +222,10 @@ export class RoutedBatch {
   release(): void {
     for (const [key, s] of this.#sources) {
       if (key === LOCAL) void s.hosted?.then((h) => h?.collect());
-      else if (!s.dead) this.#send(key, { type: 'collect', batch: this.id }).catch(() => undefined);
+      else if (!s.dead) {
+        const entry = { type: 'close', batch: this.id, code: 'CANCELLED', message: 'batch done' } as const;
+        this.#send(key, entry).catch(() => undefined);
+      }
     }
     this.#c.done(this);
   }
