@@ -16,7 +16,10 @@
  * - a non-leader node closed while its clients train: the round closes with the four others
  *   (the closed node's clients dropped, nothing counted twice: the round's numResults equals
  *   its completed outcomes), and the run goes on to the end on the two remaining nodes;
- * - malformed stream entries are dropped without harm.
+ * - malformed stream entries, and a deposed leader's batch (stale epoch: refused with
+ *   CONFLICT), are dropped without harm;
+ * - a participant that reconnects to another node with its resume token keeps its client id
+ *   (sessions are in PostgreSQL).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,7 +33,7 @@ import {
   type Coordinator,
   type CoordinatorConfigInput,
 } from '@edgefed/coordinator';
-import type { LocalTrainingEngine, Participant } from '@edgefed/client';
+import { createParticipant, type LocalTrainingEngine, type Participant } from '@edgefed/client';
 import { decodeTensorMap, type Tensor, type TensorMap } from '@edgefed/shared';
 import { startParticipants } from '../faults/harness.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -366,5 +369,29 @@ describe('cross-node task routing with hierarchical aggregation', () => {
     await enlist(b, runId, [2, 3], new Map());
     await a.runs.settled(runId);
     expect(await a.stores.runs.getRun(runId)).toMatchObject({ status: 'completed', currentRound: 1 });
+  });
+
+  it('a participant that moves to another node with its resume token keeps its client id', async () => {
+    const [a, b] = nodes;
+    if (a === undefined || b === undefined) throw new Error('nodes missing');
+    const token = createJoinToken({ secret: TOKEN_SECRET, run: '*' });
+    const [onB] = await startParticipants(b.url, token, [fixedEngine(6)]);
+    if (onB === undefined) throw new Error('no participant');
+    const { clientId, resumeToken } = onB;
+    // the session is written to the shared store just after the join (asynchronously)
+    while ((await a.stores.runs.getClientSession(clientId)) === undefined) {
+      await new Promise<void>((r) => setTimeout(r, 20));
+    }
+    await onB.stop();
+    const moved = await createParticipant({
+      url: a.url,
+      token,
+      engine: fixedEngine(6),
+      transports: ['websocket'],
+      deviceClass: 'virtual',
+      resumeToken,
+    });
+    participants.push(moved);
+    expect(moved.clientId).toBe(clientId);
   });
 });
