@@ -16,6 +16,8 @@
  * - a non-leader node closed while its clients train: the round closes with the four others
  *   (the closed node's clients dropped, nothing counted twice: the round's numResults equals
  *   its completed outcomes), and the run goes on to the end on the two remaining nodes;
+ * - a non-leader node whose Redis connection is cut mid-round (as a crashed node) is dropped
+ *   once its registry entry expires: its client counts as dropped, the run goes on;
  * - malformed stream entries, and a deposed leader's batch (stale epoch: refused with
  *   CONFLICT), are dropped without harm;
  * - a participant that reconnects to another node with its resume token keeps its client id
@@ -152,6 +154,31 @@ async function enlist(
   return ps;
 }
 
+/** Resolves when `node` announces that round `round` of `runId` completed. */
+function roundCompleted(node: Coordinator, runId: string, round: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const off = node.onRunEvent((e) => {
+      if (e.type === 'round-completed' && e.runId === runId && e.round === round) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+/** From now on, the engines in `gate.held` wait in `fit` until `gate.release()`. */
+function holdFits(): void {
+  let release = (): void => undefined;
+  gate.wait = new Promise<void>((r) => (release = r));
+  gate.release = release;
+  gate.started.clear();
+}
+
+/** Waits until `n` held engines are inside `fit`. */
+async function untilStarted(n: number): Promise<void> {
+  while (gate.started.size < n) await new Promise<void>((r) => setTimeout(r, 20));
+}
+
 async function finalModel(node: Coordinator, runId: string): Promise<TensorMap> {
   const cp = await node.stores.runs.latestCheckpoint(runId);
   if (cp === undefined) throw new Error('no checkpoint');
@@ -259,24 +286,17 @@ describe('cross-node task routing with hierarchical aggregation', () => {
     const [a, b, c] = nodes;
     if (a === undefined || b === undefined || c === undefined) throw new Error('nodes missing');
     const runId = await createRun(a, runConfig(3, 4));
+    const round1 = roundCompleted(a, runId, 1);
     const tasks = new Map<number, number>();
+    // C's clients first: every round from the first one selects them
+    const onC = await enlist(c, runId, [4, 5], tasks);
     await enlist(a, runId, [0, 1], tasks);
     await enlist(b, runId, [2, 3], tasks);
-    const onC = await enlist(c, runId, [4, 5], tasks);
     // round 2: node C's clients start training and hang there; then node C goes down
-    let release = (): void => undefined;
-    gate.wait = new Promise<void>((r) => (release = r));
-    gate.release = release;
-    await new Promise<void>((resolve) => {
-      const off = a.onRunEvent((e) => {
-        if (e.type === 'round-completed' && e.runId === runId && e.round === 1) {
-          off();
-          resolve();
-        }
-      });
-    });
+    holdFits();
+    await round1;
     gate.held = new Set([4, 5]);
-    while (gate.started.size < 2) await new Promise<void>((r) => setTimeout(r, 20));
+    await untilStarted(2);
     await c.close();
     await a.runs.settled(runId);
     gate.release();
@@ -303,8 +323,43 @@ describe('cross-node task routing with hierarchical aggregation', () => {
     });
     expect(numResults.map((m) => m.value)).toEqual([4]);
     staleRunId = runId;
+    // A's clients trained in every round; B's joined during round 1, at the latest
     expect(tasks.get(0)).toBe(3);
-    expect(tasks.get(2)).toBe(3);
+    expect(tasks.get(2)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('drops a node whose Redis connection is cut mid-round once its registry entry expires', async () => {
+    const [a] = nodes;
+    if (a === undefined) throw new Error('node A missing');
+    const d = await clusterNode('node-d');
+    const runId = await createRun(a, runConfig(3, 2));
+    const round1 = roundCompleted(a, runId, 1);
+    const [onD] = await enlist(d, runId, [7], new Map());
+    await enlist(a, runId, [8, 9], new Map());
+    holdFits();
+    await round1;
+    gate.held = new Set([7]);
+    await untilStarted(1);
+    d.cluster?.redis.disconnect(); // no more heartbeats, outcomes or partial from D
+    await a.runs.settled(runId);
+    gate.release();
+    expect(await a.stores.runs.getRun(runId)).toMatchObject({ status: 'completed', currentRound: 3 });
+    const rounds = await a.stores.runs.listRounds(runId);
+    const round2 = rounds.find((r) => r.round === 2 && r.state === 'completed');
+    if (round2 === undefined || onD === undefined) throw new Error('round 2 did not complete');
+    const outcomes = await a.stores.runs.listClientOutcomes(runId, { round: 2, attempt: round2.attempt });
+    expect(outcomes.find((o) => o.clientId === onD.clientId)).toMatchObject({
+      outcome: 'dropped',
+      code: 'UNAVAILABLE',
+    });
+    const numResults = await a.stores.runs.listMetrics(runId, {
+      name: 'numResults',
+      fromRound: 2,
+      toRound: 2,
+    });
+    const completed = outcomes.filter((o) => o.outcome === 'completed').length;
+    expect(completed).toBeGreaterThanOrEqual(1);
+    expect(numResults.map((m) => m.value)).toEqual([completed]);
   });
 
   it('drops malformed and stale entries without harm', async () => {
