@@ -1,7 +1,7 @@
 /**
  * Cross-node task routing of a cluster node (issue #16), in both roles:
  *
- * - **as a run's leader**, the {@link ClusterTaskGateway} (wrapping the node's own gateway)
+ * - **as a run's leader**, the ClusterTaskGateway (cluster-gateway.ts, over the node's own gateway)
  *   offers the round runner every participant of the cluster: its candidates are the local
  *   ones plus those the other live nodes publish (client-directory.ts), and its batches
  *   (routed-batch.ts) send remote tasks to the hosting node's stream and fold locally;
@@ -15,13 +15,13 @@
  * node started are not its business). A malformed or unknown entry is logged with its code
  * and dropped; nothing a stream holds can crash the node.
  */
-import type { ClientCandidate, ErrorCode } from '@edgefed/shared';
-import { toEdgefedError } from '@edgefed/shared';
+import { toEdgefedError, type ErrorCode } from '@edgefed/shared';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
-import type { FoldedBatch, FoldingGateway, FoldOutcome, FoldSpec } from '../rounds/cluster-fit-round.js';
-import type { RunTasksOptions, TaskGateway, TaskOutcome, TaskSpec } from '../rounds/task-gateway.js';
+import type { FoldSpec } from '../rounds/cluster-fit-round.js';
+import type { TaskGateway, TaskSpec } from '../rounds/task-gateway.js';
 import { ClientDirectory, changesKey, type PublishedClient } from './client-directory.js';
+import { ClusterTaskGateway } from './cluster-gateway.js';
 import type { NodeRegistry } from './node-registry.js';
 import {
   entryArgs,
@@ -313,80 +313,5 @@ export class ClusterRouting {
     const out = new Set<string>();
     for (const b of this.#batches.values()) for (const id of b.openClients()) out.add(id);
     return out;
-  }
-}
-
-/** The leader's TaskGateway over the whole cluster (see the file comment). */
-export class ClusterTaskGateway implements TaskGateway {
-  readonly #r: ClusterRouting;
-  readonly #local: LocalGateway;
-  readonly folding: FoldingGateway;
-
-  constructor(routing: ClusterRouting, local: LocalGateway) {
-    this.#r = routing;
-    this.#local = local;
-    this.folding = {
-      runFolded: (o): FoldedBatch => {
-        const batch = this.#r.newBatch(o);
-        async function* outcomes(): AsyncGenerator<FoldOutcome> {
-          for await (const x of batch.outcomes) {
-            // hosts fold every fit result of a folded batch; a relayed one would be a bug
-            yield x.status === 'completed'
-              ? {
-                  status: 'dropped',
-                  task: x.task,
-                  code: 'INTERNAL',
-                  message: 'relayed, not folded',
-                  bytesUp: x.bytesUp,
-                }
-              : x;
-          }
-        }
-        return { [Symbol.asyncIterator]: () => outcomes(), finish: () => batch.finish() };
-      },
-    };
-  }
-
-  candidates(runId: string): ClientCandidate[] {
-    const local = this.#local.candidates(runId);
-    const exclude = this.#r.inFlight();
-    for (const c of local) exclude.add(c.id);
-    return [...local, ...this.#r.directory.remote(runId, exclude).map((r) => r.candidate)];
-  }
-
-  /** Evaluate tasks (and any task outside a folded fit round): results relayed, no payloads. */
-  runTasks(options: RunTasksOptions): AsyncIterable<TaskOutcome> {
-    const batch = this.#r.newBatch(options);
-    return (async function* () {
-      try {
-        for await (const o of batch.outcomes) {
-          if (o.status === 'folded' || o.status === 'rejected') {
-            yield {
-              status: 'failed',
-              task: o.task,
-              code: 'INTERNAL',
-              message: 'unexpected fold',
-              bytesUp: o.bytesUp,
-            };
-          } else yield o;
-        }
-      } finally {
-        batch.release();
-      }
-    })();
-  }
-
-  reportRejected(task: TaskSpec, error: { readonly code: ErrorCode; readonly message: string }): void {
-    this.#local.reportRejected?.(task, error);
-  }
-
-  /** Fires on local task ends and on every directory refresh (remote candidates changed). */
-  onIdle(listener: () => void): () => void {
-    const a = this.#local.onIdle(listener);
-    const b = this.#r.directory.onChanged(listener);
-    return () => {
-      a();
-      b();
-    };
   }
 }
