@@ -19,7 +19,8 @@
  * - a non-leader node whose Redis connection is cut mid-round (as a crashed node) is dropped
  *   once its registry entry expires: its client counts as dropped, the run goes on;
  * - malformed stream entries, and a deposed leader's batch (stale epoch: refused with
- *   CONFLICT), are dropped without harm;
+ *   CONFLICT), are dropped without harm, and the nodes then train a DP-FedAvg run (nodes clip,
+ *   the leader refuses any partial folded without the run's clip norm);
  * - a participant that reconnects to another node with its resume token keeps its client id
  *   (sessions are in PostgreSQL).
  */
@@ -418,12 +419,17 @@ describe('cross-node task routing with hierarchical aggregation', () => {
     } finally {
       r.disconnect();
     }
-    // both nodes still route: a new run trains one round across them
-    const runId = await createRun(a, runConfig(1, 4));
+    // both nodes still route: a new run (with central DP: the nodes clip, the leader adds the
+    // noise once, and refuses a partial folded without the run's clipping) trains across them
+    const config = runConfig(1, 4);
+    const strategy = { ...(config.strategy as object), privacy: { clipNorm: 0.5, noiseMultiplier: 0.1 } };
+    const runId = await createRun(a, { ...config, strategy });
     await enlist(a, runId, [0, 1], new Map());
     await enlist(b, runId, [2, 3], new Map());
     await a.runs.settled(runId);
     expect(await a.stores.runs.getRun(runId)).toMatchObject({ status: 'completed', currentRound: 1 });
+    const numResults = await a.stores.runs.listMetrics(runId, { name: 'numResults' });
+    expect(numResults.map((m) => m.value)).toEqual([4]);
   });
 
   it('a participant that moves to another node with its resume token keeps its client id', async () => {

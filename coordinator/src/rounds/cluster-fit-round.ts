@@ -91,12 +91,6 @@ function foldRecord(o: FoldOutcome): ClientOutcomeFields {
   return outcomeRecord(o);
 }
 
-/** The DP clip norm of a run's strategy config (undefined without a privacy block). */
-function clipNormOf(strategy: unknown): number | undefined {
-  const privacy = (strategy as { privacy?: { clipNorm?: unknown } } | undefined)?.privacy;
-  return typeof privacy?.clipNorm === 'number' ? privacy.clipNorm : undefined;
-}
-
 /** Runs one fit round attempt through a folding gateway; see the file comment. */
 export async function runClusterFitRound(
   ctx: RoundContext,
@@ -126,7 +120,8 @@ export async function runClusterFitRound(
     close.abort(new EdgefedError('CANCELLED', 'round cancelled'));
   };
   input.signal.addEventListener('abort', onOuterAbort, { once: true });
-  const clipNorm = clipNormOf(config.strategy);
+  // DP-FedAvg: every node clips each update and weighs it 1; the leader adds the noise once
+  const clipNorm = config.strategy.privacy?.clipNorm;
   let outcomes: ClientOutcomeFields[] = [];
   let bytesUp = 0;
   try {
