@@ -12,7 +12,8 @@
  * at most `partialTimeoutMs` per node) and reconciles: a node's partial is authoritative for
  * its clients. A client reported as folded that is in its node's partial counts (even when
  * its outcome arrived after the close); one that is not, or whose node's partial was lost,
- * is dropped; a partial naming a client its node never reported is refused whole. No update
+ * is dropped; a partial that does not decode, or names a client its node never reported, is
+ * refused whole (its node's clients dropped). No update
  * is counted twice, and no client is recorded as completed without its update in the sum.
  */
 import { randomUUID } from 'node:crypto';
@@ -241,9 +242,11 @@ export class RoutedBatch {
         let inPartial = new Set<string>();
         let lost = bytes === null;
         if (bytes !== null && bytes !== undefined) {
-          inPartial = new Set(decodePartialAggregate(bytes).clientIds);
+          const ids = this.#clientIds(bytes, key);
+          inPartial = new Set(ids ?? []);
           const reported = new Set(folded.map((t) => t.clientId));
-          if ([...inPartial].some((id) => !reported.has(id))) {
+          if (ids === undefined) lost = true;
+          else if (ids.some((id) => !reported.has(id))) {
             this.#c.logger.warn(
               { code: 'DUPLICATE_RESULT', batch: this.id, node: key || this.#c.nodeId },
               'partial names clients its node never reported; refused',
@@ -275,6 +278,20 @@ export class RoutedBatch {
       return { partials, outcomes };
     } finally {
       this.#c.done(this);
+    }
+  }
+
+  /** The client ids of a partial, or undefined (logged) when its bytes do not decode. */
+  #clientIds(bytes: Uint8Array, key: string): string[] | undefined {
+    try {
+      return decodePartialAggregate(bytes).clientIds;
+    } catch (err) {
+      const code = toEdgefedError(err).code;
+      this.#c.logger.warn(
+        { code, batch: this.id, node: key || this.#c.nodeId },
+        'undecodable partial refused',
+      );
+      return undefined;
     }
   }
 
