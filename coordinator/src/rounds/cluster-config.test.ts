@@ -2,15 +2,15 @@
  * checkClusterRun: the averaging strategies (with and without central DP) pass in cluster
  * mode; every strategy that needs individual updates is refused with INVALID_CONFIG,
  * reason `cluster-strategy` and a message naming it and why; FedBuff is refused
- * (`cluster-mode`).
+ * (`cluster-mode`), and so is secure aggregation (`cluster-secure`).
  */
 import { describe, expect, it } from 'vitest';
 import { isEdgefedError } from '@edgefed/shared';
 import { checkClusterRun } from './cluster-config.js';
 
-function refusal(strategy: unknown, mode = 'sync'): unknown {
+function refusal(strategy: unknown, mode = 'sync', secure = false): unknown {
   try {
-    checkClusterRun({ strategy, mode });
+    checkClusterRun({ strategy, mode, secure });
   } catch (err) {
     return err;
   }
@@ -51,5 +51,11 @@ describe('checkClusterRun', () => {
     const err = refusal({ name: 'fedavg' }, 'fedbuff');
     expect(isEdgefedError(err, 'INVALID_CONFIG') && err.details).toMatchObject({ reason: 'cluster-mode' });
     expect(isEdgefedError(refusal({ name: 'nope' }))).toBe(true);
+  });
+
+  it('refuses secure aggregation: its phase messages are not routed across nodes', () => {
+    const err = refusal({ name: 'fedavg' }, 'sync', true);
+    expect(isEdgefedError(err, 'INVALID_CONFIG') && err.details).toMatchObject({ reason: 'cluster-secure' });
+    expect(isEdgefedError(err) && err.message).toMatch(/single node/);
   });
 });

@@ -12,8 +12,11 @@
  * - the run must be synchronous (`mode: sync`, reason `cluster-mode`): FedBuff weighs each
  *   update by its own staleness when it arrives at the one buffer.
  *
- * Secure aggregation composes: nodes pre-sum masked inputs (MaskedPartialSum) and the
- * leader's SecAggServer unmasks the sum of the partial sums. docs/hierarchical-aggregation.md.
+ * - secure aggregation is refused (reason `cluster-secure`): its parts compose (nodes could
+ *   pre-sum masked inputs with MaskedPartialSum and the leader's SecAggServer unmask the sum),
+ *   but the task routing does not carry the SecAgg+ phase messages across nodes yet.
+ *
+ * docs/hierarchical-aggregation.md.
  */
 import { EdgefedError, createStrategy } from '@edgefed/shared';
 
@@ -37,6 +40,8 @@ export interface ClusterRunCheck {
   /** The run's strategy config (`{ name, ..., privacy? }`), as the run config holds it. */
   readonly strategy: unknown;
   readonly mode: string;
+  /** True when the run has a `secureAggregation` block. */
+  readonly secure?: boolean;
 }
 
 function refuse(reason: string, message: string, details: Record<string, unknown>): never {
@@ -46,7 +51,8 @@ function refuse(reason: string, message: string, details: Record<string, unknown
 }
 
 /**
- * Throws `INVALID_CONFIG` (`details.reason` = `cluster-strategy` or `cluster-mode`) when a run
+ * Throws `INVALID_CONFIG` (`details.reason` = `cluster-strategy`, `cluster-mode` or
+ * `cluster-secure`) when a run
  * cannot be aggregated hierarchically in cluster mode; see the file comment. A strategy
  * config that does not parse throws the strategy's own `INVALID_CONFIG`.
  */
@@ -69,6 +75,14 @@ export function checkClusterRun(c: ClusterRunCheck): void {
       `cluster mode aggregates synchronous rounds only (mode ${c.mode}): FedBuff weighs each ` +
         'update by its own staleness at the one buffer',
       { mode: c.mode },
+    );
+  }
+  if (c.secure === true) {
+    refuse(
+      'cluster-secure',
+      'cluster mode does not route secure aggregation yet: its SecAgg+ phase messages ' +
+        '(advertise, shares, unmask) would have to cross nodes; run secure rounds on a single node',
+      {},
     );
   }
 }

@@ -79,7 +79,11 @@ export class RunManager {
     // Cluster mode aggregates hierarchically (docs/hierarchical-aggregation.md): refuse runs
     // whose strategy needs every client's update, before anything is stored.
     if (this.#gate !== undefined)
-      checkClusterRun({ strategy: (req.config as { strategy?: unknown }).strategy, mode: config.mode });
+      checkClusterRun({
+        strategy: (req.config as { strategy?: unknown }).strategy,
+        mode: config.mode,
+        secure: config.secureAggregation !== undefined,
+      });
     const name = req.name ?? `run-${new Date(this.#s.clock.now()).toISOString()}`;
     const run = await this.#s.storage.store.createRun({
       name,

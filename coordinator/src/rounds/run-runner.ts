@@ -24,7 +24,8 @@ import { parseRunConfig, type RunConfig } from './run-config.js';
 import type { RunPhase } from './run-events.js';
 import type { RoundContext } from './round-context.js';
 import type { RunServices } from './run-services.js';
-import { runFitRound, type FitRoundResult } from './fit-round.js';
+import { runFitRound, type FitRoundInput, type FitRoundResult } from './fit-round.js';
+import { runClusterFitRound } from './cluster-fit-round.js';
 import { runSecureFitRound } from './secure-fit-round.js';
 import { getModel, getStrategyState, putModel, putStrategyState } from './model-codec.js';
 import { FINAL_PHASES, transition, type RoundEffect, type RoundEvent } from './round-machine.js';
@@ -300,7 +301,14 @@ export class RunRunner {
       const snapshot = strategy.getState();
       await this.#fire('clients-ready');
       try {
-        const fitRound = config.secureAggregation === undefined ? runFitRound : runSecureFitRound;
+        // cluster mode: nodes fold their clients' updates, the leader merges partials
+        const folding = this.#s.participants.gateway.folding;
+        const fitRound =
+          config.secureAggregation !== undefined
+            ? runSecureFitRound
+            : folding === undefined
+              ? runFitRound
+              : (c: RoundContext, i: FitRoundInput) => runClusterFitRound(c, i, folding);
         const fit = await fitRound(ctx, {
           round,
           attempt,

@@ -14,6 +14,7 @@ import type {
   SecureAggregationTask,
   ServerMessageInputOf,
 } from '@edgefed/shared';
+import type { FoldingGateway } from './cluster-fit-round.js';
 import type { TaskStream } from './task-stream.js';
 
 /** One task to send. `taskId` is unique for the coordinator's lifetime. */
@@ -126,4 +127,9 @@ export interface TaskGateway {
   openStream?(): TaskStream;
   /** Optional: the phase messages of secure rounds; a gateway without it cannot run them. */
   readonly secAgg?: SecAggRelay;
+  /**
+   * Optional (cluster mode): fit batches whose results are folded into partial aggregates
+   * where they arrive; with it the runner runs rounds through cluster-fit-round.ts.
+   */
+  readonly folding?: FoldingGateway;
 }

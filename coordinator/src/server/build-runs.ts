@@ -13,7 +13,7 @@ import type { ClientRegistry } from '../registry/client-registry.js';
 import { DownloadLedger } from '../rounds/download-ledger.js';
 import { RunManager } from '../rounds/run-manager.js';
 import type { RunEvent } from '../rounds/run-events.js';
-import type { CentralEvaluator, RunServices } from '../rounds/run-services.js';
+import type { CentralEvaluator, RunServices, UpdateDecoder } from '../rounds/run-services.js';
 import type { RunGate } from '../rounds/run-gate.js';
 import { createUpdateDecoder } from '../rounds/update-decoder.js';
 import type { TaskGateway } from '../rounds/task-gateway.js';
@@ -40,6 +40,14 @@ export interface RunsOptions {
   readonly wrapGateway?: (gateway: TaskGateway) => TaskGateway;
   /** Cluster mode: runs are driven only while this node holds their lease. */
   readonly gate?: RunGate;
+  /**
+   * Cluster mode: wraps the node's own gateway in one that reaches every node's participants
+   * (cluster/cluster-routing.ts); the runs and their wait for clients use it.
+   */
+  readonly route?: (
+    local: SocketTaskGateway<JoinClaims>,
+    decoder: UpdateDecoder,
+  ) => TaskGateway & { onIdle(listener: () => void): () => void };
 }
 
 /** Runs, their gateway to participants, and their events. */
@@ -72,14 +80,16 @@ export function buildRuns(o: RunsOptions): Runs {
     onProgress: emit,
   });
   const downloads = new DownloadLedger();
+  const updates = createUpdateDecoder();
+  const routed = o.route?.(gateway, updates) ?? gateway;
   const services: RunServices = {
     storage: { store: o.stores.runs, blobs: o.stores.blobs },
     participants: {
-      gateway: o.wrapGateway?.(gateway) ?? gateway,
-      waitForClients: (request, signal) => waitForCandidates({ plane, gateway, ...request, signal }),
+      gateway: o.wrapGateway?.(routed) ?? routed,
+      waitForClients: (request, signal) => waitForCandidates({ plane, gateway: routed, ...request, signal }),
     },
     models: createModelCatalog(o.baseUrl, o.stores.models),
-    updates: createUpdateDecoder(),
+    updates,
     telemetry: { logger: logger.child({ component: 'runs' }), metrics, emit },
     clock: { now: () => Date.now(), newId: () => randomUUID() },
     downloads,

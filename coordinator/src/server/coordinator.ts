@@ -22,10 +22,12 @@ import type { Listener, Unsubscribe } from '../transport/listener-set.js';
 import type { SaliencySampler } from '../simulation/saliency-sampler.js';
 import type { ControlPlane, ControlPlaneServer } from '../transport/control-plane-types.js';
 import { clusterApi } from '../cluster/cluster-api.js';
-import { joinCluster, type ClusterNodeHandle } from '../cluster/cluster.js';
+import { joinCluster, type ClusterConfig, type ClusterNodeHandle } from '../cluster/cluster.js';
+import type { ClusterRouting } from '../cluster/cluster-routing.js';
+import { createNodeRouting } from '../cluster/node-routing.js';
 import { buildAdmin } from './build-admin.js';
 import { buildHttp } from './build-http.js';
-import { buildRuns } from './build-runs.js';
+import { buildRuns, type Runs } from './build-runs.js';
 import { buildTransport } from './build-transport.js';
 import { openStores, type Stores } from './open-stores.js';
 
@@ -102,7 +104,9 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   });
   const { io, registry, plane } = transport;
   let baseUrl = config.server.publicUrl ?? '';
-  const runs = buildRuns({
+  // cluster mode: the runs reach every node's participants (task routing over Redis streams)
+  let routing: ClusterRouting | undefined;
+  const runs: Runs = buildRuns({
     config,
     stores,
     plane,
@@ -112,7 +116,25 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     baseUrl: () => baseUrl,
     ...(options.centralEvaluator === undefined ? {} : { centralEvaluator: options.centralEvaluator }),
     ...(options.wrapGateway === undefined ? {} : { wrapGateway: options.wrapGateway }),
-    ...(cluster === undefined ? {} : { gate: cluster.gate }),
+    ...(cluster === undefined || config.cluster === undefined
+      ? {}
+      : {
+          gate: cluster.gate,
+          route: (local, decoder) => {
+            routing = createNodeRouting({
+              cluster,
+              config: config.cluster as ClusterConfig,
+              plane,
+              registry,
+              local,
+              blobs: stores.blobs,
+              decoder,
+              epochOf: (id) => runs.runs.leases().find((l) => l.runId === id)?.epoch ?? 0,
+              logger,
+            });
+            return routing.gateway;
+          },
+        }),
   });
   const keys = { adminToken: secrets.adminToken, tokenSecret: secrets.tokenSecret };
   app.use(buildHttp({ ...keys, blobs: stores.blobs, metrics, onModelServed: runs.modelServed }));
@@ -172,6 +194,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         clients: () => plane.connectedClientIds().length,
         resumeAll: () => runs.runs.resumeAll(),
       });
+      await routing?.start();
       logger.info(
         {
           url: baseUrl,
@@ -188,6 +211,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       if (closed) return;
       closed = true;
       await cluster?.leave();
+      await routing?.stop(); // hosted batches end; this node's clients leave the directory
       await runs.close(); // releases this node's run leases (cluster mode)
       admin.close();
       // Stop the transport (socket.io closes the HTTP server, which then waits for every
