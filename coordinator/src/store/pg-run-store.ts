@@ -42,7 +42,8 @@ import type {
 } from './records.js';
 import type { CommitRoundInput, CommitRoundResult, RunStore, UpdateRunOptions } from './run-store.js';
 import type { RunStoreClockOptions } from './table-run-store.js';
-import { checkCount, checkId, checkKeys, checkObject } from './validate.js';
+import { outcomeExists, roundExists, runExists } from './store-errors.js';
+import { checkCount, checkId, checkKeys, checkList, checkObject, keyOf } from './validate.js';
 
 /** Options of {@link openPgRunStore}: where the database is, and the clock. */
 export interface PgRunStoreOptions extends PgConnectionOptions, RunStoreClockOptions {}
@@ -115,9 +116,7 @@ class PgRunStore extends PgRunReads implements RunStore {
       const round = newRound(input);
       await this.requireRun(db, round.runId);
       if ((await t.getRound(db, round)) !== undefined) {
-        throw new EdgefedError('ALREADY_EXISTS', `Round ${describe(round)} already exists`, {
-          details: { ...keyOf(round) },
-        });
+        throw roundExists(round);
       }
       await t.putRound(db, round);
       return round;
@@ -156,11 +155,7 @@ class PgRunStore extends PgRunReads implements RunStore {
   async #insertOutcome(db: Queryable, record: ClientOutcomeRecord): Promise<void> {
     const t = this.tables;
     if (await t.hasOutcome(db, record)) {
-      throw new EdgefedError(
-        'ALREADY_EXISTS',
-        `Client ${record.clientId} already has an outcome in round ${describe(record)}`,
-        { details: { ...keyOf(record), clientId: record.clientId } },
-      );
+      throw outcomeExists(record);
     }
     await t.insertOutcome(db, record);
     const session = await t.getSession(db, record.clientId, 'lock');
@@ -212,10 +207,10 @@ class PgRunStore extends PgRunReads implements RunStore {
     await t.putRound(db, round);
     const now = this.#time();
     const at = { runId: round.runId, round: round.round };
-    for (const [i, item] of list(o.outcomes, 'commit.outcomes').entries()) {
+    for (const [i, item] of checkList(o.outcomes, 'commit.outcomes').entries()) {
       await this.#insertOutcome(db, newOutcome(item, now, keyOf(round), `commit.outcomes[${i}]`));
     }
-    for (const [i, item] of list(o.metrics, 'commit.metrics').entries()) {
+    for (const [i, item] of checkList(o.metrics, 'commit.metrics').entries()) {
       await t.insertMetric(db, newMetric(item, now, at, `commit.metrics[${i}]`));
     }
     let checkpoint;
@@ -262,22 +257,4 @@ class PgRunStore extends PgRunReads implements RunStore {
 interface StoreSettings {
   readonly now: () => number;
   readonly owned: boolean;
-}
-
-function runExists(id: string): EdgefedError {
-  return new EdgefedError('ALREADY_EXISTS', `Run ${id} already exists`, { details: { runId: id } });
-}
-
-function list(value: unknown, field: string): readonly unknown[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new EdgefedError('INVALID_ARGUMENT', `${field} must be an array`);
-  return value;
-}
-
-function keyOf(key: RoundKey): RoundKey {
-  return { runId: key.runId, round: key.round, attempt: key.attempt };
-}
-
-function describe(key: RoundKey): string {
-  return `${key.runId}#${key.round}.${key.attempt}`;
 }

@@ -20,7 +20,8 @@ import {
 import { type ClientOutcomeRecord, type RoundKey, type RoundRecord, type RunRecord } from './records.js';
 import type { CommitRoundInput, CommitRoundResult, RunStore, UpdateRunOptions } from './run-store.js';
 import type { StoreTables } from './store-tables.js';
-import { checkCount, checkId, checkKeys, checkObject } from './validate.js';
+import { outcomeExists, roundExists, runExists } from './store-errors.js';
+import { checkCount, checkId, checkKeys, checkList, checkObject, keyOf } from './validate.js';
 import { TableReads } from './table-reads.js';
 import {
   newEvaluationReport,
@@ -68,9 +69,7 @@ export class TableRunStore extends TableReads implements RunStore {
       t.transaction(() => {
         const run = newRun(input, this.#time());
         if (t.getRun(run.id) !== undefined) {
-          throw new EdgefedError('ALREADY_EXISTS', `Run ${run.id} already exists`, {
-            details: { runId: run.id },
-          });
+          throw runExists(run.id);
         }
         t.insertRun(run);
         return run;
@@ -100,9 +99,7 @@ export class TableRunStore extends TableReads implements RunStore {
         const round = newRound(input);
         this.requireRun(t, round.runId);
         if (t.getRound(round) !== undefined) {
-          throw new EdgefedError('ALREADY_EXISTS', `Round ${describe(round)} already exists`, {
-            details: { ...keyOf(round) },
-          });
+          throw roundExists(round);
         }
         t.putRound(round);
         return round;
@@ -145,11 +142,7 @@ export class TableRunStore extends TableReads implements RunStore {
 
   #insertOutcome(t: StoreTables, record: ClientOutcomeRecord): void {
     if (t.hasOutcome(record)) {
-      throw new EdgefedError(
-        'ALREADY_EXISTS',
-        `Client ${record.clientId} already has an outcome in round ${describe(record)}`,
-        { details: { ...keyOf(record), clientId: record.clientId } },
-      );
+      throw outcomeExists(record);
     }
     t.insertOutcome(record);
     const session = t.getSession(record.clientId);
@@ -205,10 +198,10 @@ export class TableRunStore extends TableReads implements RunStore {
     t.putRound(round);
     const now = this.#time();
     const at = { runId: round.runId, round: round.round };
-    list(o.outcomes, 'commit.outcomes').forEach((item, i) => {
+    checkList(o.outcomes, 'commit.outcomes').forEach((item, i) => {
       this.#insertOutcome(t, newOutcome(item, now, keyOf(round), `commit.outcomes[${i}]`));
     });
-    list(o.metrics, 'commit.metrics').forEach((item, i) => {
+    checkList(o.metrics, 'commit.metrics').forEach((item, i) => {
       t.insertMetric(newMetric(item, now, at, `commit.metrics[${i}]`));
     });
     let checkpoint;
@@ -242,18 +235,4 @@ export class TableRunStore extends TableReads implements RunStore {
       return Promise.reject(toEdgefedError(error, 'STORE_ERROR'));
     }
   }
-}
-
-function list(value: unknown, field: string): readonly unknown[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new EdgefedError('INVALID_ARGUMENT', `${field} must be an array`);
-  return value;
-}
-
-function keyOf(key: RoundKey): RoundKey {
-  return { runId: key.runId, round: key.round, attempt: key.attempt };
-}
-
-function describe(key: RoundKey): string {
-  return `${key.runId}#${key.round}.${key.attempt}`;
 }
