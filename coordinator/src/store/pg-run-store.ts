@@ -15,6 +15,7 @@
 import { EdgefedError } from '@edgefed/shared';
 import { newEvaluationReport, type EvaluationReportRecord } from './evaluation-reports.js';
 import {
+  COMMIT_KEYS,
   checkRevision,
   checkVersionIncreases,
   newCheckpoint,
@@ -40,10 +41,16 @@ import type {
   RoundRecord,
   RunRecord,
 } from './records.js';
-import type { CommitRoundInput, CommitRoundResult, RunStore, UpdateRunOptions } from './run-store.js';
+import type {
+  CommitRoundInput,
+  CommitRoundResult,
+  FenceOptions,
+  RunStore,
+  UpdateRunOptions,
+} from './run-store.js';
 import type { RunStoreClockOptions } from './table-run-store.js';
-import { outcomeExists, roundExists, runExists } from './store-errors.js';
-import { checkCount, checkId, checkKeys, checkList, checkObject, keyOf } from './validate.js';
+import { nextFence, outcomeExists, roundExists, runExists } from './store-errors.js';
+import { checkCount, checkFence, checkId, checkKeys, checkList, checkObject, keyOf } from './validate.js';
 
 /** Options of {@link openPgRunStore}: where the database is, and the clock. */
 export interface PgRunStoreOptions extends PgConnectionOptions, RunStoreClockOptions {}
@@ -98,12 +105,37 @@ class PgRunStore extends PgRunReads implements RunStore {
   }
 
   updateRun(id: string, patch: Parameters<RunStore['updateRun']>[1], options: UpdateRunOptions = {}) {
-    return this.write((db) => this.#updateRun(db, checkId(id, 'id'), patch, options.expectedRevision));
+    return this.write((db) => this.#updateRun(db, checkId(id, 'id'), patch, checkObject(options, 'options')));
   }
 
-  async #updateRun(db: Queryable, id: string, patch: unknown, expectedRevision: unknown): Promise<RunRecord> {
+  /**
+   * Checks `fence` (see `WriteFence`) and raises the run's stored epoch, in the caller's
+   * transaction and after it locked the run's row, so fenced writers of one run queue.
+   */
+  async #fence(db: Queryable, runId: string, fence: unknown, field: string): Promise<void> {
+    const epoch = nextFence(runId, await this.tables.getFence(db, runId), checkFence(fence, field));
+    if (epoch === undefined) return;
+    if (!(await this.tables.setFence(db, runId, epoch))) {
+      throw new EdgefedError('CONFLICT', `Run ${runId} was fenced during the write`, { details: { runId } });
+    }
+  }
+
+  raiseFence(runId: string, fence: unknown): Promise<void> {
+    return this.write(async (db) => {
+      const id = (await this.requireRun(db, checkId(runId, 'runId'), true)).id;
+      await this.#fence(db, id, checkObject(fence, 'fence'), 'fence');
+    });
+  }
+
+  async #updateRun(
+    db: Queryable,
+    id: string,
+    patch: unknown,
+    o: Readonly<Record<string, unknown>>,
+  ): Promise<RunRecord> {
     const run = await this.requireRun(db, id, true);
-    checkRevision(run, expectedRevision);
+    await this.#fence(db, id, o.fence, 'options.fence');
+    checkRevision(run, o.expectedRevision);
     const next = patchRun(run, patch, this.#time());
     if (!(await this.tables.replaceRun(db, next, run.revision))) {
       throw new EdgefedError('CONFLICT', `Run ${id} changed during the update`, { details: { runId: id } });
@@ -183,10 +215,14 @@ class PgRunStore extends PgRunReads implements RunStore {
     });
   }
 
-  saveCheckpoint(input: Parameters<RunStore['saveCheckpoint']>[0]): Promise<CheckpointRecord> {
+  saveCheckpoint(
+    input: Parameters<RunStore['saveCheckpoint']>[0],
+    options: FenceOptions = {},
+  ): Promise<CheckpointRecord> {
     return this.write(async (db, t) => {
       const checkpoint = newCheckpoint(input, this.#time());
       await this.requireRun(db, checkpoint.runId, true);
+      await this.#fence(db, checkpoint.runId, checkObject(options, 'options').fence, 'options.fence');
       const latest = await t.latestCheckpoint(db, checkpoint.runId);
       checkVersionIncreases(checkpoint.runId, checkpoint.version, latest?.version);
       await t.insertCheckpoint(db, checkpoint);
@@ -201,9 +237,12 @@ class PgRunStore extends PgRunReads implements RunStore {
   async #commit(db: Queryable, input: unknown): Promise<CommitRoundResult> {
     const t = this.tables;
     const o = checkObject(input, 'commit');
-    checkKeys(o, ['runUpdate', 'expectedRevision', 'round', 'outcomes', 'metrics', 'checkpoint'], 'commit');
+    checkKeys(o, COMMIT_KEYS, 'commit');
     const round = newRound(o.round);
-    const run = await this.#updateRun(db, round.runId, o.runUpdate, o.expectedRevision);
+    const run = await this.#updateRun(db, round.runId, o.runUpdate, {
+      expectedRevision: o.expectedRevision,
+      fence: o.fence,
+    });
     await t.putRound(db, round);
     const now = this.#time();
     const at = { runId: round.runId, round: round.round };

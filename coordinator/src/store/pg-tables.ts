@@ -48,6 +48,8 @@ function statements(s: string) {
       ORDER BY seq LIMIT $2 OFFSET $3`,
     insertRun: insert('runs', RUN),
     replaceRun: `UPDATE ${s}.runs SET (${RUN.columns}) = (${placeholders(RUN)}) WHERE id = $1 AND revision = $12`,
+    getFence: `SELECT fence_epoch FROM ${s}.runs WHERE id = $1`,
+    setFence: `UPDATE ${s}.runs SET fence_epoch = $2 WHERE id = $1 AND (fence_epoch IS NULL OR fence_epoch <= $2)`,
     getRound: `SELECT ${ROUND.columns} FROM ${s}.rounds WHERE run_id = $1 AND round = $2 AND attempt = $3`,
     listRounds: `SELECT ${ROUND.columns} FROM ${s}.rounds WHERE run_id = $1 ORDER BY round, attempt`,
     putRound: upsert('rounds', ROUND, ['run_id', 'round', 'attempt']),
@@ -113,6 +115,17 @@ export class PgTables {
   async replaceRun(db: Queryable, run: RunRecord, expectedRevision: number): Promise<boolean> {
     const changed = await execute(db, this.#sql.replaceRun, [...values(RUN, run), expectedRevision]);
     return changed === 1;
+  }
+
+  /** The run's fencing epoch, or undefined when no fenced write has reached it. */
+  async getFence(db: Queryable, runId: string): Promise<number | undefined> {
+    const row = await this.#one<{ fence_epoch: number | null }>(db, this.#sql.getFence, [runId]);
+    return row?.fence_epoch ?? undefined;
+  }
+
+  /** Stores the run's fencing epoch unless a higher one is stored; false when it is. */
+  async setFence(db: Queryable, runId: string, epoch: number): Promise<boolean> {
+    return (await execute(db, this.#sql.setFence, [runId, epoch])) === 1;
   }
 
   async getRound(db: Queryable, k: RoundKey): Promise<RoundRecord | undefined> {

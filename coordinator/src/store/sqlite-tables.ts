@@ -44,6 +44,8 @@ const SQL = {
     revision = @revision, current_round = @current_round, current_model_version = @current_model_version,
     strategy_state = @strategy_state, best_metrics = @best_metrics
     WHERE id = @id AND revision = @expected`,
+  getFence: `SELECT fence_epoch FROM runs WHERE id = ?`,
+  setFence: `UPDATE runs SET fence_epoch = @epoch WHERE id = @id`,
   getRound: `SELECT ${ROUND.columns} FROM rounds WHERE run_id = ? AND round = ? AND attempt = ?`,
   listRounds: `SELECT ${ROUND.columns} FROM rounds WHERE run_id = ? ORDER BY round, attempt`,
   putRound: upsert('rounds', ROUND, ['run_id', 'round', 'attempt']),
@@ -115,6 +117,15 @@ export class SqliteTables implements StoreTables {
 
   replaceRun(run: RunRecord, expectedRevision: number): boolean {
     return this.#run('replaceRun', { ...RUN.row(run), expected: expectedRevision }) === 1;
+  }
+
+  getFence(runId: string): number | undefined {
+    const row = this.#get('getFence', runId) as { fence_epoch: number | null } | undefined;
+    return row?.fence_epoch ?? undefined;
+  }
+
+  setFence(runId: string, epoch: number): void {
+    this.#run('setFence', { id: runId, epoch });
   }
 
   getRound(k: RoundKey): RoundRecord | undefined {

@@ -1,7 +1,7 @@
 /**
- * The errors every RunStore throws for a missing record (`NOT_FOUND`) or one that exists
- * already (`ALREADY_EXISTS`), built once so that all stores say the same thing with the
- * same details.
+ * The errors every RunStore throws for a missing record (`NOT_FOUND`), one that exists
+ * already (`ALREADY_EXISTS`) and a write with a stale fencing epoch (`CONFLICT`), built once
+ * so that all stores say the same thing with the same details.
  */
 import { EdgefedError } from '@edgefed/shared';
 import type { RoundKey } from './records.js';
@@ -50,4 +50,25 @@ export function outcomeExists(key: RoundKey & { readonly clientId: string }): Ed
     `Client ${key.clientId} already has an outcome in round ${describeRound(key)}`,
     { details: { ...keyOf(key), clientId: key.clientId } },
   );
+}
+
+/**
+ * Checks a fenced write's epoch against the run's stored one (`undefined`: none yet) and
+ * returns the epoch to store, or `undefined` when nothing changes (no fence, or the same
+ * epoch). `CONFLICT` with both epochs when the write's is lower.
+ */
+export function nextFence(
+  runId: string,
+  stored: number | undefined,
+  epoch: number | undefined,
+): number | undefined {
+  if (epoch === undefined || epoch === stored) return undefined;
+  if (stored !== undefined && epoch < stored) {
+    throw new EdgefedError(
+      'CONFLICT',
+      `Run ${runId} is fenced at lease epoch ${stored}; a write with epoch ${epoch} is stale`,
+      { details: { runId, storedEpoch: stored, epoch } },
+    );
+  }
+  return epoch;
 }

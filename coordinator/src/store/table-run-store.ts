@@ -5,6 +5,7 @@
  */
 import { EdgefedError, toEdgefedError } from '@edgefed/shared';
 import {
+  COMMIT_KEYS,
   checkRevision,
   checkVersionIncreases,
   newCheckpoint,
@@ -18,10 +19,16 @@ import {
   upsertSession,
 } from './normalize.js';
 import { type ClientOutcomeRecord, type RoundKey, type RoundRecord, type RunRecord } from './records.js';
-import type { CommitRoundInput, CommitRoundResult, RunStore, UpdateRunOptions } from './run-store.js';
+import type {
+  CommitRoundInput,
+  CommitRoundResult,
+  FenceOptions,
+  RunStore,
+  UpdateRunOptions,
+} from './run-store.js';
 import type { StoreTables } from './store-tables.js';
-import { outcomeExists, roundExists, runExists } from './store-errors.js';
-import { checkCount, checkId, checkKeys, checkList, checkObject, keyOf } from './validate.js';
+import { nextFence, outcomeExists, roundExists, runExists } from './store-errors.js';
+import { checkCount, checkFence, checkId, checkKeys, checkList, checkObject, keyOf } from './validate.js';
 import { TableReads } from './table-reads.js';
 import {
   newEvaluationReport,
@@ -79,13 +86,32 @@ export class TableRunStore extends TableReads implements RunStore {
 
   updateRun(id: string, patch: Parameters<RunStore['updateRun']>[1], options: UpdateRunOptions = {}) {
     return this.settle((t) =>
-      t.transaction(() => this.#updateRun(t, checkId(id, 'id'), patch, options.expectedRevision)),
+      t.transaction(() => {
+        const o = checkObject(options, 'options');
+        return this.#updateRun(t, checkId(id, 'id'), patch, o);
+      }),
     );
   }
 
-  #updateRun(t: StoreTables, id: string, patch: unknown, expectedRevision: unknown): RunRecord {
+  /** Checks `fence` (see `WriteFence`) and raises the run's stored epoch, in the caller's transaction. */
+  #fence(t: StoreTables, runId: string, fence: unknown, field: string): void {
+    const epoch = nextFence(runId, t.getFence(runId), checkFence(fence, field));
+    if (epoch !== undefined) t.setFence(runId, epoch);
+  }
+
+  raiseFence(runId: string, fence: unknown): Promise<void> {
+    return this.settle((t) =>
+      t.transaction(() => {
+        const id = this.requireRun(t, checkId(runId, 'runId')).id;
+        this.#fence(t, id, checkObject(fence, 'fence'), 'fence');
+      }),
+    );
+  }
+
+  #updateRun(t: StoreTables, id: string, patch: unknown, o: Readonly<Record<string, unknown>>): RunRecord {
     const run = this.requireRun(t, id);
-    checkRevision(run, expectedRevision);
+    this.#fence(t, id, o.fence, 'options.fence');
+    checkRevision(run, o.expectedRevision);
     const next = patchRun(run, patch, this.#time());
     if (!t.replaceRun(next, run.revision)) {
       throw new EdgefedError('CONFLICT', `Run ${id} changed during the update`, { details: { runId: id } });
@@ -170,11 +196,12 @@ export class TableRunStore extends TableReads implements RunStore {
     );
   }
 
-  saveCheckpoint(input: Parameters<RunStore['saveCheckpoint']>[0]) {
+  saveCheckpoint(input: Parameters<RunStore['saveCheckpoint']>[0], options: FenceOptions = {}) {
     return this.settle((t) =>
       t.transaction(() => {
         const checkpoint = newCheckpoint(input, this.#time());
         this.requireRun(t, checkpoint.runId);
+        this.#fence(t, checkpoint.runId, checkObject(options, 'options').fence, 'options.fence');
         checkVersionIncreases(
           checkpoint.runId,
           checkpoint.version,
@@ -192,9 +219,12 @@ export class TableRunStore extends TableReads implements RunStore {
 
   #commit(t: StoreTables, input: unknown): CommitRoundResult {
     const o = checkObject(input, 'commit');
-    checkKeys(o, ['runUpdate', 'expectedRevision', 'round', 'outcomes', 'metrics', 'checkpoint'], 'commit');
+    checkKeys(o, COMMIT_KEYS, 'commit');
     const round = newRound(o.round);
-    const run = this.#updateRun(t, round.runId, o.runUpdate, o.expectedRevision);
+    const run = this.#updateRun(t, round.runId, o.runUpdate, {
+      expectedRevision: o.expectedRevision,
+      fence: o.fence,
+    });
     t.putRound(round);
     const now = this.#time();
     const at = { runId: round.runId, round: round.round };

@@ -136,3 +136,11 @@ export function metricFilter(options: unknown): ListMetricsOptions {
 export function keyOf(key: RoundKey): RoundKey {
   return { runId: key.runId, round: key.round, attempt: key.attempt };
 }
+
+/** A write's `fence` (see `WriteFence`): its epoch, or `undefined` when there is none. */
+export function checkFence(value: unknown, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const o = checkObject(value, field);
+  checkKeys(o, ['epoch'], field);
+  return checkCount(o.epoch, `${field}.epoch`);
+}
