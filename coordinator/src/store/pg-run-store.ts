@@ -41,13 +41,7 @@ import type {
   RoundRecord,
   RunRecord,
 } from './records.js';
-import type {
-  CommitRoundInput,
-  CommitRoundResult,
-  FenceOptions,
-  RunStore,
-  UpdateRunOptions,
-} from './run-store.js';
+import type { CommitRoundInput, CommitRoundResult, RunStore, UpdateRunOptions } from './run-store.js';
 import type { RunStoreClockOptions } from './table-run-store.js';
 import { nextFence, outcomeExists, roundExists, runExists } from './store-errors.js';
 import { checkCount, checkFence, checkId, checkKeys, checkList, checkObject, keyOf } from './validate.js';
@@ -132,9 +126,10 @@ class PgRunStore extends PgRunReads implements RunStore {
     id: string,
     patch: unknown,
     o: Readonly<Record<string, unknown>>,
+    field = 'options',
   ): Promise<RunRecord> {
     const run = await this.requireRun(db, id, true);
-    await this.#fence(db, id, o.fence, 'options.fence');
+    await this.#fence(db, id, o.fence, `${field}.fence`);
     checkRevision(run, o.expectedRevision);
     const next = patchRun(run, patch, this.#time());
     if (!(await this.tables.replaceRun(db, next, run.revision))) {
@@ -217,7 +212,7 @@ class PgRunStore extends PgRunReads implements RunStore {
 
   saveCheckpoint(
     input: Parameters<RunStore['saveCheckpoint']>[0],
-    options: FenceOptions = {},
+    options: Parameters<RunStore['saveCheckpoint']>[1] = {},
   ): Promise<CheckpointRecord> {
     return this.write(async (db, t) => {
       const checkpoint = newCheckpoint(input, this.#time());
@@ -239,10 +234,7 @@ class PgRunStore extends PgRunReads implements RunStore {
     const o = checkObject(input, 'commit');
     checkKeys(o, COMMIT_KEYS, 'commit');
     const round = newRound(o.round);
-    const run = await this.#updateRun(db, round.runId, o.runUpdate, {
-      expectedRevision: o.expectedRevision,
-      fence: o.fence,
-    });
+    const run = await this.#updateRun(db, round.runId, o.runUpdate, o, 'commit');
     await t.putRound(db, round);
     const now = this.#time();
     const at = { runId: round.runId, round: round.round };

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL run store's storage primitives: one parameterized statement each, over
  * the pool (reads) or one transaction's connection (writes). Rows map to records with
- * sqlite-rows.ts ({@link ROWS}), as the two schemas have the same columns. Reads made
+ * row-mapping.ts ({@link ROWS}), as the two schemas have the same columns. Reads made
  * inside a write transaction may lock their row (`FOR NO KEY UPDATE`, which still lets
  * other transactions insert rows that reference it), so that concurrent writers to one run
  * or one client session queue instead of losing an update.
@@ -19,7 +19,7 @@ import type {
   RoundRecord,
   RunRecord,
 } from './records.js';
-import { ROWS, type RowMapping, type TableColumns } from './sqlite-rows.js';
+import { ROWS, type RowMapping, type TableColumns } from './row-mapping.js';
 import type { OutcomeKey, RunQuery } from './store-tables.js';
 
 const { run: RUN, round: ROUND, outcome: OUTCOME, metric: METRIC, checkpoint: CHECKPOINT } = ROWS;

@@ -7,19 +7,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fenceRunStore } from './fenced-run-store.js';
-import type { CommitRoundInput, RunStore } from './run-store.js';
-import { commitOf, hashOf, seedRun, type ConformanceContext } from './run-store-conformance-fixtures.js';
-
-/** What a fenced write could change of run `r1`. */
-async function snapshot(store: RunStore): Promise<unknown> {
-  return {
-    run: await store.getRun('r1'),
-    rounds: await store.listRounds('r1'),
-    outcomes: await store.listClientOutcomes('r1'),
-    metrics: await store.listMetrics('r1'),
-    checkpoints: await store.listCheckpoints('r1'),
-  };
-}
+import type { CommitRoundInput } from './run-store.js';
+import {
+  commitOf,
+  hashOf,
+  seedRun,
+  snapshot,
+  type ConformanceContext,
+} from './run-store-conformance-fixtures.js';
 
 /** A failed attempt of round 1 (no checkpoint), so that only the fence can refuse it. */
 function failedAttempt(attempt: number, epoch?: number): CommitRoundInput {

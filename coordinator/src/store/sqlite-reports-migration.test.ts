@@ -14,7 +14,22 @@ import { migrate } from './sqlite-migrations.js';
 import { RUN_STORE_MIGRATIONS } from './sqlite-schema.js';
 import { openSqliteRunStore, RUN_STORE_SCHEMA_VERSION } from './sqlite-run-store.js';
 
-describe('evaluation reports migration', () => {
+/** A database file at schema `version` holding run `old` (revision 4, round 3) with `status`. */
+function oldDatabase(path: string, version: number, status: string): string {
+  const old = new Database(path);
+  expect(migrate(old, RUN_STORE_MIGRATIONS.slice(0, version), () => 1)).toBe(version);
+  old
+    .prepare(
+      `INSERT INTO runs (id, name, status, config, created_at, updated_at, revision, current_round,
+        current_model_version, strategy_state, best_metrics)
+       VALUES ('old', 'old run', ?, '{"rounds":3}', 1, 2, 4, 3, 3, 'null', '{"accuracy":0.9}')`,
+    )
+    .run(status);
+  old.close();
+  return path;
+}
+
+describe('later schema versions on an existing database', () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'edgefed-reports-'));
@@ -24,17 +39,7 @@ describe('evaluation reports migration', () => {
   });
 
   it('opens a v2 database, migrates it and keeps its runs', async () => {
-    const path = join(dir, 'old.db');
-    const old = new Database(path);
-    expect(migrate(old, RUN_STORE_MIGRATIONS.slice(0, 2), () => 1)).toBe(2);
-    old
-      .prepare(
-        `INSERT INTO runs (id, name, status, config, created_at, updated_at, revision, current_round,
-          current_model_version, strategy_state, best_metrics)
-         VALUES ('old', 'old run', 'completed', '{"rounds":3}', 1, 2, 4, 3, 3, 'null', '{"accuracy":0.9}')`,
-      )
-      .run();
-    old.close();
+    const path = oldDatabase(join(dir, 'old.db'), 2, 'completed');
     expect(RUN_STORE_SCHEMA_VERSION).toBeGreaterThanOrEqual(3);
 
     const store = openSqliteRunStore({ path });
@@ -59,17 +64,7 @@ describe('evaluation reports migration', () => {
   });
 
   it('opens a v3 database and fences its runs from then on', async () => {
-    const path = join(dir, 'v3.db');
-    const old = new Database(path);
-    expect(migrate(old, RUN_STORE_MIGRATIONS.slice(0, 3), () => 1)).toBe(3);
-    old
-      .prepare(
-        `INSERT INTO runs (id, name, status, config, created_at, updated_at, revision, current_round,
-          current_model_version, strategy_state, best_metrics)
-         VALUES ('old', 'old run', 'running', '{}', 1, 2, 4, 3, 3, 'null', '{}')`,
-      )
-      .run();
-    old.close();
+    const path = oldDatabase(join(dir, 'v3.db'), 3, 'running');
 
     const store = openSqliteRunStore({ path });
     await store.updateRun('old', { currentRound: 4 }, { fence: { epoch: 3 } });

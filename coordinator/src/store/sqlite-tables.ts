@@ -2,7 +2,7 @@
  * StoreTables over one better-sqlite3 connection: every query a prepared statement,
  * every TableRunStore transaction a `BEGIN IMMEDIATE` transaction (so a second process
  * on the same file waits for the write lock instead of failing halfway). Rows map to
- * records with sqlite-rows.ts ({@link ROWS}).
+ * records with row-mapping.ts ({@link ROWS}).
  */
 import type Database from 'better-sqlite3';
 import type {
@@ -16,7 +16,7 @@ import type {
   RoundRecord,
   RunRecord,
 } from './records.js';
-import { ROWS, type TableColumns } from './sqlite-rows.js';
+import { ROWS, type TableColumns } from './row-mapping.js';
 import type { OutcomeKey, RunQuery, StoreTables } from './store-tables.js';
 import type { EvaluationReportRecord, ListEvaluationReportsOptions } from './evaluation-reports.js';
 

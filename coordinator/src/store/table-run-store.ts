@@ -19,13 +19,7 @@ import {
   upsertSession,
 } from './normalize.js';
 import { type ClientOutcomeRecord, type RoundKey, type RoundRecord, type RunRecord } from './records.js';
-import type {
-  CommitRoundInput,
-  CommitRoundResult,
-  FenceOptions,
-  RunStore,
-  UpdateRunOptions,
-} from './run-store.js';
+import type { CommitRoundInput, CommitRoundResult, RunStore, UpdateRunOptions } from './run-store.js';
 import type { StoreTables } from './store-tables.js';
 import { nextFence, outcomeExists, roundExists, runExists } from './store-errors.js';
 import { checkCount, checkFence, checkId, checkKeys, checkList, checkObject, keyOf } from './validate.js';
@@ -108,9 +102,15 @@ export class TableRunStore extends TableReads implements RunStore {
     );
   }
 
-  #updateRun(t: StoreTables, id: string, patch: unknown, o: Readonly<Record<string, unknown>>): RunRecord {
+  #updateRun(
+    t: StoreTables,
+    id: string,
+    patch: unknown,
+    o: Readonly<Record<string, unknown>>,
+    field = 'options',
+  ): RunRecord {
     const run = this.requireRun(t, id);
-    this.#fence(t, id, o.fence, 'options.fence');
+    this.#fence(t, id, o.fence, `${field}.fence`);
     checkRevision(run, o.expectedRevision);
     const next = patchRun(run, patch, this.#time());
     if (!t.replaceRun(next, run.revision)) {
@@ -196,7 +196,10 @@ export class TableRunStore extends TableReads implements RunStore {
     );
   }
 
-  saveCheckpoint(input: Parameters<RunStore['saveCheckpoint']>[0], options: FenceOptions = {}) {
+  saveCheckpoint(
+    input: Parameters<RunStore['saveCheckpoint']>[0],
+    options: Parameters<RunStore['saveCheckpoint']>[1] = {},
+  ) {
     return this.settle((t) =>
       t.transaction(() => {
         const checkpoint = newCheckpoint(input, this.#time());
@@ -221,10 +224,7 @@ export class TableRunStore extends TableReads implements RunStore {
     const o = checkObject(input, 'commit');
     checkKeys(o, COMMIT_KEYS, 'commit');
     const round = newRound(o.round);
-    const run = this.#updateRun(t, round.runId, o.runUpdate, {
-      expectedRevision: o.expectedRevision,
-      fence: o.fence,
-    });
+    const run = this.#updateRun(t, round.runId, o.runUpdate, o, 'commit');
     t.putRound(round);
     const now = this.#time();
     const at = { runId: round.runId, round: round.round };
