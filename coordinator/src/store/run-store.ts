@@ -1,8 +1,9 @@
 /**
  * RunStore: the coordinator's truth. Everything a restarted coordinator needs — runs,
  * rounds, client outcomes, metrics, checkpoints, client sessions — goes through this
- * interface. Implementations: {@link SqliteRunStore} (durable, the default) and
- * {@link MemoryRunStore} (tests, simulations); both pass `runRunStoreConformance`.
+ * interface. Implementations: the SQLite store (durable, the default), the in-memory store
+ * (tests, simulations) and the PostgreSQL store (several coordinator nodes); all pass
+ * `runRunStoreConformance`. `fenceRunStore` wraps one for a run lease holder (cluster mode).
  *
  * Conventions shared by every method:
  * - Records are returned as fresh plain objects; mutating one never changes the store.
