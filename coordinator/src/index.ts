@@ -79,11 +79,14 @@ export type { RunStoreClockOptions } from './store/table-run-store.js';
 export type {
   CommitRoundInput,
   CommitRoundResult,
+  FenceOptions,
   RoundCheckpointInput,
   RoundMetricInput,
   RunStore,
   UpdateRunOptions,
+  WriteFence,
 } from './store/run-store.js';
+export { fenceRunStore } from './store/fenced-run-store.js';
 export { CLIENT_OUTCOMES, METRIC_SCOPES, ROUND_STATES, RUN_STATUSES } from './store/records.js';
 export type {
   CheckpointInput,

@@ -13,24 +13,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Participant } from '@edgefed/client';
 import {
   createCoordinator,
-  createJoinToken,
   loadConfig,
   openPgRunStore,
   silentLogger,
   type Coordinator,
-  type RunStore,
 } from '@edgefed/coordinator';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { killAfterRound, readProgress, reconnected, startCrashRun } from './crash-run.js';
 import {
   ADMIN_TOKEN,
   TOKEN_SECRET,
   api,
-  createRun,
   freePort,
   mnistEngines,
-  nextParticipantEvent,
-  spawnCoordinator,
-  startParticipants,
   tempDir,
   type ChildCoordinator,
 } from './harness.js';
@@ -57,20 +52,9 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
+/** The run's progress in the PostgreSQL database at `url`. */
 async function storeView(url: string, runId: string, clientIds: readonly string[] = []) {
-  const store: RunStore = await openPgRunStore({ url });
-  try {
-    const checkpoints = await store.listCheckpoints(runId);
-    return {
-      run: await store.getRun(runId),
-      rounds: await store.listRounds(runId),
-      versions: checkpoints.map((c) => c.version),
-      hashes: checkpoints.map((c) => c.hash),
-      sessions: await Promise.all(clientIds.map((id) => store.getClientSession(id))),
-    };
-  } finally {
-    await store.close();
-  }
+  return readProgress(await openPgRunStore({ url }), runId, clientIds);
 }
 
 /** A coordinator in this process on PostgreSQL at `port` (0: any). */
@@ -91,30 +75,27 @@ async function inProcess(url: string, port: number): Promise<Coordinator> {
 describe('coordinator on PostgreSQL', () => {
   it('survives a SIGKILL: another coordinator on the database resumes and finishes the run', async () => {
     const url = await pg.createDatabase('recovery');
-    const port = await freePort();
-    const first = await spawnCoordinator({ port, dataDir: dir('pgstore-first'), args: ['--postgres', url] });
+    const engines = await mnistEngines(2, 200);
+    const dataDir = dir('pgstore-first');
+    const started = await startCrashRun({
+      dataDir,
+      args: ['--postgres', url],
+      rounds: 3,
+      maxSteps: 2,
+      engines,
+    });
+    const { port, child: first, runId, token } = started;
     children.push(first);
     expect(first.logs.find((l) => l.msg === 'coordinator listening')).toMatchObject({ store: 'postgres' });
-    const runId = await createRun(first.url, {
-      model: '2nn',
-      rounds: 3,
-      strategy: { name: 'fedavg', minFitClients: 2, minAvailableClients: 2 },
-      training: { batchSize: 16, learningRate: 0.05, maxSteps: 2 },
-      roundDeadlineMs: 60_000,
-    });
-    const token = createJoinToken({ secret: TOKEN_SECRET, run: runId });
-    participants = await startParticipants(first.url, token, await mnistEngines(2, 200));
+    participants = started.participants;
     const ids = participants.map((p) => p.clientId);
 
-    await first.waitForLog((l) => l.msg === 'round committed' && l.round === 1, 60_000);
-    const disconnected = Promise.all(participants.map((p) => nextParticipantEvent(p, 'disconnected')));
-    await first.kill('SIGKILL');
-    await disconnected;
+    await killAfterRound(first, participants, { round: 1, timeoutMs: 60_000 });
     const crashed = await storeView(url, runId);
     expect(crashed.versions.slice(0, 2)).toEqual([0, 1]);
     expect(crashed.run.status).toBe('running');
 
-    const rejoined = Promise.all(participants.map((p) => nextParticipantEvent(p, 'connected')));
+    const rejoined = reconnected(participants);
     const second = await inProcess(url, port);
     const finished = new Promise<void>((ok) => {
       second.onRunEvent((e) => {

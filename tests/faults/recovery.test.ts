@@ -9,21 +9,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LocalTrainingEngine, Participant } from '@edgefed/client';
+import { openSqliteRunStore } from '@edgefed/coordinator';
+import { killAfterRound, readProgress, reconnected, startCrashRun } from './crash-run.js';
 import {
-  createJoinToken,
-  openSqliteRunStore,
-  type ClientSessionRecord,
-  type RoundRecord,
-} from '@edgefed/coordinator';
-import {
-  TOKEN_SECRET,
   api,
-  createRun,
-  freePort,
   mnistEngines,
   nextParticipantEvent,
   spawnCoordinator,
-  startParticipants,
   tempDir,
   type ChildCoordinator,
 } from './harness.js';
@@ -63,47 +55,19 @@ afterAll(async () => {
   for (const c of children) await c.kill('SIGKILL');
 });
 
-interface StoreView {
-  rounds: RoundRecord[];
-  versions: number[];
-  hashes: string[];
-  /** The sessions of `clientIds`, in that order. */
-  sessions: (ClientSessionRecord | undefined)[];
-}
-
-async function readStore(dataDir: string, clientIds: readonly string[] = []): Promise<StoreView> {
-  const store = openSqliteRunStore({ path: `${dataDir}/edgefed.db` });
-  try {
-    const [run] = await store.listRuns();
-    if (run === undefined) throw new Error('no run in the store');
-    const checkpoints = await store.listCheckpoints(run.id);
-    return {
-      rounds: await store.listRounds(run.id),
-      versions: checkpoints.map((c) => c.version),
-      hashes: checkpoints.map((c) => c.hash),
-      sessions: await Promise.all(clientIds.map((id) => store.getClientSession(id))),
-    };
-  } finally {
-    await store.close();
-  }
+/** The run's progress in the SQLite database of `dataDir`. */
+function readStore(dataDir: string, runId: string, clientIds: readonly string[] = []) {
+  return readProgress(openSqliteRunStore({ path: `${dataDir}/edgefed.db` }), runId, clientIds);
 }
 
 describe('coordinator crash recovery (SIGKILL, real child processes)', () => {
   it('resumes the run from its last checkpoint and finishes it with the same participants', async () => {
-    const port = await freePort();
     const dataDir = tempDir('recovery');
-    const first = await spawnCoordinator({ port, dataDir });
-    children.push(first);
-    const runId = await createRun(first.url, {
-      model: '2nn',
-      rounds: 4,
-      strategy: { name: 'fedavg', minFitClients: 2, minAvailableClients: 2 },
-      training: { batchSize: 16, learningRate: 0.05, maxSteps: 4 },
-      roundDeadlineMs: 60_000,
-    });
-    const token = createJoinToken({ secret: TOKEN_SECRET, run: runId });
     const engines = (await mnistEngines(2)).map(holdable);
-    participants = await startParticipants(first.url, token, engines);
+    const started = await startCrashRun({ dataDir, rounds: 4, maxSteps: 4, engines });
+    const { port, child: first, runId } = started;
+    children.push(first);
+    participants = started.participants;
     const [p0, p1] = participants as [Participant, Participant];
     const firstIds = [p0.clientId, p1.clientId];
 
@@ -114,19 +78,16 @@ describe('coordinator crash recovery (SIGKILL, real child processes)', () => {
     });
     await nextParticipantEvent(p0, 'task-started', (t) => t.round === 2);
     offHold();
-    await first.waitForLog((l) => l.msg === 'round committed' && l.round === 1, 10_000);
-    const disconnected = Promise.all(participants.map((p) => nextParticipantEvent(p, 'disconnected')));
-    await first.kill('SIGKILL');
-    await disconnected;
+    await killAfterRound(first, participants, { round: 1, timeoutMs: 10_000 });
 
-    const crashed = await readStore(dataDir);
+    const crashed = await readStore(dataDir, runId);
     expect(crashed.versions).toEqual([0, 1]);
     expect(crashed.rounds.map((r) => [r.round, r.attempt, r.state])).toEqual([
       [1, 1, 'completed'],
       [2, 1, 'training'],
     ]);
 
-    const rejoined = Promise.all(participants.map((p) => nextParticipantEvent(p, 'connected')));
+    const rejoined = reconnected(participants);
     const second = await spawnCoordinator({ port, dataDir });
     children.push(second);
     expect(second.url).toBe(first.url);
@@ -146,7 +107,7 @@ describe('coordinator crash recovery (SIGKILL, real child processes)', () => {
     await second.kill('SIGTERM');
     expect(second.process.exitCode).toBe(0);
 
-    const after = await readStore(dataDir, firstIds);
+    const after = await readStore(dataDir, runId, firstIds);
     expect(after.versions).toEqual([0, 1, 2, 3, 4]);
     expect(after.hashes.slice(0, 2)).toEqual(crashed.hashes); // nothing committed was rewritten
     const round1 = after.rounds.find((r) => r.round === 1);

@@ -8,9 +8,13 @@
  * node holds it), `resumeAll` resumes only the running runs whose lease it can take (so
  * calling it periodically takes over runs whose leader died), a lost lease detaches the
  * runner at once (status unchanged, so the next holder resumes the run from the store), and
- * the lease is released when the run's loop ends with the run no longer `running`.
+ * the lease is released when the run's loop ends with the run no longer `running`. A new
+ * lease's epoch is raised in the store at once (`raiseFence`; a stale one gives the lease
+ * back), and the runner's store carries it on every run write (`fenceRunStore`), so the
+ * store refuses what a deposed leader still writes.
  */
 import { EdgefedError } from '@edgefed/shared';
+import { fenceRunStore } from '../store/fenced-run-store.js';
 import type { RunRecord } from '../store/records.js';
 import type { JsonObject } from '../store/json.js';
 import { parseRunConfig, type RunConfig } from './run-config.js';
@@ -183,6 +187,17 @@ export class RunManager {
         details: { runId, leader: leader ?? null },
       });
     }
+    try {
+      await this.#s.storage.store.raiseFence(runId, { epoch: lease.epoch });
+    } catch (err) {
+      await lease.release(); // a stale epoch (a later holder wrote): the next acquisition gets a higher one
+      this.#s.telemetry.logger.warn(
+        { runId, epoch: lease.epoch, err },
+        'run lease epoch refused by the store',
+      );
+      if (!required) return false;
+      throw err;
+    }
     this.#leases.set(runId, lease);
     lease.lost.addEventListener('abort', () => void this.#lost(runId, lease), { once: true });
     return true;
@@ -213,10 +228,20 @@ export class RunManager {
     await lease.release();
   }
 
+  /** Cluster mode: the services with a store whose run writes carry the run's lease epoch. */
+  #fenced(runId: string): RunServices {
+    const lease = this.#leases.get(runId);
+    if (lease === undefined) return this.#s;
+    return {
+      ...this.#s,
+      storage: { ...this.#s.storage, store: fenceRunStore(this.#s.storage.store, lease.epoch) },
+    };
+  }
+
   #runner(runId: string): Runner {
     let runner = this.#runners.get(runId);
     if (runner === undefined) {
-      runner = new ModeRunner(runId, this.#s);
+      runner = new ModeRunner(runId, this.#fenced(runId));
       this.#runners.set(runId, runner);
     }
     return runner;

@@ -5,8 +5,8 @@
  * distribution. One report per (run, round, kind): saving again replaces it. The report
  * body is any JSON object (see `rounds/evaluation-report.ts` for what the runner writes).
  */
-import { EdgefedError } from '@edgefed/shared';
 import { cloneJsonObject, type JsonObject } from './json.js';
+import { noRun } from './store-errors.js';
 import type { StoreTables } from './store-tables.js';
 import { checkCount, checkEnum, checkId, checkKeys, checkObject, optional } from './validate.js';
 
@@ -58,7 +58,6 @@ export function reportFilter(options: unknown): ListEvaluationReportsOptions {
 /** `NOT_FOUND` unless the run exists. */
 export function requireRunId(t: StoreTables, runId: unknown): string {
   const id = checkId(runId, 'runId');
-  if (t.getRun(id) === undefined)
-    throw new EdgefedError('NOT_FOUND', `No run ${id}`, { details: { runId: id } });
+  if (t.getRun(id) === undefined) throw noRun(id);
   return id;
 }

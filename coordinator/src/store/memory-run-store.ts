@@ -44,6 +44,7 @@ class MemoryTables implements StoreTables {
   readonly #checkpoints = new Map<string, CheckpointRecord[]>();
   readonly #sessions = new Map<string, ClientSessionRecord>();
   readonly #reports = new Map<string, EvaluationReportRecord>();
+  readonly #fences = new Map<string, number>();
   #undo: (() => void)[] | undefined;
 
   transaction<T>(fn: () => T): T {
@@ -102,6 +103,14 @@ class MemoryTables implements StoreTables {
     if (this.#runs.get(run.id)?.revision !== expectedRevision) return false;
     this.#set(this.#runs, run.id, run);
     return true;
+  }
+
+  getFence(runId: string): number | undefined {
+    return this.#fences.get(runId);
+  }
+
+  setFence(runId: string, epoch: number): void {
+    this.#set(this.#fences, runId, epoch);
   }
 
   getRound(key: RoundKey): RoundRecord | undefined {
@@ -210,6 +219,7 @@ class MemoryTables implements StoreTables {
 
   close(): void {
     this.#reports.clear();
+    this.#fences.clear();
     this.#runs.clear();
     this.#rounds.clear();
     this.#outcomes.clear();

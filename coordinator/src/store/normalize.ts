@@ -39,6 +39,17 @@ const RUN_PATCH_KEYS = [
   'bestMetrics',
 ] as const;
 
+/** The fields of a `commitRound` input. */
+export const COMMIT_KEYS = [
+  'runUpdate',
+  'expectedRevision',
+  'fence',
+  'round',
+  'outcomes',
+  'metrics',
+  'checkpoint',
+] as const;
+
 /** Builds a new run (revision 0, round 0, no model) from `createRun` input. */
 export function newRun(input: unknown, now: number): RunRecord {
   const o = checkObject(input, 'run');

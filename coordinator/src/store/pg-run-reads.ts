@@ -10,21 +10,9 @@ import { reportFilter, type EvaluationReportRecord } from './evaluation-reports.
 import { roundKey } from './normalize.js';
 import { pgError, transaction, type Queryable } from './pg-connection.js';
 import type { PgTables } from './pg-tables.js';
-import {
-  METRIC_SCOPES,
-  RUN_STATUSES,
-  type CheckpointRecord,
-  type ClientOutcomeRecord,
-  type ClientSessionRecord,
-  type ListClientOutcomesOptions,
-  type ListMetricsOptions,
-  type MetricPoint,
-  type RoundKey,
-  type RoundRecord,
-  type RunRecord,
-} from './records.js';
-import type { RunQuery } from './store-tables.js';
-import { checkCount, checkEnum, checkId, checkKeys, checkObject, optional } from './validate.js';
+import type { RoundKey, RoundRecord, RunRecord } from './records.js';
+import { noCheckpoint, noRound, noRun } from './store-errors.js';
+import { checkCount, checkId, metricFilter, outcomeFilter, runQuery } from './validate.js';
 
 /** Read methods of the PostgreSQL RunStore. */
 export class PgRunReads {
@@ -64,9 +52,7 @@ export class PgRunReads {
   /** The run, or `NOT_FOUND`; with `lock`, the row stays locked until the transaction ends. */
   protected async requireRun(db: Queryable, id: string, lock = false): Promise<RunRecord> {
     const run = await this.tables.getRun(db, id, lock ? 'lock' : 'nolock');
-    if (run === undefined) {
-      throw new EdgefedError('NOT_FOUND', `No run ${id}`, { details: { runId: id } });
-    }
+    if (run === undefined) throw noRun(id);
     return run;
   }
 
@@ -74,15 +60,7 @@ export class PgRunReads {
   protected async requireRound(db: Queryable, key: RoundKey): Promise<RoundRecord> {
     await this.requireRun(db, key.runId);
     const round = await this.tables.getRound(db, key);
-    if (round === undefined) {
-      throw new EdgefedError(
-        'NOT_FOUND',
-        `No round ${key.round} attempt ${key.attempt} in run ${key.runId}`,
-        {
-          details: { runId: key.runId, round: key.round, attempt: key.attempt },
-        },
-      );
-    }
+    if (round === undefined) throw noRound(key);
     return round;
   }
 
@@ -104,84 +82,44 @@ export class PgRunReads {
     );
   }
 
-  listClientOutcomes(runId: string, options?: ListClientOutcomesOptions): Promise<ClientOutcomeRecord[]> {
-    return this.read(async (db, t) => {
-      const o = checkObject(options ?? {}, 'options');
-      checkKeys(o, ['round', 'attempt', 'clientId'], 'options');
-      const filter: ListClientOutcomesOptions = {
-        ...maybe(
-          'round',
-          optional(o.round, (v) => checkCount(v, 'options.round')),
-        ),
-        ...maybe(
-          'attempt',
-          optional(o.attempt, (v) => checkCount(v, 'options.attempt')),
-        ),
-        ...maybe(
-          'clientId',
-          optional(o.clientId, (v) => checkId(v, 'options.clientId')),
-        ),
-      };
-      return t.listOutcomes(db, (await this.requireRun(db, checkId(runId, 'runId'))).id, filter);
-    });
+  listClientOutcomes(runId: string, options?: unknown) {
+    return this.read(async (db, t) =>
+      t.listOutcomes(db, (await this.requireRun(db, checkId(runId, 'runId'))).id, outcomeFilter(options)),
+    );
   }
 
-  listMetrics(runId: string, options?: ListMetricsOptions): Promise<MetricPoint[]> {
-    return this.read(async (db, t) => {
-      const o = checkObject(options ?? {}, 'options');
-      checkKeys(o, ['name', 'scope', 'fromRound', 'toRound'], 'options');
-      const filter: ListMetricsOptions = {
-        ...maybe(
-          'name',
-          optional(o.name, (v) => checkId(v, 'options.name')),
-        ),
-        ...maybe(
-          'scope',
-          optional(o.scope, (v) => checkEnum(v, METRIC_SCOPES, 'options.scope')),
-        ),
-        ...maybe(
-          'fromRound',
-          optional(o.fromRound, (v) => checkCount(v, 'options.fromRound')),
-        ),
-        ...maybe(
-          'toRound',
-          optional(o.toRound, (v) => checkCount(v, 'options.toRound')),
-        ),
-      };
-      return t.listMetrics(db, (await this.requireRun(db, checkId(runId, 'runId'))).id, filter);
-    });
+  listMetrics(runId: string, options?: unknown) {
+    return this.read(async (db, t) =>
+      t.listMetrics(db, (await this.requireRun(db, checkId(runId, 'runId'))).id, metricFilter(options)),
+    );
   }
 
-  latestCheckpoint(runId: string): Promise<CheckpointRecord | undefined> {
+  latestCheckpoint(runId: string) {
     return this.read(async (db, t) =>
       t.latestCheckpoint(db, (await this.requireRun(db, checkId(runId, 'runId'))).id),
     );
   }
 
-  getCheckpoint(runId: string, version: number): Promise<CheckpointRecord> {
+  getCheckpoint(runId: string, version: number) {
     return this.read(async (db, t) => {
       const id = (await this.requireRun(db, checkId(runId, 'runId'))).id;
       const checkpoint = await t.getCheckpoint(db, id, checkCount(version, 'version'));
-      if (checkpoint === undefined) {
-        throw new EdgefedError('NOT_FOUND', `Run ${id} has no checkpoint version ${version}`, {
-          details: { runId: id, version },
-        });
-      }
+      if (checkpoint === undefined) throw noCheckpoint(id, version);
       return checkpoint;
     });
   }
 
-  listCheckpoints(runId: string): Promise<CheckpointRecord[]> {
+  listCheckpoints(runId: string) {
     return this.read(async (db, t) =>
       t.listCheckpoints(db, (await this.requireRun(db, checkId(runId, 'runId'))).id),
     );
   }
 
-  getClientSession(clientId: string): Promise<ClientSessionRecord | undefined> {
+  getClientSession(clientId: string) {
     return this.read((db, t) => t.getSession(db, checkId(clientId, 'clientId')));
   }
 
-  findClientSessionByTokenHash(resumeTokenHash: string): Promise<ClientSessionRecord | undefined> {
+  findClientSessionByTokenHash(resumeTokenHash: string) {
     return this.read((db, t) => t.findSessionByTokenHash(db, checkId(resumeTokenHash, 'resumeTokenHash')));
   }
 
@@ -191,19 +129,4 @@ export class PgRunReads {
       return t.listReports(db, id, reportFilter(options));
     });
   }
-}
-
-function runQuery(options: unknown): RunQuery {
-  const o = checkObject(options ?? {}, 'options');
-  checkKeys(o, ['status', 'limit', 'offset'], 'options');
-  return {
-    status: optional(o.status, (v) => checkEnum(v, RUN_STATUSES, 'options.status')),
-    limit: optional(o.limit, (v) => checkCount(v, 'options.limit')),
-    offset: optional(o.offset, (v) => checkCount(v, 'options.offset')) ?? 0,
-  };
-}
-
-/** `{ [key]: value }` when value is defined, `{}` otherwise (for exactOptionalPropertyTypes). */
-function maybe<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

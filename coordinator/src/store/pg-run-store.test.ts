@@ -1,8 +1,9 @@
 /**
  * The PostgreSQL RunStore against a real PostgreSQL (tests/support/postgres.ts, one server
  * for this file): the shared conformance suite (one schema, emptied before each case), then what only
- * a shared database has: two stores racing one commit, concurrent and repeated
- * migrations, a newer schema refused, and a bad URL failing promptly.
+ * a shared database has: two stores racing one commit (revision fencing), a deposed leader
+ * racing its successor (epoch fencing), concurrent and repeated migrations, a newer schema
+ * refused, and a bad URL failing promptly.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { startPostgres, type PostgresServer } from '../../../tests/support/postg
 import { openPgRunStore, PG_RUN_STORE_SCHEMA_VERSION } from './pg-run-store.js';
 import { commitOf } from './run-store-conformance-fixtures.js';
 import { runRunStoreConformance } from './run-store-conformance.js';
-import type { RunStore } from './run-store.js';
+import type { CommitRoundInput, RunStore } from './run-store.js';
 
 const TABLES = [
   'evaluation_reports',
@@ -61,6 +62,48 @@ describe('openPgRunStore on a shared database', () => {
     // A stale leader still holding revision 0 is fenced off for good.
     await expect(b.commitRound({ ...commitOf(2, 2, 0) })).rejects.toMatchObject({ code: 'CONFLICT' });
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('never lets a deposed leader (lower epoch) write after its successor, racing on two stores', async () => {
+    const [deposed, leader] = await Promise.all([open('epochs'), open('epochs')]);
+    const attempt = (runId: string, n: number, epoch: number): CommitRoundInput => ({
+      runUpdate: { currentRound: 1 },
+      round: { runId, round: 1, attempt: n, state: 'failed', startedAt: 1, failureReason: 'quorum' },
+      fence: { epoch },
+    });
+    const ids = Array.from({ length: 8 }, (_, i) => `e${i}`);
+    for (const id of ids) await leader.createRun({ id, name: id, config: {} });
+    // No expectedRevision and no checkpoint: only the fencing epoch can refuse a commit.
+    const races = await Promise.all(
+      ids.map((id) =>
+        Promise.allSettled([deposed.commitRound(attempt(id, 1, 1)), leader.commitRound(attempt(id, 2, 2))]),
+      ),
+    );
+    for (const [i, [old, next]] of races.entries()) {
+      const id = ids[i] ?? '';
+      expect(next.status).toBe('fulfilled');
+      const rounds = (await leader.listRounds(id)).map((r) => r.attempt);
+      if (old.status === 'rejected') {
+        expect(old.reason).toMatchObject({
+          code: 'CONFLICT',
+          details: { runId: id, storedEpoch: 2, epoch: 1 },
+        });
+        expect(rounds).toEqual([2]);
+      } else {
+        // It committed before its successor did: the successor's commit comes after it.
+        expect(old.value.run.revision).toBe(1);
+        expect(next.status === 'fulfilled' && next.value.run.revision).toBe(2);
+        expect(rounds).toEqual([1, 2]);
+      }
+      // From now on the deposed leader is fenced off, whatever it writes.
+      await expect(
+        deposed.updateRun(id, { status: 'failed' }, { fence: { epoch: 1 } }),
+      ).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      expect((await deposed.getRun(id)).status).toBe('created');
+    }
+    await Promise.all([deposed.close(), leader.close()]);
   });
 
   it('migrates once when several stores open a new schema at once, and again is a no-op', async () => {

@@ -15,6 +15,7 @@
 import { EdgefedError } from '@edgefed/shared';
 import { newEvaluationReport, type EvaluationReportRecord } from './evaluation-reports.js';
 import {
+  COMMIT_KEYS,
   checkRevision,
   checkVersionIncreases,
   newCheckpoint,
@@ -42,7 +43,8 @@ import type {
 } from './records.js';
 import type { CommitRoundInput, CommitRoundResult, RunStore, UpdateRunOptions } from './run-store.js';
 import type { RunStoreClockOptions } from './table-run-store.js';
-import { checkCount, checkId, checkKeys, checkObject } from './validate.js';
+import { nextFence, outcomeExists, roundExists, runExists } from './store-errors.js';
+import { checkCount, checkFence, checkId, checkKeys, checkList, checkObject, keyOf } from './validate.js';
 
 /** Options of {@link openPgRunStore}: where the database is, and the clock. */
 export interface PgRunStoreOptions extends PgConnectionOptions, RunStoreClockOptions {}
@@ -97,12 +99,38 @@ class PgRunStore extends PgRunReads implements RunStore {
   }
 
   updateRun(id: string, patch: Parameters<RunStore['updateRun']>[1], options: UpdateRunOptions = {}) {
-    return this.write((db) => this.#updateRun(db, checkId(id, 'id'), patch, options.expectedRevision));
+    return this.write((db) => this.#updateRun(db, checkId(id, 'id'), patch, checkObject(options, 'options')));
   }
 
-  async #updateRun(db: Queryable, id: string, patch: unknown, expectedRevision: unknown): Promise<RunRecord> {
+  /**
+   * Checks `fence` (see `WriteFence`) and raises the run's stored epoch, in the caller's
+   * transaction and after it locked the run's row, so fenced writers of one run queue.
+   */
+  async #fence(db: Queryable, runId: string, fence: unknown, field: string): Promise<void> {
+    const epoch = nextFence(runId, await this.tables.getFence(db, runId), checkFence(fence, field));
+    if (epoch === undefined) return;
+    if (!(await this.tables.setFence(db, runId, epoch))) {
+      throw new EdgefedError('CONFLICT', `Run ${runId} was fenced during the write`, { details: { runId } });
+    }
+  }
+
+  raiseFence(runId: string, fence: unknown): Promise<void> {
+    return this.write(async (db) => {
+      const id = (await this.requireRun(db, checkId(runId, 'runId'), true)).id;
+      await this.#fence(db, id, checkObject(fence, 'fence'), 'fence');
+    });
+  }
+
+  async #updateRun(
+    db: Queryable,
+    id: string,
+    patch: unknown,
+    o: Readonly<Record<string, unknown>>,
+    field = 'options',
+  ): Promise<RunRecord> {
     const run = await this.requireRun(db, id, true);
-    checkRevision(run, expectedRevision);
+    await this.#fence(db, id, o.fence, `${field}.fence`);
+    checkRevision(run, o.expectedRevision);
     const next = patchRun(run, patch, this.#time());
     if (!(await this.tables.replaceRun(db, next, run.revision))) {
       throw new EdgefedError('CONFLICT', `Run ${id} changed during the update`, { details: { runId: id } });
@@ -115,9 +143,7 @@ class PgRunStore extends PgRunReads implements RunStore {
       const round = newRound(input);
       await this.requireRun(db, round.runId);
       if ((await t.getRound(db, round)) !== undefined) {
-        throw new EdgefedError('ALREADY_EXISTS', `Round ${describe(round)} already exists`, {
-          details: { ...keyOf(round) },
-        });
+        throw roundExists(round);
       }
       await t.putRound(db, round);
       return round;
@@ -156,11 +182,7 @@ class PgRunStore extends PgRunReads implements RunStore {
   async #insertOutcome(db: Queryable, record: ClientOutcomeRecord): Promise<void> {
     const t = this.tables;
     if (await t.hasOutcome(db, record)) {
-      throw new EdgefedError(
-        'ALREADY_EXISTS',
-        `Client ${record.clientId} already has an outcome in round ${describe(record)}`,
-        { details: { ...keyOf(record), clientId: record.clientId } },
-      );
+      throw outcomeExists(record);
     }
     await t.insertOutcome(db, record);
     const session = await t.getSession(db, record.clientId, 'lock');
@@ -188,10 +210,14 @@ class PgRunStore extends PgRunReads implements RunStore {
     });
   }
 
-  saveCheckpoint(input: Parameters<RunStore['saveCheckpoint']>[0]): Promise<CheckpointRecord> {
+  saveCheckpoint(
+    input: Parameters<RunStore['saveCheckpoint']>[0],
+    options: Parameters<RunStore['saveCheckpoint']>[1] = {},
+  ): Promise<CheckpointRecord> {
     return this.write(async (db, t) => {
       const checkpoint = newCheckpoint(input, this.#time());
       await this.requireRun(db, checkpoint.runId, true);
+      await this.#fence(db, checkpoint.runId, checkObject(options, 'options').fence, 'options.fence');
       const latest = await t.latestCheckpoint(db, checkpoint.runId);
       checkVersionIncreases(checkpoint.runId, checkpoint.version, latest?.version);
       await t.insertCheckpoint(db, checkpoint);
@@ -206,16 +232,16 @@ class PgRunStore extends PgRunReads implements RunStore {
   async #commit(db: Queryable, input: unknown): Promise<CommitRoundResult> {
     const t = this.tables;
     const o = checkObject(input, 'commit');
-    checkKeys(o, ['runUpdate', 'expectedRevision', 'round', 'outcomes', 'metrics', 'checkpoint'], 'commit');
+    checkKeys(o, COMMIT_KEYS, 'commit');
     const round = newRound(o.round);
-    const run = await this.#updateRun(db, round.runId, o.runUpdate, o.expectedRevision);
+    const run = await this.#updateRun(db, round.runId, o.runUpdate, o, 'commit');
     await t.putRound(db, round);
     const now = this.#time();
     const at = { runId: round.runId, round: round.round };
-    for (const [i, item] of list(o.outcomes, 'commit.outcomes').entries()) {
+    for (const [i, item] of checkList(o.outcomes, 'commit.outcomes').entries()) {
       await this.#insertOutcome(db, newOutcome(item, now, keyOf(round), `commit.outcomes[${i}]`));
     }
-    for (const [i, item] of list(o.metrics, 'commit.metrics').entries()) {
+    for (const [i, item] of checkList(o.metrics, 'commit.metrics').entries()) {
       await t.insertMetric(db, newMetric(item, now, at, `commit.metrics[${i}]`));
     }
     let checkpoint;
@@ -262,22 +288,4 @@ class PgRunStore extends PgRunReads implements RunStore {
 interface StoreSettings {
   readonly now: () => number;
   readonly owned: boolean;
-}
-
-function runExists(id: string): EdgefedError {
-  return new EdgefedError('ALREADY_EXISTS', `Run ${id} already exists`, { details: { runId: id } });
-}
-
-function list(value: unknown, field: string): readonly unknown[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new EdgefedError('INVALID_ARGUMENT', `${field} must be an array`);
-  return value;
-}
-
-function keyOf(key: RoundKey): RoundKey {
-  return { runId: key.runId, round: key.round, attempt: key.attempt };
-}
-
-function describe(key: RoundKey): string {
-  return `${key.runId}#${key.round}.${key.attempt}`;
 }

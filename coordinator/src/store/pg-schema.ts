@@ -120,4 +120,9 @@ export const PG_RUN_STORE_MIGRATIONS: readonly PgMigration[] = [
       'runs, rounds, client outcomes, metrics, checkpoints, client sessions (by token), evaluation reports',
     sql: V1,
   },
+  {
+    version: 2,
+    description: 'fencing epoch per run (the highest lease epoch a write carried)',
+    sql: (s) => `ALTER TABLE ${s}.runs ADD COLUMN fence_epoch BIGINT;`,
+  },
 ];

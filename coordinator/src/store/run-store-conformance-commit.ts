@@ -3,20 +3,14 @@
  * commits and `close`. Registered by `runRunStoreConformance`.
  */
 import { describe, expect, it } from 'vitest';
-import type { CommitRoundInput, RunStore } from './run-store.js';
-import { commitOf, hashOf, seedRun, type ConformanceContext } from './run-store-conformance-fixtures.js';
-
-/** Everything the store holds about run `r1` and clients c1/c2. */
-async function snapshot(store: RunStore): Promise<unknown> {
-  return {
-    run: await store.getRun('r1'),
-    rounds: await store.listRounds('r1'),
-    outcomes: await store.listClientOutcomes('r1'),
-    metrics: await store.listMetrics('r1'),
-    checkpoints: await store.listCheckpoints('r1'),
-    sessions: [await store.getClientSession('c1'), await store.getClientSession('c2')],
-  };
-}
+import type { CommitRoundInput } from './run-store.js';
+import {
+  commitOf,
+  hashOf,
+  seedRun,
+  snapshot,
+  type ConformanceContext,
+} from './run-store-conformance-fixtures.js';
 
 /** Registers the commitRound tests. */
 export function describeCommitRound(ctx: ConformanceContext): void {

@@ -68,3 +68,15 @@ export function commitOf(round: number, version: number, revision?: number): Com
     checkpoint: { version, hash: hashOf(String(version % 10)), byteSize: 4096 },
   };
 }
+
+/** Everything the store holds about run `r1` and clients c1/c2. */
+export async function snapshot(store: RunStore): Promise<unknown> {
+  return {
+    run: await store.getRun('r1'),
+    rounds: await store.listRounds('r1'),
+    outcomes: await store.listClientOutcomes('r1'),
+    metrics: await store.listMetrics('r1'),
+    checkpoints: await store.listCheckpoints('r1'),
+    sessions: [await store.getClientSession('c1'), await store.getClientSession('c2')],
+  };
+}

@@ -2,12 +2,13 @@
  * The conformance suite every RunStore passes (Hono's `common.case.test.ts` pattern):
  * call {@link runRunStoreConformance} from a `*.test.ts` file with a factory. This file
  * holds the entry point and the run tests; rounds/outcomes/metrics/checkpoints/sessions
- * and commitRound live in the `run-store-conformance-*.ts` files beside it.
+ * commitRound and fencing epochs live in the `run-store-conformance-*.ts` files beside it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunStore } from './run-store.js';
 import { describeCommitRound } from './run-store-conformance-commit.js';
 import { describeEvaluationReports } from './run-store-conformance-reports.js';
+import { describeFencing } from './run-store-conformance-fencing.js';
 import {
   SAMPLE_CONFIG,
   type ConformanceContext,
@@ -35,6 +36,7 @@ export function runRunStoreConformance(name: string, factory: RunStoreFactory): 
     describeCheckpointsAndSessions(ctx);
     describeCommitRound(ctx);
     describeEvaluationReports(ctx);
+    describeFencing(ctx);
   });
 }
 

@@ -1,8 +1,9 @@
 /**
  * RunStore: the coordinator's truth. Everything a restarted coordinator needs — runs,
  * rounds, client outcomes, metrics, checkpoints, client sessions — goes through this
- * interface. Implementations: {@link SqliteRunStore} (durable, the default) and
- * {@link MemoryRunStore} (tests, simulations); both pass `runRunStoreConformance`.
+ * interface. Implementations: the SQLite store (durable, the default), the in-memory store
+ * (tests, simulations) and the PostgreSQL store (several coordinator nodes); all pass
+ * `runRunStoreConformance`. `fenceRunStore` wraps one for a run lease holder (cluster mode).
  *
  * Conventions shared by every method:
  * - Records are returned as fresh plain objects; mutating one never changes the store.
@@ -11,8 +12,8 @@
  * - A missing run/round/checkpoint throws `NOT_FOUND` (including list methods given an
  *   unknown run id); `latestCheckpoint` and `getClientSession` return `undefined` instead,
  *   because "none yet" is normal there.
- * - Creating something that exists throws `ALREADY_EXISTS`; a stale `expectedRevision` or
- *   a non-increasing checkpoint version throws `CONFLICT`.
+ * - Creating something that exists throws `ALREADY_EXISTS`; a stale `expectedRevision`, a
+ *   non-increasing checkpoint version or a stale fencing epoch (`fence`) throws `CONFLICT`.
  * - Storage failures throw `STORE_ERROR`; calls after `close()` throw `FAILED_PRECONDITION`.
  */
 import type {
@@ -43,8 +44,27 @@ import type {
   ListEvaluationReportsOptions,
 } from './evaluation-reports.js';
 
+/**
+ * A fencing token: the epoch of the run lease the writer holds (cluster mode). The store
+ * keeps the highest epoch any fenced write of the run has carried and refuses, with
+ * `CONFLICT` (`details: { runId, storedEpoch, epoch }`) and nothing written, a write whose
+ * epoch is below it: a deposed leader that does not know it yet cannot write over its
+ * successor. An equal or higher epoch is accepted (and becomes the stored one), atomically
+ * with the write. Writes without a fence (one coordinator) neither check nor change it.
+ */
+export interface WriteFence {
+  /** A non-negative integer (lease epochs start at 1). */
+  readonly epoch: number;
+}
+
+/** Options of the run writes a lease holder makes (`saveCheckpoint`, `updateRun`). */
+export interface FenceOptions {
+  /** See {@link WriteFence}. */
+  readonly fence?: WriteFence;
+}
+
 /** Options of `updateRun`. */
-export interface UpdateRunOptions {
+export interface UpdateRunOptions extends FenceOptions {
   /** When set, the update fails with `CONFLICT` unless the run's revision equals it. */
   readonly expectedRevision?: number;
 }
@@ -69,6 +89,8 @@ export interface CommitRoundInput {
   readonly runUpdate: RunPatch;
   /** When set, the commit fails with `CONFLICT` unless the run's revision equals it. */
   readonly expectedRevision?: number;
+  /** The writer's lease epoch; see {@link WriteFence}. */
+  readonly fence?: WriteFence;
   /** The full round record: inserted, or replacing the stored attempt with the same key. */
   readonly round: RoundInput;
   /** Client outcomes of this attempt not yet recorded (a client recorded twice: `ALREADY_EXISTS`). */
@@ -96,9 +118,17 @@ export interface RunStore {
   listRuns(options?: ListRunsOptions): Promise<RunRecord[]>;
   /**
    * Applies `patch`, bumps `revision` and `updatedAt`. With `expectedRevision`, fails with
-   * `CONFLICT` (changing nothing) if someone else updated the run first.
+   * `CONFLICT` (changing nothing) if someone else updated the run first; with `fence`, if
+   * the run has seen a higher epoch ({@link WriteFence}).
    */
   updateRun(id: string, patch: RunPatch, options?: UpdateRunOptions): Promise<RunRecord>;
+  /**
+   * Raises the run's fencing epoch to `fence.epoch` without writing anything else (equal:
+   * nothing changes); `CONFLICT` when the run has seen a higher one. A new lease holder calls
+   * it before it drives the run, so that the previous holder's writes are refused from then
+   * on, not only from its own first write. Unknown run: `NOT_FOUND`.
+   */
+  raiseFence(runId: string, fence: WriteFence): Promise<void>;
 
   /** Records a new round attempt. Unknown run: `NOT_FOUND`; same key twice: `ALREADY_EXISTS`. */
   recordRound(input: RoundInput): Promise<RoundRecord>;
@@ -127,9 +157,10 @@ export interface RunStore {
 
   /**
    * Links a checkpoint blob to a run. `version` must exceed every earlier version of the
-   * run (`CONFLICT` otherwise). Does not check that the blob exists: write it first.
+   * run (`CONFLICT` otherwise), and a `fence` must not be stale ({@link WriteFence}). Does
+   * not check that the blob exists: write it first.
    */
-  saveCheckpoint(input: CheckpointInput): Promise<CheckpointRecord>;
+  saveCheckpoint(input: CheckpointInput, options?: FenceOptions): Promise<CheckpointRecord>;
   /** The run's highest-version checkpoint, or `undefined` when it has none. */
   latestCheckpoint(runId: string): Promise<CheckpointRecord | undefined>;
   /** One checkpoint; `NOT_FOUND` when the run has no such version. */
@@ -153,9 +184,10 @@ export interface RunStore {
   findClientSessionByTokenHash(resumeTokenHash: string): Promise<ClientSessionRecord | undefined>;
 
   /**
-   * In ONE transaction: updates the run, upserts the round attempt, records outcomes,
-   * appends metrics and saves the checkpoint. Any failure (including `CONFLICT` on the
-   * revision or checkpoint version) leaves the store exactly as it was. Once the promise
+   * In ONE transaction: checks the fence, updates the run, upserts the round attempt, records
+   * outcomes, appends metrics and saves the checkpoint. Any failure (including `CONFLICT` on
+   * the fencing epoch, the revision or the checkpoint version) leaves the store exactly as it
+   * was, its fencing epoch included. Once the promise
    * resolves the round is durable (for the SQLite store: survives a process crash).
    */
   commitRound(input: CommitRoundInput): Promise<CommitRoundResult>;

@@ -1,6 +1,8 @@
 /**
- * Row <-> record mapping for the SQLite run store. Rows come back exactly as the schema
- * stores them (snake_case, JSON as TEXT); records are the public camelCase shapes.
+ * Row <-> record mapping for the SQLite and PostgreSQL run stores (their schemas have the
+ * same columns). Rows come back exactly as the schema stores them (snake_case, JSON as
+ * TEXT); records are the public camelCase shapes. row-mapping.ts puts them together per
+ * table ({@link ROWS}) for both stores' statements.
  */
 import type { ErrorCode } from '@edgefed/shared';
 import type { JsonObject, JsonValue, MetricMap } from './json.js';
@@ -17,7 +19,8 @@ import type {
   RunStatus,
 } from './records.js';
 
-const json = (text: string): unknown => JSON.parse(text);
+/** Parses a JSON column. */
+export const json = (text: string): unknown => JSON.parse(text);
 
 /** A `runs` row. */
 export interface RunRow {

@@ -115,4 +115,9 @@ export const RUN_STORE_MIGRATIONS: readonly Migration[] = [
   PRIMARY KEY (run_id, round, kind)
 ) STRICT;`,
   },
+  {
+    version: 4,
+    description: 'fencing epoch per run (the highest lease epoch a write carried)',
+    sql: 'ALTER TABLE runs ADD COLUMN fence_epoch INTEGER;',
+  },
 ];

@@ -1,7 +1,8 @@
 /**
  * StoreTables over one better-sqlite3 connection: every query a prepared statement,
  * every TableRunStore transaction a `BEGIN IMMEDIATE` transaction (so a second process
- * on the same file waits for the write lock instead of failing halfway).
+ * on the same file waits for the write lock instead of failing halfway). Rows map to
+ * records with row-mapping.ts ({@link ROWS}).
  */
 import type Database from 'better-sqlite3';
 import type {
@@ -15,102 +16,58 @@ import type {
   RoundRecord,
   RunRecord,
 } from './records.js';
-import {
-  checkpointParams,
-  checkpointRecord,
-  metricParams,
-  metricRecord,
-  outcomeParams,
-  outcomeRecord,
-  roundParams,
-  roundRecord,
-  runParams,
-  runRecord,
-  sessionParams,
-  sessionRecord,
-  type CheckpointRow,
-  type MetricRow,
-  type OutcomeRow,
-  type RoundRow,
-  type RunRow,
-  type SessionRow,
-} from './sqlite-rows.js';
+import { ROWS, type TableColumns } from './row-mapping.js';
 import type { OutcomeKey, RunQuery, StoreTables } from './store-tables.js';
-import type {
-  EvaluationKind,
-  EvaluationReportRecord,
-  ListEvaluationReportsOptions,
-} from './evaluation-reports.js';
-
-/** An `evaluation_reports` row. */
-interface ReportRow {
-  run_id: string;
-  round: number;
-  kind: string;
-  report: string;
-  recorded_at: number;
-}
+import type { EvaluationReportRecord, ListEvaluationReportsOptions } from './evaluation-reports.js';
 
 type Params = Record<string, string | number | null>;
 
-const ROUND_COLUMNS = `run_id, round, attempt, state, started_at, ended_at, selected_count, completed_count,
-  failed_count, dropped_count, bytes_up, bytes_down, train_metrics, eval_metrics, failure_reason`;
-const OUTCOME_COLUMNS = `run_id, round, attempt, client_id, outcome, code, example_count, metrics, bytes_up,
-  bytes_down, recorded_at`;
-const RUN_COLUMNS = `id, name, status, config, created_at, updated_at, revision, current_round,
-  current_model_version, strategy_state, best_metrics`;
-const names = (columns: string): string[] => columns.split(',').map((c) => c.trim());
-const named = (columns: string): string =>
-  names(columns)
-    .map((c) => `@${c}`)
-    .join(', ');
+const { run: RUN, round: ROUND, outcome: OUTCOME, metric: METRIC, checkpoint: CHECKPOINT } = ROWS;
+const { session: SESSION, report: REPORT } = ROWS;
+const named = (names: readonly string[]): string => names.map((c) => `@${c}`).join(', ');
+const insert = (table: string, m: TableColumns): string =>
+  `INSERT INTO ${table} (${m.columns}) VALUES (${named(m.names)})`;
 /** `INSERT ... ON CONFLICT (key) DO UPDATE` (an in-place update: REPLACE would delete the row). */
-const upsert = (table: string, columns: string, key: string[]): string =>
-  `INSERT INTO ${table} (${columns}) VALUES (${named(columns)}) ON CONFLICT (${key.join(', ')}) DO UPDATE SET ` +
-  names(columns)
+const upsert = (table: string, m: TableColumns, key: string[]): string =>
+  `${insert(table, m)} ON CONFLICT (${key.join(', ')}) DO UPDATE SET ` +
+  m.names
     .filter((c) => !key.includes(c))
     .map((c) => `${c} = excluded.${c}`)
     .join(', ');
-const SESSION_COLUMNS = `client_id, resume_token_hash, capabilities, first_seen, last_seen, contributions,
-  failures`;
 
 const SQL = {
-  getRun: `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`,
-  listRuns: `SELECT ${RUN_COLUMNS} FROM runs WHERE (@status IS NULL OR status = @status)
+  getRun: `SELECT ${RUN.columns} FROM runs WHERE id = ?`,
+  listRuns: `SELECT ${RUN.columns} FROM runs WHERE (@status IS NULL OR status = @status)
     ORDER BY seq LIMIT @limit OFFSET @offset`,
-  insertRun: `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${named(RUN_COLUMNS)})`,
+  insertRun: insert('runs', RUN),
   replaceRun: `UPDATE runs SET name = @name, status = @status, config = @config, updated_at = @updated_at,
     revision = @revision, current_round = @current_round, current_model_version = @current_model_version,
     strategy_state = @strategy_state, best_metrics = @best_metrics
     WHERE id = @id AND revision = @expected`,
-  getRound: `SELECT ${ROUND_COLUMNS} FROM rounds WHERE run_id = ? AND round = ? AND attempt = ?`,
-  listRounds: `SELECT ${ROUND_COLUMNS} FROM rounds WHERE run_id = ? ORDER BY round, attempt`,
-  putRound: upsert('rounds', ROUND_COLUMNS, ['run_id', 'round', 'attempt']),
+  getFence: `SELECT fence_epoch FROM runs WHERE id = ?`,
+  setFence: `UPDATE runs SET fence_epoch = @epoch WHERE id = @id`,
+  getRound: `SELECT ${ROUND.columns} FROM rounds WHERE run_id = ? AND round = ? AND attempt = ?`,
+  listRounds: `SELECT ${ROUND.columns} FROM rounds WHERE run_id = ? ORDER BY round, attempt`,
+  putRound: upsert('rounds', ROUND, ['run_id', 'round', 'attempt']),
   hasOutcome: `SELECT 1 FROM client_outcomes WHERE run_id = ? AND round = ? AND attempt = ? AND client_id = ?`,
-  insertOutcome: `INSERT INTO client_outcomes (${OUTCOME_COLUMNS}) VALUES (${named(OUTCOME_COLUMNS)})`,
-  listOutcomes: `SELECT ${OUTCOME_COLUMNS} FROM client_outcomes WHERE run_id = @run_id
+  insertOutcome: insert('client_outcomes', OUTCOME),
+  listOutcomes: `SELECT ${OUTCOME.columns} FROM client_outcomes WHERE run_id = @run_id
     AND (@round IS NULL OR round = @round) AND (@attempt IS NULL OR attempt = @attempt)
     AND (@client_id IS NULL OR client_id = @client_id) ORDER BY seq`,
-  insertMetric: `INSERT INTO metrics (run_id, round, name, value, scope, recorded_at)
-    VALUES (@run_id, @round, @name, @value, @scope, @recorded_at)`,
-  listMetrics: `SELECT run_id, round, name, value, scope, recorded_at FROM metrics WHERE run_id = @run_id
+  insertMetric: insert('metrics', METRIC),
+  listMetrics: `SELECT ${METRIC.columns} FROM metrics WHERE run_id = @run_id
     AND (@name IS NULL OR name = @name) AND (@scope IS NULL OR scope = @scope)
     AND (@from IS NULL OR round >= @from) AND (@to IS NULL OR round <= @to) ORDER BY round, seq`,
-  latestCheckpoint: `SELECT * FROM checkpoints WHERE run_id = ? ORDER BY version DESC LIMIT 1`,
-  getCheckpoint: `SELECT * FROM checkpoints WHERE run_id = ? AND version = ?`,
-  listCheckpoints: `SELECT * FROM checkpoints WHERE run_id = ? ORDER BY version`,
-  insertCheckpoint: `INSERT INTO checkpoints (run_id, version, round, hash, byte_size, created_at)
-    VALUES (@run_id, @version, @round, @hash, @byte_size, @created_at)`,
-  getSession: `SELECT ${SESSION_COLUMNS} FROM client_sessions WHERE client_id = ?`,
-  putSession: upsert('client_sessions', SESSION_COLUMNS, ['client_id']),
-  findSessionByTokenHash: `SELECT ${SESSION_COLUMNS} FROM client_sessions WHERE resume_token_hash = ?
+  latestCheckpoint: `SELECT ${CHECKPOINT.columns} FROM checkpoints WHERE run_id = ? ORDER BY version DESC LIMIT 1`,
+  getCheckpoint: `SELECT ${CHECKPOINT.columns} FROM checkpoints WHERE run_id = ? AND version = ?`,
+  listCheckpoints: `SELECT ${CHECKPOINT.columns} FROM checkpoints WHERE run_id = ? ORDER BY version`,
+  insertCheckpoint: insert('checkpoints', CHECKPOINT),
+  getSession: `SELECT ${SESSION.columns} FROM client_sessions WHERE client_id = ?`,
+  putSession: upsert('client_sessions', SESSION, ['client_id']),
+  findSessionByTokenHash: `SELECT ${SESSION.columns} FROM client_sessions WHERE resume_token_hash = ?
     ORDER BY last_seen DESC, client_id LIMIT 1`,
-  putReport: upsert('evaluation_reports', 'run_id, round, kind, report, recorded_at', [
-    'run_id',
-    'round',
-    'kind',
-  ]),
-  listReports: `SELECT run_id, round, kind, report, recorded_at FROM evaluation_reports
+  putReport: upsert('evaluation_reports', REPORT, ['run_id', 'round', 'kind']),
+  listReports: `SELECT ${REPORT.columns} FROM evaluation_reports
     WHERE run_id = @run_id AND (@kind IS NULL OR kind = @kind) AND (@round IS NULL OR round = @round)
     ORDER BY round, kind`,
 } as const;
@@ -145,34 +102,43 @@ export class SqliteTables implements StoreTables {
   }
 
   getRun(id: string): RunRecord | undefined {
-    const row = this.#get('getRun', id) as RunRow | undefined;
-    return row && runRecord(row);
+    const row = this.#get('getRun', id);
+    return row === undefined ? undefined : RUN.record(row);
   }
 
   listRuns(q: RunQuery): RunRecord[] {
     const params: Params = { status: q.status ?? null, limit: q.limit ?? -1, offset: q.offset };
-    return (this.#all('listRuns', params) as RunRow[]).map(runRecord);
+    return this.#all('listRuns', params).map(RUN.record);
   }
 
   insertRun(run: RunRecord): void {
-    this.#run('insertRun', runParams(run));
+    this.#run('insertRun', RUN.row(run));
   }
 
   replaceRun(run: RunRecord, expectedRevision: number): boolean {
-    return this.#run('replaceRun', { ...runParams(run), expected: expectedRevision }) === 1;
+    return this.#run('replaceRun', { ...RUN.row(run), expected: expectedRevision }) === 1;
+  }
+
+  getFence(runId: string): number | undefined {
+    const row = this.#get('getFence', runId) as { fence_epoch: number | null } | undefined;
+    return row?.fence_epoch ?? undefined;
+  }
+
+  setFence(runId: string, epoch: number): void {
+    this.#run('setFence', { id: runId, epoch });
   }
 
   getRound(k: RoundKey): RoundRecord | undefined {
-    const row = this.#get('getRound', k.runId, k.round, k.attempt) as RoundRow | undefined;
-    return row && roundRecord(row);
+    const row = this.#get('getRound', k.runId, k.round, k.attempt);
+    return row === undefined ? undefined : ROUND.record(row);
   }
 
   listRounds(runId: string): RoundRecord[] {
-    return (this.#all('listRounds', runId) as RoundRow[]).map(roundRecord);
+    return this.#all('listRounds', runId).map(ROUND.record);
   }
 
   putRound(round: RoundRecord): void {
-    this.#run('putRound', roundParams(round));
+    this.#run('putRound', ROUND.row(round));
   }
 
   hasOutcome(k: OutcomeKey): boolean {
@@ -180,7 +146,7 @@ export class SqliteTables implements StoreTables {
   }
 
   insertOutcome(outcome: ClientOutcomeRecord): void {
-    this.#run('insertOutcome', outcomeParams(outcome));
+    this.#run('insertOutcome', OUTCOME.row(outcome));
   }
 
   listOutcomes(runId: string, f: ListClientOutcomesOptions): ClientOutcomeRecord[] {
@@ -190,11 +156,11 @@ export class SqliteTables implements StoreTables {
       attempt: f.attempt ?? null,
       client_id: f.clientId ?? null,
     };
-    return (this.#all('listOutcomes', params) as OutcomeRow[]).map(outcomeRecord);
+    return this.#all('listOutcomes', params).map(OUTCOME.record);
   }
 
   insertMetric(point: MetricPoint): void {
-    this.#run('insertMetric', metricParams(point));
+    this.#run('insertMetric', METRIC.row(point));
   }
 
   listMetrics(runId: string, f: ListMetricsOptions): MetricPoint[] {
@@ -205,61 +171,48 @@ export class SqliteTables implements StoreTables {
       from: f.fromRound ?? null,
       to: f.toRound ?? null,
     };
-    return (this.#all('listMetrics', params) as MetricRow[]).map(metricRecord);
+    return this.#all('listMetrics', params).map(METRIC.record);
   }
 
   latestCheckpoint(runId: string): CheckpointRecord | undefined {
-    const row = this.#get('latestCheckpoint', runId) as CheckpointRow | undefined;
-    return row && checkpointRecord(row);
+    const row = this.#get('latestCheckpoint', runId);
+    return row === undefined ? undefined : CHECKPOINT.record(row);
   }
 
   getCheckpoint(runId: string, version: number): CheckpointRecord | undefined {
-    const row = this.#get('getCheckpoint', runId, version) as CheckpointRow | undefined;
-    return row && checkpointRecord(row);
+    const row = this.#get('getCheckpoint', runId, version);
+    return row === undefined ? undefined : CHECKPOINT.record(row);
   }
 
   listCheckpoints(runId: string): CheckpointRecord[] {
-    return (this.#all('listCheckpoints', runId) as CheckpointRow[]).map(checkpointRecord);
+    return this.#all('listCheckpoints', runId).map(CHECKPOINT.record);
   }
 
   insertCheckpoint(checkpoint: CheckpointRecord): void {
-    this.#run('insertCheckpoint', checkpointParams(checkpoint));
+    this.#run('insertCheckpoint', CHECKPOINT.row(checkpoint));
   }
 
   getSession(clientId: string): ClientSessionRecord | undefined {
-    const row = this.#get('getSession', clientId) as SessionRow | undefined;
-    return row && sessionRecord(row);
+    const row = this.#get('getSession', clientId);
+    return row === undefined ? undefined : SESSION.record(row);
   }
 
   putSession(session: ClientSessionRecord): void {
-    this.#run('putSession', sessionParams(session));
+    this.#run('putSession', SESSION.row(session));
   }
 
   findSessionByTokenHash(resumeTokenHash: string): ClientSessionRecord | undefined {
-    const row = this.#get('findSessionByTokenHash', resumeTokenHash) as SessionRow | undefined;
-    return row && sessionRecord(row);
+    const row = this.#get('findSessionByTokenHash', resumeTokenHash);
+    return row === undefined ? undefined : SESSION.record(row);
   }
 
   putReport(r: EvaluationReportRecord): void {
-    const row: ReportRow = {
-      run_id: r.runId,
-      round: r.round,
-      kind: r.kind,
-      report: JSON.stringify(r.report),
-      recorded_at: r.recordedAt,
-    };
-    this.#run('putReport', row);
+    this.#run('putReport', REPORT.row(r));
   }
 
   listReports(runId: string, f: ListEvaluationReportsOptions): EvaluationReportRecord[] {
     const params: Params = { run_id: runId, kind: f.kind ?? null, round: f.round ?? null };
-    return (this.#all('listReports', params) as ReportRow[]).map((row) => ({
-      runId: row.run_id,
-      round: row.round,
-      kind: row.kind as EvaluationKind,
-      report: JSON.parse(row.report) as EvaluationReportRecord['report'],
-      recordedAt: row.recorded_at,
-    }));
+    return this.#all('listReports', params).map(REPORT.record);
   }
 
   close(): void {

@@ -46,6 +46,10 @@ export interface StoreTables {
   insertRun(run: RunRecord): void;
   /** Replaces the run with `run.id`; with `expectedRevision`, only if the stored one matches. */
   replaceRun(run: RunRecord, expectedRevision: number): boolean;
+  /** The highest fencing epoch a write of the run carried, or undefined (none yet). */
+  getFence(runId: string): number | undefined;
+  /** Stores the run's fencing epoch (the caller checked it is not lower). */
+  setFence(runId: string, epoch: number): void;
 
   getRound(key: RoundKey): RoundRecord | undefined;
   /** Ordered by round, then attempt. */

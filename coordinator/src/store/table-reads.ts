@@ -5,21 +5,10 @@
  */
 import { EdgefedError, isEdgefedError, toEdgefedError } from '@edgefed/shared';
 import { roundKey } from './normalize.js';
-import {
-  METRIC_SCOPES,
-  RUN_STATUSES,
-  type CheckpointRecord,
-  type ClientOutcomeRecord,
-  type ClientSessionRecord,
-  type ListClientOutcomesOptions,
-  type ListMetricsOptions,
-  type MetricPoint,
-  type RoundKey,
-  type RoundRecord,
-  type RunRecord,
-} from './records.js';
-import type { RunQuery, StoreTables } from './store-tables.js';
-import { checkCount, checkEnum, checkId, checkKeys, checkObject, optional } from './validate.js';
+import type { RoundKey, RoundRecord, RunRecord } from './records.js';
+import type { StoreTables } from './store-tables.js';
+import { noCheckpoint, noRound, noRun } from './store-errors.js';
+import { checkCount, checkId, metricFilter, outcomeFilter, runQuery } from './validate.js';
 
 /** Read methods of a RunStore over StoreTables. */
 export class TableReads {
@@ -48,9 +37,7 @@ export class TableReads {
   /** The run, or `NOT_FOUND`. */
   protected requireRun(t: StoreTables, id: string): RunRecord {
     const run = t.getRun(id);
-    if (run === undefined) {
-      throw new EdgefedError('NOT_FOUND', `No run ${id}`, { details: { runId: id } });
-    }
+    if (run === undefined) throw noRun(id);
     return run;
   }
 
@@ -58,15 +45,7 @@ export class TableReads {
   protected requireRound(t: StoreTables, key: RoundKey): RoundRecord {
     this.requireRun(t, key.runId);
     const round = t.getRound(key);
-    if (round === undefined) {
-      throw new EdgefedError(
-        'NOT_FOUND',
-        `No round ${key.round} attempt ${key.attempt} in run ${key.runId}`,
-        {
-          details: { runId: key.runId, round: key.round, attempt: key.attempt },
-        },
-      );
-    }
+    if (round === undefined) throw noRound(key);
     return round;
   }
 
@@ -86,95 +65,40 @@ export class TableReads {
     return this.settle((t) => t.listRounds(this.requireRun(t, checkId(runId, 'runId')).id));
   }
 
-  listClientOutcomes(runId: string, options?: ListClientOutcomesOptions): Promise<ClientOutcomeRecord[]> {
-    return this.settle((t) => {
-      const o = checkObject(options ?? {}, 'options');
-      checkKeys(o, ['round', 'attempt', 'clientId'], 'options');
-      const filter: ListClientOutcomesOptions = {
-        ...maybe(
-          'round',
-          optional(o.round, (v) => checkCount(v, 'options.round')),
-        ),
-        ...maybe(
-          'attempt',
-          optional(o.attempt, (v) => checkCount(v, 'options.attempt')),
-        ),
-        ...maybe(
-          'clientId',
-          optional(o.clientId, (v) => checkId(v, 'options.clientId')),
-        ),
-      };
-      return t.listOutcomes(this.requireRun(t, checkId(runId, 'runId')).id, filter);
-    });
+  listClientOutcomes(runId: string, options?: unknown) {
+    return this.settle((t) =>
+      t.listOutcomes(this.requireRun(t, checkId(runId, 'runId')).id, outcomeFilter(options)),
+    );
   }
 
-  listMetrics(runId: string, options?: ListMetricsOptions): Promise<MetricPoint[]> {
-    return this.settle((t) => {
-      const o = checkObject(options ?? {}, 'options');
-      checkKeys(o, ['name', 'scope', 'fromRound', 'toRound'], 'options');
-      const filter: ListMetricsOptions = {
-        ...maybe(
-          'name',
-          optional(o.name, (v) => checkId(v, 'options.name')),
-        ),
-        ...maybe(
-          'scope',
-          optional(o.scope, (v) => checkEnum(v, METRIC_SCOPES, 'options.scope')),
-        ),
-        ...maybe(
-          'fromRound',
-          optional(o.fromRound, (v) => checkCount(v, 'options.fromRound')),
-        ),
-        ...maybe(
-          'toRound',
-          optional(o.toRound, (v) => checkCount(v, 'options.toRound')),
-        ),
-      };
-      return t.listMetrics(this.requireRun(t, checkId(runId, 'runId')).id, filter);
-    });
+  listMetrics(runId: string, options?: unknown) {
+    return this.settle((t) =>
+      t.listMetrics(this.requireRun(t, checkId(runId, 'runId')).id, metricFilter(options)),
+    );
   }
 
-  latestCheckpoint(runId: string): Promise<CheckpointRecord | undefined> {
+  latestCheckpoint(runId: string) {
     return this.settle((t) => t.latestCheckpoint(this.requireRun(t, checkId(runId, 'runId')).id));
   }
 
-  getCheckpoint(runId: string, version: number): Promise<CheckpointRecord> {
+  getCheckpoint(runId: string, version: number) {
     return this.settle((t) => {
       const id = this.requireRun(t, checkId(runId, 'runId')).id;
       const checkpoint = t.getCheckpoint(id, checkCount(version, 'version'));
-      if (checkpoint === undefined) {
-        throw new EdgefedError('NOT_FOUND', `Run ${id} has no checkpoint version ${version}`, {
-          details: { runId: id, version },
-        });
-      }
+      if (checkpoint === undefined) throw noCheckpoint(id, version);
       return checkpoint;
     });
   }
 
-  listCheckpoints(runId: string): Promise<CheckpointRecord[]> {
+  listCheckpoints(runId: string) {
     return this.settle((t) => t.listCheckpoints(this.requireRun(t, checkId(runId, 'runId')).id));
   }
 
-  getClientSession(clientId: string): Promise<ClientSessionRecord | undefined> {
+  getClientSession(clientId: string) {
     return this.settle((t) => t.getSession(checkId(clientId, 'clientId')));
   }
 
-  findClientSessionByTokenHash(resumeTokenHash: string): Promise<ClientSessionRecord | undefined> {
+  findClientSessionByTokenHash(resumeTokenHash: string) {
     return this.settle((t) => t.findSessionByTokenHash(checkId(resumeTokenHash, 'resumeTokenHash')));
   }
-}
-
-function runQuery(options: unknown): RunQuery {
-  const o = checkObject(options ?? {}, 'options');
-  checkKeys(o, ['status', 'limit', 'offset'], 'options');
-  return {
-    status: optional(o.status, (v) => checkEnum(v, RUN_STATUSES, 'options.status')),
-    limit: optional(o.limit, (v) => checkCount(v, 'options.limit')),
-    offset: optional(o.offset, (v) => checkCount(v, 'options.offset')) ?? 0,
-  };
-}
-
-/** `{ [key]: value }` when value is defined, `{}` otherwise (for exactOptionalPropertyTypes). */
-function maybe<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

@@ -5,6 +5,7 @@
  */
 import { EdgefedError, toEdgefedError } from '@edgefed/shared';
 import {
+  COMMIT_KEYS,
   checkRevision,
   checkVersionIncreases,
   newCheckpoint,
@@ -20,7 +21,8 @@ import {
 import { type ClientOutcomeRecord, type RoundKey, type RoundRecord, type RunRecord } from './records.js';
 import type { CommitRoundInput, CommitRoundResult, RunStore, UpdateRunOptions } from './run-store.js';
 import type { StoreTables } from './store-tables.js';
-import { checkCount, checkId, checkKeys, checkObject } from './validate.js';
+import { nextFence, outcomeExists, roundExists, runExists } from './store-errors.js';
+import { checkCount, checkFence, checkId, checkKeys, checkList, checkObject, keyOf } from './validate.js';
 import { TableReads } from './table-reads.js';
 import {
   newEvaluationReport,
@@ -68,9 +70,7 @@ export class TableRunStore extends TableReads implements RunStore {
       t.transaction(() => {
         const run = newRun(input, this.#time());
         if (t.getRun(run.id) !== undefined) {
-          throw new EdgefedError('ALREADY_EXISTS', `Run ${run.id} already exists`, {
-            details: { runId: run.id },
-          });
+          throw runExists(run.id);
         }
         t.insertRun(run);
         return run;
@@ -80,13 +80,38 @@ export class TableRunStore extends TableReads implements RunStore {
 
   updateRun(id: string, patch: Parameters<RunStore['updateRun']>[1], options: UpdateRunOptions = {}) {
     return this.settle((t) =>
-      t.transaction(() => this.#updateRun(t, checkId(id, 'id'), patch, options.expectedRevision)),
+      t.transaction(() => {
+        const o = checkObject(options, 'options');
+        return this.#updateRun(t, checkId(id, 'id'), patch, o);
+      }),
     );
   }
 
-  #updateRun(t: StoreTables, id: string, patch: unknown, expectedRevision: unknown): RunRecord {
+  /** Checks `fence` (see `WriteFence`) and raises the run's stored epoch, in the caller's transaction. */
+  #fence(t: StoreTables, runId: string, fence: unknown, field: string): void {
+    const epoch = nextFence(runId, t.getFence(runId), checkFence(fence, field));
+    if (epoch !== undefined) t.setFence(runId, epoch);
+  }
+
+  raiseFence(runId: string, fence: unknown): Promise<void> {
+    return this.settle((t) =>
+      t.transaction(() => {
+        const id = this.requireRun(t, checkId(runId, 'runId')).id;
+        this.#fence(t, id, checkObject(fence, 'fence'), 'fence');
+      }),
+    );
+  }
+
+  #updateRun(
+    t: StoreTables,
+    id: string,
+    patch: unknown,
+    o: Readonly<Record<string, unknown>>,
+    field = 'options',
+  ): RunRecord {
     const run = this.requireRun(t, id);
-    checkRevision(run, expectedRevision);
+    this.#fence(t, id, o.fence, `${field}.fence`);
+    checkRevision(run, o.expectedRevision);
     const next = patchRun(run, patch, this.#time());
     if (!t.replaceRun(next, run.revision)) {
       throw new EdgefedError('CONFLICT', `Run ${id} changed during the update`, { details: { runId: id } });
@@ -100,9 +125,7 @@ export class TableRunStore extends TableReads implements RunStore {
         const round = newRound(input);
         this.requireRun(t, round.runId);
         if (t.getRound(round) !== undefined) {
-          throw new EdgefedError('ALREADY_EXISTS', `Round ${describe(round)} already exists`, {
-            details: { ...keyOf(round) },
-          });
+          throw roundExists(round);
         }
         t.putRound(round);
         return round;
@@ -145,11 +168,7 @@ export class TableRunStore extends TableReads implements RunStore {
 
   #insertOutcome(t: StoreTables, record: ClientOutcomeRecord): void {
     if (t.hasOutcome(record)) {
-      throw new EdgefedError(
-        'ALREADY_EXISTS',
-        `Client ${record.clientId} already has an outcome in round ${describe(record)}`,
-        { details: { ...keyOf(record), clientId: record.clientId } },
-      );
+      throw outcomeExists(record);
     }
     t.insertOutcome(record);
     const session = t.getSession(record.clientId);
@@ -177,11 +196,15 @@ export class TableRunStore extends TableReads implements RunStore {
     );
   }
 
-  saveCheckpoint(input: Parameters<RunStore['saveCheckpoint']>[0]) {
+  saveCheckpoint(
+    input: Parameters<RunStore['saveCheckpoint']>[0],
+    options: Parameters<RunStore['saveCheckpoint']>[1] = {},
+  ) {
     return this.settle((t) =>
       t.transaction(() => {
         const checkpoint = newCheckpoint(input, this.#time());
         this.requireRun(t, checkpoint.runId);
+        this.#fence(t, checkpoint.runId, checkObject(options, 'options').fence, 'options.fence');
         checkVersionIncreases(
           checkpoint.runId,
           checkpoint.version,
@@ -199,16 +222,16 @@ export class TableRunStore extends TableReads implements RunStore {
 
   #commit(t: StoreTables, input: unknown): CommitRoundResult {
     const o = checkObject(input, 'commit');
-    checkKeys(o, ['runUpdate', 'expectedRevision', 'round', 'outcomes', 'metrics', 'checkpoint'], 'commit');
+    checkKeys(o, COMMIT_KEYS, 'commit');
     const round = newRound(o.round);
-    const run = this.#updateRun(t, round.runId, o.runUpdate, o.expectedRevision);
+    const run = this.#updateRun(t, round.runId, o.runUpdate, o, 'commit');
     t.putRound(round);
     const now = this.#time();
     const at = { runId: round.runId, round: round.round };
-    list(o.outcomes, 'commit.outcomes').forEach((item, i) => {
+    checkList(o.outcomes, 'commit.outcomes').forEach((item, i) => {
       this.#insertOutcome(t, newOutcome(item, now, keyOf(round), `commit.outcomes[${i}]`));
     });
-    list(o.metrics, 'commit.metrics').forEach((item, i) => {
+    checkList(o.metrics, 'commit.metrics').forEach((item, i) => {
       t.insertMetric(newMetric(item, now, at, `commit.metrics[${i}]`));
     });
     let checkpoint;
@@ -242,18 +265,4 @@ export class TableRunStore extends TableReads implements RunStore {
       return Promise.reject(toEdgefedError(error, 'STORE_ERROR'));
     }
   }
-}
-
-function list(value: unknown, field: string): readonly unknown[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new EdgefedError('INVALID_ARGUMENT', `${field} must be an array`);
-  return value;
-}
-
-function keyOf(key: RoundKey): RoundKey {
-  return { runId: key.runId, round: key.round, attempt: key.attempt };
-}
-
-function describe(key: RoundKey): string {
-  return `${key.runId}#${key.round}.${key.attempt}`;
 }

@@ -1,9 +1,19 @@
 /**
- * Input checks shared by every RunStore implementation, so that both reject exactly the
- * same inputs with the same codes. Each check throws `INVALID_ARGUMENT` (or `NON_FINITE`)
- * naming the offending field.
+ * Input checks shared by every RunStore implementation, so that all of them reject exactly
+ * the same inputs with the same codes. Each check throws `INVALID_ARGUMENT` (or `NON_FINITE`)
+ * naming the offending field. The list options of the read methods (`listRuns`,
+ * `listClientOutcomes`, `listMetrics`) are validated here too, once for the table stores
+ * and the PostgreSQL store.
  */
 import { EdgefedError } from '@edgefed/shared';
+import {
+  METRIC_SCOPES,
+  RUN_STATUSES,
+  type ListClientOutcomesOptions,
+  type ListMetricsOptions,
+  type RoundKey,
+} from './records.js';
+import type { RunQuery } from './store-tables.js';
 
 /** Longest id (run id, client id) the store accepts. */
 export const MAX_ID_LENGTH = 200;
@@ -71,4 +81,66 @@ export function checkEnum<T extends string>(value: unknown, allowed: readonly T[
 /** `undefined` stays `undefined`; anything else goes through `check`. */
 export function optional<T>(value: unknown, check: (v: unknown) => T): T | undefined {
   return value === undefined ? undefined : check(value);
+}
+
+/** `{ [key]: value }` when value is defined, `{}` otherwise (for exactOptionalPropertyTypes). */
+export function maybe<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** An optional array (`undefined` is empty). */
+export function checkList(value: unknown, field: string): readonly unknown[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new EdgefedError('INVALID_ARGUMENT', `${field} must be an array`);
+  return value;
+}
+
+/** Validated `listRuns` options. */
+export function runQuery(options: unknown): RunQuery {
+  const o = checkObject(options ?? {}, 'options');
+  checkKeys(o, ['status', 'limit', 'offset'], 'options');
+  return {
+    status: optional(o.status, (v) => checkEnum(v, RUN_STATUSES, 'options.status')),
+    limit: optional(o.limit, (v) => checkCount(v, 'options.limit')),
+    offset: optional(o.offset, (v) => checkCount(v, 'options.offset')) ?? 0,
+  };
+}
+
+/** Validated `listClientOutcomes` options. */
+export function outcomeFilter(options: unknown): ListClientOutcomesOptions {
+  const o = checkObject(options ?? {}, 'options');
+  checkKeys(o, ['round', 'attempt', 'clientId'], 'options');
+  const round = optional(o.round, (v) => checkCount(v, 'options.round'));
+  const attempt = optional(o.attempt, (v) => checkCount(v, 'options.attempt'));
+  const clientId = optional(o.clientId, (v) => checkId(v, 'options.clientId'));
+  return { ...maybe('round', round), ...maybe('attempt', attempt), ...maybe('clientId', clientId) };
+}
+
+/** Validated `listMetrics` options. */
+export function metricFilter(options: unknown): ListMetricsOptions {
+  const o = checkObject(options ?? {}, 'options');
+  checkKeys(o, ['name', 'scope', 'fromRound', 'toRound'], 'options');
+  const name = optional(o.name, (v) => checkId(v, 'options.name'));
+  const scope = optional(o.scope, (v) => checkEnum(v, METRIC_SCOPES, 'options.scope'));
+  const fromRound = optional(o.fromRound, (v) => checkCount(v, 'options.fromRound'));
+  const toRound = optional(o.toRound, (v) => checkCount(v, 'options.toRound'));
+  return {
+    ...maybe('name', name),
+    ...maybe('scope', scope),
+    ...maybe('fromRound', fromRound),
+    ...maybe('toRound', toRound),
+  };
+}
+
+/** A round key with nothing else (for error details). */
+export function keyOf(key: RoundKey): RoundKey {
+  return { runId: key.runId, round: key.round, attempt: key.attempt };
+}
+
+/** A write's `fence` (see `WriteFence`): its epoch, or `undefined` when there is none. */
+export function checkFence(value: unknown, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const o = checkObject(value, field);
+  checkKeys(o, ['epoch'], field);
+  return checkCount(o.epoch, `${field}.epoch`);
 }
