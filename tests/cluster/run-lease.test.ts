@@ -109,6 +109,18 @@ describe('RunLeases', () => {
     expect((await a.acquire('run-2', 'node-a'))?.epoch).toBe(gb.epoch + 1);
   });
 
+  it('grants at least a minimum epoch and keeps counting from it (Redis lost its epoch keys)', async () => {
+    const redis = await client();
+    const a = new RunLeases({ redis, ttlMs: 2000, prefix: 't6:' });
+    const g1 = await a.acquire('run-6', 'node-a', 7);
+    expect(g1?.epoch).toBe(7);
+    if (g1 === undefined) throw new Error('no grant');
+    expect(await a.release(g1)).toBe(true);
+    expect((await a.acquire('run-6', 'node-a', 3))?.epoch).toBe(8); // a lower floor changes nothing
+    expect(await redis.get('t6:lease-epoch:run-6')).toBe('8');
+    await expect(a.acquire('run-7', 'node-a', -1)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
   it('rejects a non-positive TTL', () => {
     expect(() => new RunLeases({ redis: clients[0] as Redis, ttlMs: 0 })).toThrow(/ttlMs/);
   });

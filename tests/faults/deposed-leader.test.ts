@@ -23,21 +23,24 @@ import { DownloadLedger } from '../../coordinator/src/rounds/download-ledger.js'
 class FakeLeases {
   readonly holders = new Map<string, string>();
   epoch = 0;
+  /** False: a gate that ignores `minEpoch` (to test what the manager does then). */
+  honourMinEpoch = true;
 
   gate(nodeId: string): RunGate {
     return {
       nodeId,
-      tryAcquire: (runId) => Promise.resolve(this.#acquire(runId, nodeId)),
+      tryAcquire: (runId, minEpoch) => Promise.resolve(this.#acquire(runId, nodeId, minEpoch)),
       holder: (runId) => Promise.resolve(this.holders.get(runId)),
     };
   }
 
-  #acquire(runId: string, nodeId: string): RunLeaseHandle | undefined {
+  #acquire(runId: string, nodeId: string, minEpoch = 0): RunLeaseHandle | undefined {
     if (this.holders.has(runId)) return undefined;
     this.holders.set(runId, nodeId);
     const lost = new AbortController();
+    this.epoch = Math.max(this.epoch + 1, this.honourMinEpoch ? minEpoch : 0);
     return {
-      epoch: ++this.epoch,
+      epoch: this.epoch,
       lost: lost.signal,
       release: () => {
         if (this.holders.get(runId) === nodeId) this.holders.delete(runId);
@@ -134,7 +137,7 @@ describe('a deposed run leader (store-side fencing)', () => {
     expect(await store.getRun(run.id)).toMatchObject({ status: 'stopped' });
   });
 
-  it('gives a lease back when the store has seen a higher epoch (the epoch source was reset)', async () => {
+  it('takes the lease again above the epoch the store has seen when the epoch source was reset', async () => {
     const store = createMemoryRunStore();
     const leases = new FakeLeases();
     const m = new RunManager(
@@ -144,14 +147,30 @@ describe('a deposed run leader (store-side fencing)', () => {
     );
     managers.push(m);
     const run = await m.create({ name: 'reset', config: CONFIG, start: false });
+    // Redis lost its epoch keys: its next epoch (1) is below the store's (3).
     await store.raiseFence(run.id, { epoch: 3 });
-    // Epochs 1 and 2 are refused, and each gives the lease back; 3 is taken.
-    await expect(m.start(run.id)).rejects.toMatchObject({ code: 'CONFLICT', details: { epoch: 1 } });
+    await m.start(run.id);
+    expect(m.leases()).toEqual([{ runId: run.id, epoch: 4 }]);
+    expect(leases.holders.get(run.id)).toBe('a');
+    await m.stop(run.id);
+    expect(await store.getRun(run.id)).toMatchObject({ status: 'stopped' });
+  });
+
+  it('gives the lease back when even the second grant is below the store (the gate ignores the floor)', async () => {
+    const store = createMemoryRunStore();
+    const leases = new FakeLeases();
+    leases.honourMinEpoch = false;
+    const m = new RunManager(
+      services({ store, blobs: createMemoryBlobStore() }, () => undefined),
+      () => undefined,
+      leases.gate('a'),
+    );
+    managers.push(m);
+    const run = await m.create({ name: 'reset', config: CONFIG, start: false });
+    await store.raiseFence(run.id, { epoch: 5 });
+    // Epoch 1, then 2 on the retry: both refused, and each lease is given back.
+    await expect(m.start(run.id)).rejects.toMatchObject({ code: 'CONFLICT', details: { epoch: 2 } });
     expect(leases.holders.size).toBe(0);
-    await store.updateRun(run.id, { status: 'running' });
-    expect(await m.resumeAll()).toEqual([]);
-    expect(leases.holders.size).toBe(0);
-    expect(await m.resumeAll()).toEqual([run.id]);
-    expect(m.leases()).toEqual([{ runId: run.id, epoch: 3 }]);
+    expect(m.leases()).toEqual([]);
   });
 });

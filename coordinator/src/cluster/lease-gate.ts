@@ -13,8 +13,8 @@ export function createLeaseGate(o: { leases: RunLeases; nodeId: string; logger: 
   const { leases, nodeId, logger } = o;
   return {
     nodeId,
-    async tryAcquire(runId: string): Promise<RunLeaseHandle | undefined> {
-      const grant = await leases.acquire(runId, nodeId);
+    async tryAcquire(runId: string, minEpoch?: number): Promise<RunLeaseHandle | undefined> {
+      const grant = await leases.acquire(runId, nodeId, minEpoch);
       if (grant === undefined) return undefined;
       logger.info({ runId, nodeId, epoch: grant.epoch }, 'run lease acquired');
       const held = new HeldLease({

@@ -16,6 +16,11 @@ import type { Redis } from 'ioredis';
 const ACQUIRE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
 local epoch = redis.call('INCR', KEYS[2])
+local floor = tonumber(ARGV[3])
+if epoch < floor then
+  epoch = floor
+  redis.call('SET', KEYS[2], epoch)
+end
 redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. epoch, 'PX', ARGV[2])
 return epoch`;
 
@@ -89,12 +94,20 @@ export class RunLeases {
     return `${this.#prefix}lease-epoch:${runId}`;
   }
 
-  /** Takes the lease when nobody holds it; undefined when another holder (or this node) has it. */
-  async acquire(runId: string, nodeId: string): Promise<LeaseGrant | undefined> {
+  /**
+   * Takes the lease when nobody holds it; undefined when another holder (or this node) has it.
+   * `minEpoch`: the grant's epoch is at least this (the epoch key is raised to it), for when
+   * the store has seen a higher epoch than Redis remembers (epoch keys lost with a Redis
+   * restart without persistence).
+   */
+  async acquire(runId: string, nodeId: string, minEpoch = 0): Promise<LeaseGrant | undefined> {
     if (nodeId.includes(' ')) throw new EdgefedError('INVALID_ARGUMENT', 'node id must not contain spaces');
+    if (!Number.isSafeInteger(minEpoch) || minEpoch < 0)
+      throw new EdgefedError('INVALID_ARGUMENT', `minEpoch must be a non-negative integer, got ${minEpoch}`);
     const grantedAt = this.#now();
     const keys = [this.#key(runId), this.#epochKey(runId)];
-    const epoch = (await this.#redis.eval(ACQUIRE, 2, ...keys, nodeId, String(this.ttlMs))) as number | null;
+    const args = [nodeId, String(this.ttlMs), String(minEpoch)];
+    const epoch = (await this.#redis.eval(ACQUIRE, 2, ...keys, ...args)) as number | null;
     return epoch === null ? undefined : { runId, nodeId, epoch, grantedAt };
   }
 

@@ -19,8 +19,11 @@ export interface RunLeaseHandle {
 export interface RunGate {
   /** This node's id. */
   readonly nodeId: string;
-  /** Takes the run's lease; undefined when another node holds it. */
-  tryAcquire(runId: string): Promise<RunLeaseHandle | undefined>;
+  /**
+   * Takes the run's lease; undefined when another node holds it. The grant's epoch is at
+   * least `minEpoch` when given.
+   */
+  tryAcquire(runId: string, minEpoch?: number): Promise<RunLeaseHandle | undefined>;
   /** The node holding the run's lease now, if any. */
   holder(runId: string): Promise<string | undefined>;
 }

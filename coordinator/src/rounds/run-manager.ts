@@ -13,7 +13,7 @@
  * back), and the runner's store carries it on every run write (`fenceRunStore`), so the
  * store refuses what a deposed leader still writes.
  */
-import { EdgefedError } from '@edgefed/shared';
+import { EdgefedError, isEdgefedError } from '@edgefed/shared';
 import { fenceRunStore } from '../store/fenced-run-store.js';
 import type { RunRecord } from '../store/records.js';
 import type { JsonObject } from '../store/json.js';
@@ -176,10 +176,10 @@ export class RunManager {
    * Cluster mode: takes the run's lease unless this node holds it. Returns false (or, when
    * `required`, throws `CONFLICT` naming the leader) when another node holds it. No gate: true.
    */
-  async #lease(runId: string, required: boolean): Promise<boolean> {
+  async #lease(runId: string, required: boolean, minEpoch?: number): Promise<boolean> {
     const gate = this.#gate;
     if (gate === undefined || this.#leases.has(runId)) return true;
-    const lease = await gate.tryAcquire(runId);
+    const lease = await gate.tryAcquire(runId, minEpoch);
     if (lease === undefined) {
       if (!required) return false;
       const leader = await gate.holder(runId);
@@ -190,11 +190,15 @@ export class RunManager {
     try {
       await this.#s.storage.store.raiseFence(runId, { epoch: lease.epoch });
     } catch (err) {
-      await lease.release(); // a stale epoch (a later holder wrote): the next acquisition gets a higher one
+      await lease.release();
       this.#s.telemetry.logger.warn(
         { runId, epoch: lease.epoch, err },
         'run lease epoch refused by the store',
       );
+      // The store saw a higher epoch than Redis handed out (Redis lost its epoch keys, e.g. a
+      // restart without persistence): take the lease once more, above the store's epoch.
+      const stored = storedEpochOf(err);
+      if (minEpoch === undefined && stored !== undefined) return this.#lease(runId, required, stored + 1);
       if (!required) return false;
       throw err;
     }
@@ -246,4 +250,11 @@ export class RunManager {
     }
     return runner;
   }
+}
+
+/** The store's epoch from a fencing `CONFLICT` (`details.storedEpoch`), if `err` is one. */
+function storedEpochOf(err: unknown): number | undefined {
+  if (!isEdgefedError(err) || err.code !== 'CONFLICT') return undefined;
+  const stored = (err.details as { storedEpoch?: unknown } | undefined)?.storedEpoch;
+  return typeof stored === 'number' && Number.isSafeInteger(stored) ? stored : undefined;
 }
