@@ -1,0 +1,44 @@
+/**
+ * The run view's "Leader" summary item in cluster mode: the node that holds the run's lease
+ * and the lease epoch, from `GET /api/cluster`, read again on this run's events (pause and
+ * resume move the lease) and every few seconds (a takeover after a node dies). A run without a
+ * lease shows "none" (paused, created or ended runs have no leader; a running one is waiting
+ * for a node to take it over). A failed read keeps the last answer and says it is stale.
+ */
+import { CLUSTER_POLL_MS, loadCluster } from './cluster-data.js';
+import { useLiveData } from './use-live-data.js';
+
+/** A `<div><dt/><dd/></div>` for the run summary's `<dl>`. */
+export function RunLeader({ runId }: { runId: string }) {
+  const { data, error } = useLiveData(
+    loadCluster,
+    (e) => e.kind === 'run' && e.event.runId === runId && e.event.type !== 'task-progress',
+    [runId],
+    250,
+    CLUSTER_POLL_MS,
+  );
+  const holder = data?.view.leaders.find((h) => h.runId === runId);
+  const text =
+    data === undefined
+      ? error === ''
+        ? '…'
+        : 'unknown'
+      : holder === undefined
+        ? 'none'
+        : `${holder.nodeId} · epoch ${String(holder.epoch)}`;
+  return (
+    <div>
+      <dt>Leader</dt>
+      <dd>
+        <span class="mono" data-testid="run-leader">
+          {text}
+        </span>
+        {error === '' ? null : (
+          <small class="muted stale" title={error}>
+            {data === undefined ? ' (cluster view unavailable)' : ' (stale: cluster view unavailable)'}
+          </small>
+        )}
+      </dd>
+    </div>
+  );
+}
