@@ -29,8 +29,8 @@ function NodeRow({ node, self, at }: { node: ClusterNode; self: boolean; at: num
         <span class="mono">{node.nodeId}</span>
         {self ? <span class="badge this-node">this node</span> : null}
       </th>
-      <td data-label="URL" class="mono">
-        {node.url}
+      <td data-label="URL">
+        <span class="mono">{node.url}</span>
       </td>
       <td data-label="Participants" class="num">
         {node.clients}
@@ -117,8 +117,8 @@ function LeadersTable({ snapshot, runs }: { snapshot: ClusterSnapshot; runs: rea
                   <span class={`badge status-${row.run.status}`}>{row.run.status}</span>
                 )}
               </td>
-              <td data-label="Leader" class="mono">
-                {leaderText(row, live)}
+              <td data-label="Leader">
+                <span class="mono">{leaderText(row, live)}</span>
               </td>
               <td data-label="Lease epoch" class="num">
                 {row.holder === undefined ? '—' : row.holder.epoch}

@@ -18,24 +18,20 @@ export function RunLeader({ runId }: { runId: string }) {
     CLUSTER_POLL_MS,
   );
   const holder = data?.view.leaders.find((h) => h.runId === runId);
-  const text =
-    data === undefined
-      ? error === ''
-        ? '…'
-        : 'unknown'
-      : holder === undefined
-        ? 'none'
-        : `${holder.nodeId} · epoch ${String(holder.epoch)}`;
+  const node = data === undefined ? (error === '' ? '…' : 'unknown') : (holder?.nodeId ?? 'none');
   return (
     <div>
       <dt>Leader</dt>
       <dd>
-        <span class="mono" data-testid="run-leader">
-          {text}
-        </span>
+        <span data-testid="run-leader">{node}</span>
+        {holder === undefined ? null : (
+          <small class="muted leader-note" data-testid="run-leader-epoch">
+            lease epoch {holder.epoch}
+          </small>
+        )}
         {error === '' ? null : (
-          <small class="muted stale" title={error}>
-            {data === undefined ? ' (cluster view unavailable)' : ' (stale: cluster view unavailable)'}
+          <small class="muted leader-note" title={error}>
+            {data === undefined ? 'cluster view unavailable' : 'stale: cluster view unavailable'}
           </small>
         )}
       </dd>
