@@ -31,6 +31,8 @@ let nodeB: Coordinator;
 let browser: Browser;
 let page: Page;
 let runId = '';
+/** Console errors about the Content-Security-Policy (the page must need no inline code). */
+const cspViolations: string[] = [];
 
 async function startNode(nodeId: string): Promise<Coordinator> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edgefed-dashboard-cluster-'));
@@ -85,6 +87,9 @@ beforeAll(async () => {
   await built;
   browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
 });
 
 afterAll(async () => {
@@ -160,6 +165,7 @@ describe('the dashboard in a cluster', () => {
     expect(await epoch.textContent()).toBe('lease epoch 2');
     expect(nodeB.runs.leases()).toEqual([{ runId, epoch: 2 }]);
     await shot('run-view-cluster');
+    expect(cspViolations).toEqual([]);
   });
 
   it('drops a node that left from the page by itself (no reload)', async () => {

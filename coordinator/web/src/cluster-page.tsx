@@ -2,8 +2,8 @@
  * The cluster page (`#/cluster`): the node this page is connected to, every live node (URL,
  * connected participants, seconds since its heartbeat, start time) and every run's leader
  * node and lease epoch, linking to the run. It reads `GET /api/cluster` every few seconds and
- * whenever a run event arrives (pause and resume move leases); a failed read (503 when the
- * node cannot reach Redis) shows the error above the last view, which stays.
+ * whenever a run's phase changes (pause, resume and takeover move leases); a failed read (503
+ * when the node cannot reach Redis) shows the error above the last view, which stays.
  */
 import { api } from './api.js';
 import { CLUSTER_POLL_MS, heartbeatAge, loadCluster, type ClusterSnapshot } from './cluster-data.js';
@@ -135,7 +135,7 @@ function LeadersTable({ snapshot, runs }: { snapshot: ClusterSnapshot; runs: rea
 export function ClusterPage() {
   const { data, error } = useLiveData(
     loadPage,
-    (e) => e.kind === 'run' && e.event.type !== 'task-outcome' && e.event.type !== 'task-progress',
+    (e) => e.kind === 'run' && e.event.type === 'phase',
     [],
     250,
     CLUSTER_POLL_MS,

@@ -1,7 +1,7 @@
 /**
  * The run view's "Leader" summary item in cluster mode: the node that holds the run's lease
- * and the lease epoch, from `GET /api/cluster`, read again on this run's events (pause and
- * resume move the lease) and every few seconds (a takeover after a node dies). A run without a
+ * and the lease epoch, from `GET /api/cluster`, read again on this run's phase events (pause
+ * and resume move the lease) and every few seconds (a takeover after a node dies). A run without a
  * lease shows "none" (paused, created or ended runs have no leader; a running one is waiting
  * for a node to take it over). A failed read keeps the last answer and says it is stale.
  */
@@ -12,7 +12,7 @@ import { useLiveData } from './use-live-data.js';
 export function RunLeader({ runId }: { runId: string }) {
   const { data, error } = useLiveData(
     loadCluster,
-    (e) => e.kind === 'run' && e.event.runId === runId && e.event.type !== 'task-progress',
+    (e) => e.kind === 'run' && e.event.runId === runId && e.event.type === 'phase',
     [runId],
     250,
     CLUSTER_POLL_MS,
