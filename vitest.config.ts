@@ -15,7 +15,12 @@ const slow = { testTimeout: 120_000, hookTimeout: 120_000 };
  * Test files that drive headless Chromium. Chromium (and SwiftShader's WebGPU, which runs
  * on the CPU) already uses every core, so these run one file at a time, after the rest.
  */
-const BROWSER = ['browser/**/*.test.ts', 'dashboard/**/*.test.ts', 'runtime/webgpu*.test.ts'];
+const BROWSER = [
+  'browser/**/*.test.ts',
+  'dashboard/**/*.test.ts',
+  'cluster/dashboard*.test.ts',
+  'runtime/webgpu*.test.ts',
+];
 
 // Scheduling on the 2-core CI machine (vitest's default is one worker per core minus one,
 // i.e. one): the package unit tests and the Node-only cross-package tests each run two

@@ -156,6 +156,9 @@ describe('admin dashboard', () => {
     expect(await page.evaluate(() => (window as unknown as { noReload?: boolean }).noReload)).toBe(true);
     await page.getByTestId('clients-table').getByText('virtual').first().waitFor();
     await page.screenshot({ path: `${ARTIFACTS_DIR}run-view.png`, fullPage: true });
+    // a single coordinator: no Cluster page link, no leader in the run summary
+    expect(await page.getByRole('link', { name: 'Cluster' }).count()).toBe(0);
+    expect(await page.getByTestId('run-leader').count()).toBe(0);
   });
 
   it('pauses and resumes the run', async () => {

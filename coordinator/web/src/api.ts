@@ -58,8 +58,7 @@ async function readError(res: Response): Promise<ApiError> {
   });
 }
 
-/** Calls the API; resolves with the parsed JSON (undefined for 204), rejects with ApiError. */
-export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+async function request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') headers['X-Edgefed-CSRF'] = csrfToken;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -79,8 +78,25 @@ export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, bo
     if (res.status === 401 && path !== '/api/session') for (const l of unauthorizedListeners) l();
     throw e;
   }
+  return res;
+}
+
+/** Calls the API; resolves with the parsed JSON (undefined for 204), rejects with ApiError. */
+export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const res = await request(method, path, body);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
+}
+
+/**
+ * GETs `path` and also returns the coordinator's clock when it answered (its `Date` header,
+ * whole seconds; undefined when absent), so ages of the coordinator's timestamps do not
+ * depend on the browser's clock. Rejects with ApiError like {@link api}.
+ */
+export async function apiGetTimed(path: string): Promise<{ body: unknown; serverTime: number | undefined }> {
+  const res = await request('GET', path);
+  const date = Date.parse(res.headers.get('Date') ?? '');
+  return { body: await res.json(), serverTime: Number.isFinite(date) ? date : undefined };
 }
 
 /**

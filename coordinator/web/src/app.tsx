@@ -1,9 +1,12 @@
 /**
  * The dashboard shell: session check, sign-in, the live connection, the header and
- * hash routing (`#/` runs, `#/new` create a run, `#/runs/<id>` one run).
+ * hash routing (`#/` runs, `#/new` create a run, `#/runs/<id>` one run, `#/cluster` the
+ * cluster's nodes and run leaders; its nav link only when the coordinator is in cluster mode).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, describeError, onUnauthorized, setCsrfToken } from './api.js';
+import { isClusterMode } from './cluster-data.js';
+import { ClusterPage } from './cluster-page.js';
 import { CreateRunForm } from './create-run-form.js';
 import { publish } from './hub.js';
 import { connectLive, type LiveState } from './live.js';
@@ -39,6 +42,7 @@ export function App() {
   const [session, setSession] = useState<Session>('checking');
   const [live, setLive] = useState<LiveState>('connecting');
   const [error, setError] = useState('');
+  const [cluster, setCluster] = useState(false);
   const hash = useHashRoute();
 
   useEffect(() => {
@@ -54,6 +58,19 @@ export function App() {
       setSession('signed-out');
     });
   }, []);
+
+  useEffect(() => {
+    if (session !== 'signed-in') return undefined;
+    let cancelled = false;
+    isClusterMode()
+      .then((c) => {
+        if (!cancelled && c !== undefined) setCluster(c);
+      })
+      .catch(() => undefined);
+    return () => {
+      cancelled = true;
+    };
+  }, [session]);
 
   useEffect(() => {
     if (session !== 'signed-in') return undefined;
@@ -103,6 +120,7 @@ export function App() {
     );
   }
   const runMatch = /^#\/runs\/([^/]+)$/.exec(hash);
+  const onCluster = hash === '#/cluster';
   return (
     <>
       <header class="topbar">
@@ -110,12 +128,20 @@ export function App() {
           edgefed
         </a>
         <nav aria-label="Main">
-          <a href="#/" aria-current={runMatch === null && hash !== '#/new' ? 'page' : undefined}>
+          <a
+            href="#/"
+            aria-current={runMatch === null && hash !== '#/new' && !onCluster ? 'page' : undefined}
+          >
             Runs
           </a>
           <a href="#/new" aria-current={hash === '#/new' ? 'page' : undefined}>
             New run
           </a>
+          {cluster ? (
+            <a href="#/cluster" aria-current={onCluster ? 'page' : undefined}>
+              Cluster
+            </a>
+          ) : null}
         </nav>
         <span class={`live live-${live}`} role="status" data-testid="live-state">
           <span class="dot" aria-hidden="true" />
@@ -132,9 +158,11 @@ export function App() {
       )}
       <main>
         {runMatch?.[1] !== undefined ? (
-          <RunView runId={decodeURIComponent(runMatch[1])} />
+          <RunView runId={decodeURIComponent(runMatch[1])} cluster={cluster} />
         ) : hash === '#/new' ? (
           <CreateRunForm />
+        ) : onCluster ? (
+          <ClusterPage />
         ) : (
           <RunsList />
         )}

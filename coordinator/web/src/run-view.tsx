@@ -1,6 +1,7 @@
 /**
- * One run: status and controls, live charts, the round timeline, clients, model versions
- * and the configuration. Reloads its data when a live event for this run arrives.
+ * One run: status (in cluster mode also its leader node and lease epoch) and controls, live
+ * charts, the round timeline, clients, model versions and the configuration. Reloads its data
+ * when a live event for this run arrives.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
@@ -14,6 +15,7 @@ import { FedBuffPanel, isFedBuff } from './fedbuff-panel.js';
 import { ModelVersions } from './model-versions.js';
 import { RunCharts } from './run-charts.js';
 import { RunControls } from './run-controls.js';
+import { RunLeader } from './run-leader.js';
 import { bestAccuracy, phaseText, strategyName, totalRounds } from './runs-list.js';
 import { RoundsTable } from './rounds-table.js';
 import { useLiveData } from './use-live-data.js';
@@ -120,7 +122,7 @@ function useLiveRun(runId: string): { phase: RunPhase | undefined; tasks: Curren
   return { phase, tasks };
 }
 
-function Summary({ run, phase }: { run: ApiRun; phase: RunPhase }) {
+function Summary({ run, phase, cluster }: { run: ApiRun; phase: RunPhase; cluster: boolean }) {
   const total = totalRounds(run);
   return (
     <dl class="summary">
@@ -155,12 +157,13 @@ function Summary({ run, phase }: { run: ApiRun; phase: RunPhase }) {
         <dt>Model version</dt>
         <dd>{run.currentModelVersion === null ? '—' : `v${String(run.currentModelVersion)}`}</dd>
       </div>
+      {cluster ? <RunLeader runId={run.id} /> : null}
     </dl>
   );
 }
 
-/** The run page. */
-export function RunView({ runId }: { runId: string }) {
+/** The run page; `cluster`: the coordinator is one node of a cluster (shows the run's leader). */
+export function RunView({ runId, cluster }: { runId: string; cluster: boolean }) {
   const { data, error, reload } = useLiveData(
     () => loadRun(runId),
     (e) => changesData(e, runId),
@@ -190,7 +193,7 @@ export function RunView({ runId }: { runId: string }) {
             <RunControls run={data.run} onChanged={reload} />
           </div>
           <p class="muted mono">{data.run.id}</p>
-          <Summary run={data.run} phase={live.phase ?? data.run.phase} />
+          <Summary run={data.run} phase={live.phase ?? data.run.phase} cluster={cluster} />
           <RunCharts points={data.metrics} />
           <EvaluationPanel reports={data.reports} />
           <SaliencyPanel runId={data.run.id} version={data.run.currentModelVersion} />

@@ -55,3 +55,35 @@ export interface WireError {
   readonly message: string;
   readonly details?: Record<string, unknown>;
 }
+
+// The cluster's wire types are spelled out here rather than imported: the lint rule that keeps
+// Node built-ins out of the page also matches the path `src/cluster/` (Node has a `cluster`
+// module). They mirror `ClusterNode` (node-registry.ts), `LeaseHolder` (run-lease.ts) and
+// `ClusterView` (cluster.ts).
+
+/** One live node of the cluster as `GET /api/cluster` lists it. */
+export interface ClusterNode {
+  readonly nodeId: string;
+  /** Where the other nodes reach it (its REST API and /metrics). */
+  readonly url: string;
+  /** Participants connected to it at its last heartbeat. */
+  readonly clients: number;
+  readonly startedAt: number;
+  /** Epoch ms of its last heartbeat, by its own clock. */
+  readonly heartbeatAt: number;
+}
+
+/** Who holds a run's lease (leads it) and the lease's epoch. */
+export interface LeaseHolder {
+  readonly runId: string;
+  readonly nodeId: string;
+  readonly epoch: number;
+}
+
+/** `GET /api/cluster` in cluster mode, without its `cluster: true`. */
+export interface ClusterView {
+  /** The node that answered (the one this page is connected to). */
+  readonly nodeId: string;
+  readonly nodes: readonly ClusterNode[];
+  readonly leaders: readonly LeaseHolder[];
+}

@@ -1,6 +1,8 @@
 /**
  * A hook that loads data, and loads it again (throttled) whenever a live event says it may
- * have changed, and after every reconnection. No polling.
+ * have changed, and after every reconnection; optionally also every `pollMs` while the page
+ * is visible (for what no live event announces, like the cluster's node heartbeats). A failed
+ * load keeps the last data and sets `error`; the next good load clears it.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from './api.js';
@@ -15,14 +17,16 @@ export interface LiveData<T> {
 }
 
 /**
- * Loads with `load()` at first and when `relevant(event)` is true (at most every `ms`);
- * `deps` restart it (e.g. another run id).
+ * Loads with `load()` at first and when `relevant(event)` is true (at most every `ms`), and
+ * every `pollMs` when given (skipped while the document is hidden, caught up when it shows
+ * again); `deps` restart it (e.g. another run id).
  */
 export function useLiveData<T>(
   load: () => Promise<T>,
   relevant: (e: HubEvent) => boolean,
   deps: readonly unknown[],
   ms = 250,
+  pollMs?: number,
 ): LiveData<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState('');
@@ -52,11 +56,20 @@ export function useLiveData<T>(
     const unsub = subscribe((e) => {
       if (e.kind === 'resync' || relevantRef.current(e)) t.trigger();
     });
+    const poll = (): void => {
+      if (document.visibilityState === 'visible') t.trigger();
+    };
+    const timer = pollMs === undefined ? undefined : setInterval(poll, pollMs);
+    if (timer !== undefined) document.addEventListener('visibilitychange', poll);
     return () => {
       cancelled = true;
       t.cancel();
       unsub();
+      if (timer !== undefined) {
+        clearInterval(timer);
+        document.removeEventListener('visibilitychange', poll);
+      }
     };
-  }, [...deps, tick, ms]);
+  }, [...deps, tick, ms, pollMs]);
   return { data, error, reload: () => setTick((x) => x + 1) };
 }
