@@ -54,7 +54,8 @@ function spawnLimited(limit: number, args: readonly string[], env: NodeJS.Proces
 
 function startNode(limit: number, id: string, extra: readonly string[]): Promise<Node> {
   const dir = mkdtempSync(join(tmpdir(), 'edgefed-bench-rounds-'));
-  const args = [...NODE_ARGS, 'coordinator/src/cli/main.ts', 'serve', '--port', '0', '--node-id', id];
+  const args = [...NODE_ARGS, 'coordinator/src/cli/main.ts', 'serve', '--port', '0'];
+  if (id !== 'single') args.push('--node-id', id);
   const proc = spawnLimited(limit, [...args, '--data-dir', dir, '--log-level', 'error', ...extra], {
     ...process.env,
     EDGEFED_TOKEN_SECRET: SECRET,
@@ -182,7 +183,7 @@ async function scenario(s: Scenario): Promise<void> {
   const nodes: Node[] = [];
   const gens: ChildProcess[] = [];
   const tag = { clients: s.clients, topology: s.topology, select: s.select, rounds: s.rounds };
-  const redis = s.redis === undefined ? undefined : new Redis(s.redis.url);
+  const redis = s.redis === undefined || s.topology === 'single' ? undefined : new Redis(s.redis.url);
   try {
     nodes.push(...(await nodesFor(s)));
     const leader = nodes[0] as Node;
