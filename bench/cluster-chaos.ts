@@ -24,7 +24,15 @@
  * failed round attempts and their reasons.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -126,7 +134,12 @@ async function startNode(id: string, dir: string, configFile: string, postgres: 
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, EDGEFED_ADMIN_TOKEN: ADMIN, EDGEFED_TOKEN_SECRET: SECRET, EDGEFED_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      EDGEFED_ADMIN_TOKEN: ADMIN,
+      EDGEFED_TOKEN_SECRET: SECRET,
+      EDGEFED_LOG_LEVEL: 'warn',
+    },
   });
   const url = `http://127.0.0.1:${port}`;
   await poll(`node ${id} up`, async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 120_000);
@@ -217,7 +230,8 @@ function verify(
   const violations: string[] = [];
   const versions = checkpoints.map((c) => c.version);
   for (let i = 1; i < versions.length; i++)
-    if ((versions[i] ?? 0) <= (versions[i - 1] ?? 0)) violations.push(`checkpoint versions not increasing: ${versions.join(',')}`);
+    if ((versions[i] ?? 0) <= (versions[i - 1] ?? 0))
+      violations.push(`checkpoint versions not increasing: ${versions.join(',')}`);
   for (const [version, hash] of seen) {
     const now = checkpoints.find((c) => c.version === version);
     if (now === undefined) violations.push(`checkpoint v${version} seen during the run is gone`);
@@ -235,7 +249,9 @@ function verify(
     const numResults = metrics.find((m) => m.round === r.round && m.name === 'numResults')?.value;
     const cp = checkpoints.filter((c) => c.round === r.round).length;
     if (numResults !== done.length)
-      violations.push(`round ${r.round}: numResults ${String(numResults)} != completed outcomes ${done.length}`);
+      violations.push(
+        `round ${r.round}: numResults ${String(numResults)} != completed outcomes ${done.length}`,
+      );
     if (ids.size !== mine.length) violations.push(`round ${r.round}: a client has two outcomes`);
     if (cp !== 1) violations.push(`round ${r.round}: ${cp} checkpoints`);
     const dropped = mine.filter((x) => x.outcome !== 'completed');
@@ -330,9 +346,10 @@ async function chaos(o: Options, record: (name: string, value: number, unit: str
     const watch = (async () => {
       while (watching) {
         for (const n of alive()) {
-          const cps = await api<{ checkpoints: Checkpoint[] }>(n.url, `/api/runs/${run.id}/checkpoints`).catch(
-            () => undefined,
-          );
+          const cps = await api<{ checkpoints: Checkpoint[] }>(
+            n.url,
+            `/api/runs/${run.id}/checkpoints`,
+          ).catch(() => undefined);
           if (cps === undefined) continue;
           for (const c of cps.checkpoints) seen.set(c.version, c.hash);
           break;
@@ -467,7 +484,10 @@ const bench: Benchmark = {
     await chaos(o, (name, value, unit, extra) => {
       const f = { name, value, unit, ...extra };
       ctx.report(f);
-      appendFileSync(out, `${JSON.stringify({ bench: 'cluster-chaos', at: new Date().toISOString(), ...f })}\n`);
+      appendFileSync(
+        out,
+        `${JSON.stringify({ bench: 'cluster-chaos', at: new Date().toISOString(), ...f })}\n`,
+      );
     });
   },
 };

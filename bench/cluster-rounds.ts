@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- cluster-rounds [--clients 1000,10000] [--topologies single,cluster3]
  * [--select 100] [--rounds 5] [--quiet 10] [--fd-limit 32768] [--per-generator 2500]
- * [--ttl-ms 10000] [--out results/cluster/rounds.jsonl]`: coordination overhead of a round.
+ * [--ttl-ms 10000] [--label TEXT] [--out results/cluster/rounds.jsonl]`: coordination overhead
+ * of a round.
  *
  * For each client count and topology it starts `edgefed serve` processes (the CLI):
  * `single` is one plain node (memory store, no Redis); `clusterK` is K nodes with
@@ -150,6 +151,8 @@ interface Scenario {
   readonly ttlMs: number;
   readonly redis: TestRedis | undefined;
   readonly postgres: PostgresServer | undefined;
+  /** Free text recorded with every figure (`--label`), e.g. which code was measured. */
+  readonly label: string | undefined;
   readonly report: (f: FigureInput) => void;
 }
 
@@ -182,7 +185,13 @@ interface RoundRecord {
 async function scenario(s: Scenario): Promise<void> {
   const nodes: Node[] = [];
   const gens: ChildProcess[] = [];
-  const tag = { clients: s.clients, topology: s.topology, select: s.select, rounds: s.rounds };
+  const tag = {
+    clients: s.clients,
+    topology: s.topology,
+    select: s.select,
+    rounds: s.rounds,
+    ...(s.label !== undefined && { label: s.label }),
+  };
   const redis = s.redis === undefined || s.topology === 'single' ? undefined : new Redis(s.redis.url);
   try {
     nodes.push(...(await nodesFor(s)));
@@ -322,7 +331,8 @@ function hardLimit(): Promise<number> {
 }
 
 const bench: Benchmark = {
-  description: 'round overhead: 100 selected out of 1,000 / 10,000 connected participants, 1 node vs a cluster',
+  description:
+    'round overhead: 100 selected out of 1,000 / 10,000 connected participants, 1 node vs a cluster',
   async run(ctx) {
     const { args } = ctx;
     const clients = (args.clients ?? '1000,10000').split(',').map(Number);
@@ -332,7 +342,10 @@ const bench: Benchmark = {
     mkdirSync(dirname(out), { recursive: true });
     const report = (f: FigureInput): void => {
       ctx.report(f);
-      appendFileSync(out, `${JSON.stringify({ bench: 'cluster-rounds', at: new Date().toISOString(), ...f })}\n`);
+      appendFileSync(
+        out,
+        `${JSON.stringify({ bench: 'cluster-rounds', at: new Date().toISOString(), ...f })}\n`,
+      );
     };
     const clustered = topologies.some((t) => t.startsWith('cluster'));
     const redis = clustered ? await startRedis() : undefined;
@@ -351,6 +364,7 @@ const bench: Benchmark = {
             ttlMs: Number(args['ttl-ms'] ?? 10_000),
             redis,
             postgres,
+            label: args.label,
             report,
           });
     } finally {
