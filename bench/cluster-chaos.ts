@@ -341,10 +341,10 @@ async function chaos(o: Options, record: (name: string, value: number, unit: str
       (await api<ClusterView>(url, '/api/cluster')).leaders.find((l) => l.runId === run.id);
     await api(first.url, `/api/runs/${run.id}/start`, {});
     const seen = new Map<number, string>();
-    let watching = true;
+    const watching = new AbortController();
     const alive = (): Node[] => nodes.filter((n) => n.killedAt === undefined);
     const watch = (async () => {
-      while (watching) {
+      while (!watching.signal.aborted) {
         for (const n of alive()) {
           const cps = await api<{ checkpoints: Checkpoint[] }>(
             n.url,
@@ -381,9 +381,8 @@ async function chaos(o: Options, record: (name: string, value: number, unit: str
     });
     const rFollower = Math.max(...[...training.keys()]);
     note(`SIGKILL non-leader ${follower.id} in round ${rFollower}`);
-    let leader: Node | undefined;
     let before: { nodeId: string; epoch: number } | undefined;
-    leader = await killWhenTraining(o.killLeaderRound, async () => {
+    const leader = await killWhenTraining(o.killLeaderRound, async () => {
       const survivor = alive()[0] as Node;
       const l = await leaderOf(survivor.url);
       if (l === undefined) throw new Error('no leader');
@@ -423,7 +422,7 @@ async function chaos(o: Options, record: (name: string, value: number, unit: str
       600_000,
     );
     note(`run ${finalRun.status}`);
-    watching = false;
+    watching.abort();
     await watch;
     const get = <T>(path: string): Promise<T> => api<T>(survivor.url, `/api/runs/${run.id}/${path}`);
     const { rounds } = await get<{ rounds: Round[] }>('rounds');
