@@ -1,9 +1,10 @@
 /**
  * Who is where (issue #16): each node publishes its idle, connected, eligible participants in
  * the Redis hash `<prefix>clients:<nodeId>` (client id -> `{ run, capabilities }`, `run` being
- * the run the join token admits, or `*`), rewritten as a whole when a client joins, resumes,
- * leaves, or starts or ends a task (coalesced), and with every heartbeat; the hash expires with
- * the node's TTL. After each write the node adds its id to the stream
+ * the run the join token admits, or `*`), updated when a client joins, resumes, leaves, or
+ * starts or ends a task (coalesced), and with every heartbeat: only the changed fields (HSET /
+ * HDEL; the whole hash on the first write and when it was found missing); the hash expires
+ * with the node's TTL. After each write that changed something the node adds its id to the stream
  * `<prefix>clients-changed`, which every node reads (cluster-routing.ts) to refresh its copy
  * of that node's hash (an entry with `gone 1`: the node left, forget it). Each node also re-reads every live node's hash with the heartbeat and
  * forgets nodes that left the registry, reporting them through `onNodeGone` so a leader can
@@ -45,6 +46,8 @@ export class ClientDirectory {
   readonly #changed = new Set<() => void>();
   readonly #gone = new Set<(nodeId: string) => void>();
   #timer: NodeJS.Timeout | undefined;
+  /** What this node's hash holds (client id -> JSON), as last written; undefined: rewrite whole. */
+  #published: Map<string, string> | undefined;
   #pending: Promise<void> | undefined;
   #again = false;
   #stopped = false;
@@ -110,20 +113,39 @@ export class ClientDirectory {
       });
   }
 
+  /**
+   * Publishes this node's clients. The first write (and the one after the hash was found
+   * missing: Redis restarted, or the node stalled past the TTL) replaces the hash whole;
+   * later ones send only the fields that changed (HSET / HDEL) and renew the TTL, and
+   * announce a change on the stream only when something changed.
+   */
   async #write(): Promise<void> {
     if (this.#stopped) return;
     const key = hashKey(this.#o.prefix, this.#o.nodeId);
-    const clients = this.#o.local();
-    const multi = this.#o.redis.multi().del(key);
-    if (clients.length > 0) {
-      multi.hset(
-        key,
-        ...clients.flatMap((c) => [c.id, JSON.stringify({ run: c.run, capabilities: c.capabilities })]),
-      );
-      multi.pexpire(key, this.#o.ttlMs);
+    const next = new Map<string, string>();
+    for (const c of this.#o.local())
+      next.set(c.id, JSON.stringify({ run: c.run, capabilities: c.capabilities }));
+    const last = this.#published;
+    // PEXPIRE first answers 0 when the hash is missing (Redis restarted, or this node stalled
+    // past the TTL): a delta written then would leave a partial hash, so the next write is whole
+    const multi = this.#o.redis.multi().pexpire(key, this.#o.ttlMs);
+    let changed = last === undefined;
+    if (last === undefined) {
+      multi.del(key);
+      if (next.size > 0) multi.hset(key, ...[...next].flat());
+    } else {
+      const gone = [...last.keys()].filter((id) => !next.has(id));
+      const set = [...next].filter(([id, json]) => last.get(id) !== json);
+      if (gone.length > 0) multi.hdel(key, ...gone);
+      if (set.length > 0) multi.hset(key, ...set.flat());
+      changed = gone.length > 0 || set.length > 0;
     }
-    multi.xadd(changesKey(this.#o.prefix), 'MAXLEN', '~', '1000', '*', 'node', this.#o.nodeId);
-    await multi.exec();
+    multi.pexpire(key, this.#o.ttlMs);
+    if (changed) multi.xadd(changesKey(this.#o.prefix), 'MAXLEN', '~', '1000', '*', 'node', this.#o.nodeId);
+    const existed = (await multi.exec())?.[0]?.[1] === 1;
+    const lost = last !== undefined && last.size > 0 && !existed;
+    this.#published = lost ? undefined : next;
+    if (lost) this.changed();
   }
 
   /** Re-reads one node's hash (a change entry named it). */
