@@ -20,7 +20,10 @@ import { startRedis, type TestRedis } from '../support/redis.js';
 
 const ADMIN_TOKEN = 'dashboard-cluster-test-admin-token-0123456789';
 const TOKEN_SECRET = 'dashboard-cluster-test-token-secret-0123456789abcdef';
-const TTL_MS = 2000;
+// Leases and registry entries: long enough that a loaded 2-core CI machine (several test
+// files and onnxruntime sessions in one process) never stalls a renewal past it by accident;
+// at 2 s, loaded runs lost leases mid-run.
+const TTL_MS = 5000;
 
 let redis: TestRedis;
 let postgres: PostgresServer;
@@ -181,7 +184,7 @@ describe('the dashboard in a cluster', () => {
     await nodeA.close();
     await nodesTable()
       .getByRole('row', { name: /node-a/ })
-      .waitFor({ state: 'detached', timeout: 10_000 });
+      .waitFor({ state: 'detached', timeout: 20_000 });
     await nodesTable()
       .getByRole('row', { name: /node-b/ })
       .waitFor();

@@ -44,7 +44,10 @@ import { startPostgres, type PostgresServer } from '../support/postgres.js';
 
 const ADMIN_TOKEN = 'routing-test-admin-token-0123456789';
 const TOKEN_SECRET = 'routing-test-token-secret-0123456789abcdef';
-const TTL_MS = 2000;
+// Leases and registry entries: long enough that a loaded 2-core CI machine (several test
+// files and onnxruntime sessions in one process) never stalls a renewal past it by accident;
+// at 2 s, loaded runs lost leases mid-run.
+const TTL_MS = 5000;
 
 let redis: TestRedis;
 let staleRunId = '';
