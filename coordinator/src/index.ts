@@ -129,6 +129,7 @@ export {
 export type { ModelLibrary, ModelLibraryBackend, OnnxModelRef } from './store/model-library.js';
 export type { ModelEntry, ModelSummary } from './store/model-entry.js';
 export { openFsModelLibrary } from './store/fs-model-library.js';
+export { openPgModelLibrary, type PgModelLibraryOptions } from './store/pg-model-library.js';
 export type { FsModelLibraryOptions } from './store/fs-model-library.js';
 // --- end store ---
 // --- coordinator server, rounds, config, auth ---

@@ -5,7 +5,9 @@
  * nothing it needs is on the first one's disk) resumes the run from the last checkpoint in
  * PostgreSQL, the participants resume under their old ids, and the run finishes with no
  * committed round rewritten. Also: a database that cannot be reached fails promptly with
- * STORE_ERROR. One real PostgreSQL (tests/support/postgres.ts) for the file.
+ * STORE_ERROR. And uploaded models are shared by the nodes on one database: a model uploaded
+ * through node A is listed by node B (opened before the upload) and a run created on B can
+ * name it. One real PostgreSQL (tests/support/postgres.ts) for the file.
  */
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -18,6 +20,7 @@ import {
   silentLogger,
   type Coordinator,
 } from '@edgefed/coordinator';
+import { fixtureBytes } from '../import/fixtures.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { killAfterRound, readProgress, reconnected, startCrashRun } from './crash-run.js';
 import {
@@ -29,6 +32,9 @@ import {
   tempDir,
   type ChildCoordinator,
 } from './harness.js';
+
+const lenet = fixtureBytes('lenet-bn');
+const lenetHash = `sha256:${createHash('sha256').update(lenet).digest('hex')}`;
 
 let pg: PostgresServer;
 const children: ChildCoordinator[] = [];
@@ -125,6 +131,47 @@ describe('coordinator on PostgreSQL', () => {
         .update(Buffer.from(await model.arrayBuffer()))
         .digest('hex'),
     ).toBe(hash);
+  });
+
+  it('shares uploaded models between nodes: uploaded on A, listed and named by a run on B', async () => {
+    const url = await pg.createDatabase('models');
+    const a = await inProcess(url, 0);
+    const b = await inProcess(url, 0); // opened before the upload: B learns of it on a miss
+    await Promise.all([a.listen(), b.listen()]);
+    const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' };
+    const res = await fetch(`${a.url}/api/models?name=shared`, {
+      method: 'POST',
+      headers,
+      body: Uint8Array.from(lenet),
+    });
+    expect(res.status).toBe(201);
+    const again = await fetch(`${b.url}/api/models`, {
+      method: 'POST',
+      headers,
+      body: Uint8Array.from(lenet),
+    });
+    expect(again.status).toBe(200); // the same bytes through B: A's entry, not a second one
+    expect(((await again.json()) as { name: string }).name).toBe('shared');
+    const listed = await api<{ models: { hash: string; name: string }[] }>(b.url, '/api/models');
+    expect(listed.body.models).toMatchObject([{ hash: lenetHash, name: 'shared' }]);
+    const one = await api<{ hash: string }>(b.url, `/api/models/${lenetHash}`);
+    expect(one.body.hash).toBe(lenetHash);
+    const run = await api<{ id: string; status: string }>(b.url, '/api/runs', {
+      method: 'POST',
+      body: { config: { model: { onnx: lenetHash }, rounds: 1 }, start: false },
+    });
+    expect(run.status).toBe(201);
+    // a node opened later has it from the start; an unknown hash is still refused
+    const c = await inProcess(url, 0);
+    await c.listen();
+    expect(c.stores.models.list().map((m) => m.hash)).toEqual([lenetHash]);
+    const unknown = await api<{ error: { code: string } }>(c.url, '/api/runs', {
+      method: 'POST',
+      body: { config: { model: { onnx: `sha256:${'0'.repeat(64)}` }, rounds: 1 }, start: false },
+    });
+    expect(unknown.body.error.code).toBe('INVALID_MODEL');
+    const onnx = await fetch(`${c.url}/api/models/${lenetHash}/onnx`, { headers });
+    expect(Buffer.compare(Buffer.from(await onnx.arrayBuffer()), Buffer.from(lenet))).toBe(0);
   });
 
   it('fails promptly with STORE_ERROR when the database cannot be reached', async () => {

@@ -12,7 +12,7 @@
  */
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { EdgefedError } from '@edgefed/shared';
-import { MAX_ONNX_MODEL_BYTES, type ModelLibrary } from '../store/model-library.js';
+import { MAX_ONNX_MODEL_BYTES, type ModelEntry, type ModelLibrary } from '../store/model-library.js';
 
 /** What the models API needs. */
 export interface ModelsApiOptions {
@@ -52,14 +52,24 @@ export function modelsApi(o: ModelsApiOptions): Router {
       res.status(entry.created ? 201 : 200).json(entry);
     },
   );
-  r.get('/models', (_req, res) => {
+  // A library shared by a cluster's nodes may hold uploads through other nodes: refresh first.
+  r.get('/models', async (_req, res) => {
+    await o.models.refresh();
     res.json({ models: o.models.list(), limit: MAX_ONNX_MODEL_BYTES });
   });
-  r.get('/models/:hash', (req, res) => {
-    res.json(o.models.get(req.params.hash));
+  const known = async (hash: string): Promise<ModelEntry> => {
+    try {
+      return o.models.get(hash);
+    } catch {
+      await o.models.refresh();
+      return o.models.get(hash);
+    }
+  };
+  r.get('/models/:hash', async (req, res) => {
+    res.json(await known(req.params.hash));
   });
-  r.get('/models/:hash/onnx', (req, res) => {
-    const e = o.models.get(req.params.hash);
+  r.get('/models/:hash/onnx', async (req, res) => {
+    const e = await known(req.params.hash);
     const bytes = o.models.bytes(e.hash);
     res.setHeader('Content-Type', 'application/octet-stream');
     res.setHeader('Content-Disposition', `attachment; filename="${e.hash.slice(7, 19)}.onnx"`);

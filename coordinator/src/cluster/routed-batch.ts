@@ -15,6 +15,9 @@
  * is dropped; a partial that does not decode, or names a client its node never reported, is
  * refused whole (its node's clients dropped). No update
  * is counted twice, and no client is recorded as completed without its update in the sum.
+ * Once read, a remote partial's blob is deleted from the blob store (whether the round then
+ * commits or fails), but only when its bytes decode as a partial aggregate, so a node naming
+ * a checkpoint's hash cannot make the leader delete a model.
  */
 import { randomUUID } from 'node:crypto';
 import { EdgefedError, decodePartialAggregate, toEdgefedError, type ErrorCode } from '@edgefed/shared';
@@ -51,6 +54,8 @@ interface Source {
   dead: boolean;
   hosted: Promise<HostedBatch | undefined> | undefined;
   partial: ((hash: string | null | undefined) => void) | undefined;
+  /** The blob hash this node sent as its partial (deleted once read and decoded). */
+  blob?: string;
 }
 
 const LOCAL = '';
@@ -233,6 +238,7 @@ export class RoutedBatch {
 
   /** Collects the partials and reconciles the outcomes (see the file comment). */
   async finish(): Promise<{ partials: Uint8Array[]; outcomes: FoldOutcome[] }> {
+    const read: string[] = [];
     try {
       const collected = await Promise.all([...this.#sources].map(([key, s]) => this.#collect(key, s)));
       const partials: Uint8Array[] = [];
@@ -244,6 +250,7 @@ export class RoutedBatch {
         if (bytes !== null && bytes !== undefined) {
           const ids = this.#clientIds(bytes, key);
           inPartial = new Set(ids ?? []);
+          if (ids !== undefined && s.blob !== undefined) read.push(s.blob);
           const reported = new Set(folded.map((t) => t.clientId));
           if (ids === undefined) lost = true;
           else if (ids.some((id) => !reported.has(id))) {
@@ -277,8 +284,23 @@ export class RoutedBatch {
       });
       return { partials, outcomes };
     } finally {
+      await this.#deletePartials(read);
       this.#c.done(this);
     }
+  }
+
+  /** Deletes the partial blobs read (never the round's model); a failure is logged, not thrown. */
+  async #deletePartials(hashes: string[]): Promise<void> {
+    const model = this.#fold?.modelHash;
+    const doomed = hashes.filter((h) => h !== model);
+    await Promise.all(
+      doomed.map((hash) =>
+        this.#c.blobs.delete(hash).catch((err: unknown) => {
+          const code = toEdgefedError(err).code;
+          this.#c.logger.warn({ code, batch: this.id, hash }, 'partial blob not deleted');
+        }),
+      ),
+    );
   }
 
   /** The client ids of a partial, or undefined (logged) when its bytes do not decode. */
@@ -316,6 +338,7 @@ export class RoutedBatch {
       return null;
     }
     if (hash === null) return undefined;
+    s.blob = hash;
     return this.#c.blobs.get(hash).catch((err: unknown) => {
       this.#c.logger.warn(
         { code: toEdgefedError(err).code, batch: this.id, node: key },

@@ -34,7 +34,7 @@ export interface CreateRunRequest {
 
 export class RunManager {
   readonly #s: RunServices;
-  readonly #validate: (config: RunConfig) => void;
+  readonly #validate: (config: RunConfig) => void | Promise<void>;
   readonly #runners = new Map<string, Runner>();
   readonly #gate: RunGate | undefined;
   readonly #leases = new Map<string, RunLeaseHandle>();
@@ -45,7 +45,7 @@ export class RunManager {
    */
   constructor(
     services: RunServices,
-    validate: (config: RunConfig) => void = () => undefined,
+    validate: (config: RunConfig) => void | Promise<void> = () => undefined,
     gate?: RunGate,
   ) {
     this.#s = services;
@@ -79,7 +79,7 @@ export class RunManager {
   /** Validates and stores a new run; starts it unless `start === false`. */
   async create(req: CreateRunRequest): Promise<RunRecord> {
     const config = parseRunConfig(req.config);
-    this.#validate(config);
+    await this.#validate(config);
     // Cluster mode aggregates hierarchically (docs/hierarchical-aggregation.md): refuse runs
     // whose strategy needs every client's update, before anything is stored.
     if (this.#gate !== undefined)

@@ -21,7 +21,7 @@ import type { ControlPlane } from '../transport/control-plane-types.js';
 import { ListenerSet, type Listener, type Unsubscribe } from '../transport/listener-set.js';
 import { SocketTaskGateway } from '../transport/socket-task-gateway.js';
 import { createModelCatalog } from './model-catalog.js';
-import { validateModel } from './model-support.js';
+import { validateModelFresh } from './model-support.js';
 import type { Stores } from './open-stores.js';
 import { waitForCandidates } from './wait-for-clients.js';
 
@@ -95,7 +95,7 @@ export function buildRuns(o: RunsOptions): Runs {
     downloads,
     ...(o.centralEvaluator === undefined ? {} : { centralEvaluator: o.centralEvaluator }),
   };
-  const runs = new RunManager(services, (c) => validateModel(c, o.stores.models), o.gate);
+  const runs = new RunManager(services, (c) => validateModelFresh(c, o.stores.models), o.gate);
   return {
     runs,
     gateway,

@@ -59,6 +59,19 @@ export function modelSpecJson(config: RunConfig, library?: ModelLibrary): string
   return JSON.stringify(resolveModelSpec(config.model, library));
 }
 
+/**
+ * {@link validateModel}, after refreshing `library` when the run names an uploaded model it
+ * does not hold yet (uploaded through another node of a cluster sharing the library).
+ */
+export async function validateModelFresh(config: RunConfig, library?: ModelLibrary): Promise<void> {
+  const ref = config.model as unknown;
+  if (library !== undefined && isOnnxModelRef(ref)) {
+    const hash = (ref as { onnx: string }).onnx;
+    if (!library.list().some((m) => m.hash === hash)) await library.refresh();
+  }
+  validateModel(config, library);
+}
+
 /** Throws `INVALID_MODEL` (or the compiler's code) unless the run's model compiles for training. */
 export function validateModel(config: RunConfig, library?: ModelLibrary): void {
   const spec = resolveModelSpec(config.model, library);

@@ -2,9 +2,10 @@
  * Opens the RunStore, BlobStore and ModelLibrary the configuration names: SQLite + files
  * under the data directory (the default; uploaded models in `<dataDir>/models` and the
  * blobs), PostgreSQL (runs, and blobs unless `store.blobs` names a shared directory; one
- * connection pool for both; model entries in `<dataDir>/models`), or all in memory.
+ * connection pool for all; uploaded-model entries in the `models` table, so every node sees
+ * every upload), or all in memory.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EdgefedError } from '@edgefed/shared';
 import type { CoordinatorConfig } from '../config/schema.js';
@@ -18,6 +19,7 @@ import type { RunStore } from '../store/run-store.js';
 import { openSqliteRunStore } from '../store/sqlite-run-store.js';
 import { openPgBlobStore } from '../store/pg-blob-store.js';
 import { openPool } from '../store/pg-connection.js';
+import { openPgModelLibrary } from '../store/pg-model-library.js';
 import { openPgRunStore } from '../store/pg-run-store.js';
 
 /** The coordinator's stores: runs, blobs, and the uploaded ONNX models. */
@@ -76,7 +78,8 @@ async function openPgStores(config: CoordinatorConfig['store']): Promise<Stores>
     const blobs = await (blobDir === undefined ? openPgBlobStore(where) : openFsBlobStore({ dir: blobDir }));
     opened.push(blobs);
     mkdirSync(config.dataDir, { recursive: true });
-    const models = await openFsModelLibrary({ dir: join(config.dataDir, 'models'), blobs });
+    const models = await openPgModelLibrary({ ...where, blobs });
+    await adoptLocalModels(models, blobs, join(config.dataDir, 'models'));
     return {
       runs,
       blobs,
@@ -91,5 +94,22 @@ async function openPgStores(config: CoordinatorConfig['store']): Promise<Stores>
     await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
     await pool.end().catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Models uploaded to this node before the library moved into PostgreSQL (entries in
+ * `<dataDir>/models`) are added to the shared library once, so no run loses its model.
+ */
+async function adoptLocalModels(models: ModelLibrary, blobs: BlobStore, dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  const local = await openFsModelLibrary({ dir, blobs });
+  try {
+    for (const e of local.list()) {
+      if (!models.list().some((m) => m.hash === e.hash))
+        await models.add(local.bytes(e.hash), { name: e.name });
+    }
+  } finally {
+    await local.close();
   }
 }

@@ -132,6 +132,23 @@ export function runBlobStoreConformance(name: string, factory: BlobStoreFactory)
       }
     });
 
+    it('deletes a blob idempotently and leaves the others', async () => {
+      const keep = await store.put(seededBytes(50, 11));
+      const gone = await store.put(seededBytes(50, 12));
+      expect(await store.delete(gone.hash)).toBe(true);
+      expect(await store.delete(gone.hash)).toBe(false);
+      expect(await store.delete(MISSING)).toBe(false);
+      expect(await store.has(gone.hash)).toBe(false);
+      await expect(store.get(gone.hash)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(await store.get(keep.hash)).toEqual(seededBytes(50, 11));
+      for (const bad of BAD_HASHES) {
+        await expect(store.delete(bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      }
+      const again = await store.put(seededBytes(50, 12));
+      expect(again).toEqual({ ...gone, created: true });
+      expect(await store.get(gone.hash)).toEqual(seededBytes(50, 12));
+    });
+
     it('refuses calls after close (FAILED_PRECONDITION); close is idempotent', async () => {
       const { hash } = await store.put(seededBytes(10, 9));
       await store.close();
@@ -139,6 +156,7 @@ export function runBlobStoreConformance(name: string, factory: BlobStoreFactory)
       await expect(store.get(hash)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
       await expect(store.put(seededBytes(10, 10))).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
       await expect(store.has(hash)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+      await expect(store.delete(hash)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
     });
   });
 }

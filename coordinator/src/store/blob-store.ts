@@ -2,7 +2,9 @@
  * BlobStore: immutable, content-addressed blobs (model checkpoints). A blob's name is the
  * lower-case hex SHA-256 of its bytes, so one name always means the same bytes and a
  * client may cache a model forever. Implementations: {@link openFsBlobStore} (durable
- * files) and {@link createMemoryBlobStore}; both pass `runBlobStoreConformance`.
+ * files), `openPgBlobStore` (PostgreSQL, shared by a cluster) and {@link createMemoryBlobStore};
+ * all pass `runBlobStoreConformance`. `delete` exists for transient blobs (cluster partial
+ * aggregates); checkpoints are never deleted.
  *
  * Errors: a malformed hash or bad range throws `INVALID_ARGUMENT`; a missing blob
  * `NOT_FOUND`; bytes that no longer match their hash `CHECKSUM_MISMATCH`; I/O failures
@@ -55,6 +57,12 @@ export interface BlobStore {
    * exist when this resolves; the stream is not verified against the hash (use `get`).
    */
   createReadStream(hash: string, range?: BlobRange): Promise<Readable>;
+  /**
+   * Removes the blob; resolves true when it existed, false when it did not (idempotent).
+   * For blobs whose use is over (a round's partial aggregates), never for a checkpoint a
+   * run may still name: the store does not know which hashes are referenced.
+   */
+  delete(hash: string): Promise<boolean>;
   /** Releases resources. Idempotent. */
   close(): Promise<void>;
 }

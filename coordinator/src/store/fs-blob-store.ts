@@ -190,6 +190,20 @@ class FsBlobStore implements BlobStore {
     });
   }
 
+  delete(hash: string): Promise<boolean> {
+    return this.#guard(hash, async () => {
+      const path = this.#path(checkBlobHash(hash));
+      try {
+        await unlink(path);
+      } catch (error) {
+        if (errno(error) === 'ENOENT') return false;
+        throw error;
+      }
+      await syncDir(dirname(path));
+      return true;
+    });
+  }
+
   close(): Promise<void> {
     this.#closed = true;
     return Promise.resolve();

@@ -54,9 +54,12 @@ async function writeDurably(dir: string, name: string, text: string): Promise<vo
 export async function openFsModelLibrary(o: FsModelLibraryOptions): Promise<ModelLibrary> {
   await mkdir(o.dir, { recursive: true });
   return openModelLibrary({
-    load: async () => {
+    load: async (known) => {
       const out: { entry: ModelEntry; bytes: Uint8Array }[] = [];
-      for (const file of (await readdir(o.dir)).filter((f) => ENTRY.test(f)).sort()) {
+      const files = (await readdir(o.dir)).filter(
+        (f) => ENTRY.test(f) && known?.has(`sha256:${f.slice(0, 64)}`) !== true,
+      );
+      for (const file of files.sort()) {
         try {
           const entry = JSON.parse(await readFile(join(o.dir, file), 'utf8')) as ModelEntry;
           out.push({ entry, bytes: await o.blobs.get(file.slice(0, 64)) });
@@ -69,6 +72,7 @@ export async function openFsModelLibrary(o: FsModelLibraryOptions): Promise<Mode
     save: async (entry, bytes) => {
       await o.blobs.put(bytes);
       await writeDurably(o.dir, `${entry.hash.slice(7)}.json`, JSON.stringify(entry));
+      return undefined;
     },
   });
 }

@@ -77,6 +77,10 @@ class MemoryBlobStore implements BlobStore {
     });
   }
 
+  delete(hash: string): Promise<boolean> {
+    return this.#settle(() => this.#blobs.delete(checkBlobHash(hash)));
+  }
+
   close(): Promise<void> {
     this.#closed = true;
     this.#blobs.clear();

@@ -10,8 +10,11 @@
  * bytes again keeps the first entry (`created: false`).
  *
  * `specFor` is synchronous because the run runner resolves a run's model synchronously:
- * both implementations keep what they need in memory (the file one loads its directory
- * on open and writes every upload durably before `add` resolves).
+ * every implementation keeps what it needs in memory (the file one loads its directory on
+ * open and writes every upload durably before `add` resolves). With a backend other nodes
+ * write too (PostgreSQL, `openPgModelLibrary`), the cache is filled on open and `refresh`
+ * loads what other nodes added since; callers that can wait (listing models, creating a
+ * run) refresh on a miss before answering.
  */
 import { z } from 'zod';
 import {
@@ -69,15 +72,26 @@ export interface ModelLibrary {
    * `importOnnxModel` throws for options that do not fit the model.
    */
   specFor(ref: unknown): ModelSpec;
+  /**
+   * Loads entries added to the backend since open by other nodes (a shared backend); a
+   * cheap no-op for a per-node one. Concurrent calls share one load.
+   */
+  refresh(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Where an implementation keeps entries and bytes (memory, or files; see the factories). */
 export interface ModelLibraryBackend {
-  /** Entries and bytes already stored (loaded once when the library opens). */
-  load(): Promise<{ entry: ModelEntry; bytes: Uint8Array }[]>;
-  /** Stores one new model durably. */
-  save(entry: ModelEntry, bytes: Uint8Array): Promise<void>;
+  /**
+   * Entries and bytes stored, but for the hashes in `known` (loaded when the library opens,
+   * and again by `refresh` with what the library already holds).
+   */
+  load(known?: ReadonlySet<string>): Promise<{ entry: ModelEntry; bytes: Uint8Array }[]>;
+  /**
+   * Stores one new model durably. A shared backend where another node stored the same
+   * bytes first returns that node's entry (the first upload wins); otherwise nothing.
+   */
+  save(entry: ModelEntry, bytes: Uint8Array): Promise<ModelEntry | undefined>;
 }
 
 /** Import summary of an imported model. */
@@ -134,6 +148,7 @@ class Library implements ModelLibrary {
   readonly #specs = new Map<string, ModelSpec>();
   readonly #backend: ModelLibraryBackend;
   readonly #now: () => Date;
+  #refreshing: Promise<void> | undefined;
 
   constructor(backend: ModelLibraryBackend, now: () => Date) {
     this.#backend = backend;
@@ -141,11 +156,21 @@ class Library implements ModelLibrary {
   }
 
   async open(): Promise<this> {
-    for (const { entry, bytes } of await this.#backend.load()) {
+    await this.#load();
+    return this;
+  }
+
+  async #load(): Promise<void> {
+    for (const { entry, bytes } of await this.#backend.load(new Set(this.#entries.keys()))) {
+      if (this.#entries.has(entry.hash)) continue;
       this.#entries.set(entry.hash, entry);
       this.#bytes.set(entry.hash, bytes);
     }
-    return this;
+  }
+
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#load().finally(() => (this.#refreshing = undefined));
+    return this.#refreshing;
   }
 
   async add(
@@ -165,10 +190,10 @@ class Library implements ModelLibrary {
       summary: modelSummary(m),
     };
     const copy = Uint8Array.from(bytes);
-    await this.#backend.save(entry, copy);
-    this.#entries.set(hash, entry);
+    const first = await this.#backend.save(entry, copy);
+    this.#entries.set(hash, first ?? entry);
     this.#bytes.set(hash, copy);
-    return { ...entry, created: true };
+    return { ...(first ?? entry), created: first === undefined };
   }
 
   list(): ModelEntry[] {
@@ -238,10 +263,10 @@ export function createMemoryModelLibrary(now?: () => Date): Promise<ModelLibrary
   const saved: { entry: ModelEntry; bytes: Uint8Array }[] = [];
   return openModelLibrary(
     {
-      load: () => Promise.resolve([...saved]),
+      load: (known) => Promise.resolve(saved.filter((s) => known?.has(s.entry.hash) !== true)),
       save: (entry, bytes) => {
         saved.push({ entry, bytes });
-        return Promise.resolve();
+        return Promise.resolve(undefined);
       },
     },
     now,

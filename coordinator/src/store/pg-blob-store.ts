@@ -188,6 +188,15 @@ class PgBlobStore implements BlobStore {
     }
   }
 
+  delete(hash: string): Promise<boolean> {
+    return this.#guard(async () => {
+      const rows = await query(this.#s.pool, `DELETE FROM ${this.#s.table} WHERE hash = $1 RETURNING hash`, [
+        checkBlobHash(hash),
+      ]);
+      return rows.length > 0;
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
