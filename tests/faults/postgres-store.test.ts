@@ -63,6 +63,15 @@ async function storeView(url: string, runId: string, clientIds: readonly string[
   return readProgress(await openPgRunStore({ url }), runId, clientIds);
 }
 
+/** Polls `check` every 50 ms until it holds; fails after 10 s. */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise<void>((r) => setTimeout(r, 50));
+  }
+}
+
 /** A coordinator in this process on PostgreSQL at `port` (0: any). */
 async function inProcess(url: string, port: number): Promise<Coordinator> {
   const config = loadConfig({
@@ -137,7 +146,8 @@ describe('coordinator on PostgreSQL', () => {
     const url = await pg.createDatabase('models');
     const a = await inProcess(url, 0);
     const b = await inProcess(url, 0); // opened before the upload: B learns of it on a miss
-    await Promise.all([a.listen(), b.listen()]);
+    const d = await inProcess(url, 0); // opened before the upload too, and asked nothing about it
+    await Promise.all([a.listen(), b.listen(), d.listen()]);
     const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' };
     const res = await fetch(`${a.url}/api/models?name=shared`, {
       method: 'POST',
@@ -172,6 +182,17 @@ describe('coordinator on PostgreSQL', () => {
     expect(unknown.body.error.code).toBe('INVALID_MODEL');
     const onnx = await fetch(`${c.url}/api/models/${lenetHash}/onnx`, { headers });
     expect(Buffer.compare(Buffer.from(await onnx.arrayBuffer()), Buffer.from(lenet))).toBe(0);
+    // a node that drives a run it did not create (a takeover, a start through it) loads the
+    // model from the shared library before the run's loop resolves it
+    expect(d.stores.models.list()).toEqual([]);
+    const started = await api<{ status: string }>(d.url, `/api/runs/${run.body.id}/start`, {
+      method: 'POST',
+    });
+    expect(started.status).toBe(200);
+    await until(async () => (await d.stores.runs.latestCheckpoint(run.body.id)) !== undefined);
+    expect((await d.stores.runs.getRun(run.body.id)).status).toBe('running');
+    expect(d.stores.models.list().map((m) => m.hash)).toEqual([lenetHash]);
+    await api(d.url, `/api/runs/${run.body.id}/stop`, { method: 'POST' });
   });
 
   it('fails promptly with STORE_ERROR when the database cannot be reached', async () => {

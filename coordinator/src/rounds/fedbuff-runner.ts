@@ -98,6 +98,7 @@ export class FedBuffRunner {
     try {
       const run = await this.#s.storage.store.getRun(this.runId);
       const config = parseRunConfig(run.config);
+      await this.#s.models.prepare?.(config);
       const ctx: FedBuffContext = { runId: this.runId, config, services: this.#s };
       const model = await this.#loadOrInit(run, config);
       version = model.version;

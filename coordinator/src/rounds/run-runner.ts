@@ -213,6 +213,7 @@ export class RunRunner {
     try {
       const run = await this.#s.storage.store.getRun(this.runId);
       const config = parseRunConfig(run.config);
+      await this.#s.models.prepare?.(config);
       const strategy = createStrategy(config.strategy);
       const ctx: RoundContext = { runId: this.runId, config, strategy, services: this.#s };
       let global = await this.#loadOrInit(run, config, strategy);

@@ -52,6 +52,11 @@ export interface ModelCatalog {
   specJson(config: RunConfig): string;
   /** URL a client downloads the model with this hex hash from, for the task `taskId`. */
   url(hexHash: string, taskId: string): string;
+  /**
+   * Optional: makes sure the run's model resolves before its loop starts (a model uploaded
+   * through another node of a cluster is loaded from the shared library).
+   */
+  prepare?(config: RunConfig): Promise<void>;
 }
 
 /** Turns an uploaded update payload into a float32 delta; throws a coded error when it cannot. */

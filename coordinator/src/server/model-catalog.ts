@@ -5,7 +5,7 @@
  */
 import type { ModelCatalog } from '../rounds/run-services.js';
 import type { ModelLibrary } from '../store/model-library.js';
-import { initialParameters, modelSpecJson } from './model-support.js';
+import { initialParameters, modelSpecJson, refreshForModel } from './model-support.js';
 
 /**
  * A catalog whose URLs start with `baseUrl()` (read per task: known only after `listen`);
@@ -16,5 +16,6 @@ export function createModelCatalog(baseUrl: () => string, library?: ModelLibrary
     initialParameters: (config) => initialParameters(config, library),
     specJson: (config) => modelSpecJson(config, library),
     url: (hexHash, taskId) => `${baseUrl()}/models/${hexHash}?task=${encodeURIComponent(taskId)}`,
+    prepare: (config) => refreshForModel(config, library),
   };
 }

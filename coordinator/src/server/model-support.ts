@@ -64,12 +64,20 @@ export function modelSpecJson(config: RunConfig, library?: ModelLibrary): string
  * does not hold yet (uploaded through another node of a cluster sharing the library).
  */
 export async function validateModelFresh(config: RunConfig, library?: ModelLibrary): Promise<void> {
+  await refreshForModel(config, library);
+  validateModel(config, library);
+}
+
+/**
+ * Refreshes `library` when the run names an uploaded model it does not hold yet: a run
+ * created or taken over on a node of a cluster, for a model uploaded through another node.
+ */
+export async function refreshForModel(config: RunConfig, library?: ModelLibrary): Promise<void> {
   const ref = config.model as unknown;
   if (library !== undefined && isOnnxModelRef(ref)) {
     const hash = (ref as { onnx: string }).onnx;
     if (!library.list().some((m) => m.hash === hash)) await library.refresh();
   }
-  validateModel(config, library);
 }
 
 /** Throws `INVALID_MODEL` (or the compiler's code) unless the run's model compiles for training. */
