@@ -12,7 +12,6 @@
  */
 import {
   EdgefedError,
-  createPrng,
   toEdgefedError,
   type ErrorCode,
   type Failure,
@@ -20,7 +19,13 @@ import {
   type TensorMap,
 } from '@edgefed/shared';
 import type { ClientOutcomeFields } from '../store/records.js';
-import { buildTasks, outcomeRecord, type FitRoundInput, type FitRoundResult } from './fit-round.js';
+import {
+  openRoundClose,
+  outcomeRecord,
+  planFitRound,
+  type FitRoundInput,
+  type FitRoundResult,
+} from './fit-round.js';
 import { finishClusterRound } from './partial-fold.js';
 import type { RoundContext } from './round-context.js';
 import type { FailedOutcome, TaskSpec } from './task-gateway.js';
@@ -98,28 +103,8 @@ export async function runClusterFitRound(
   folding: FoldingGateway,
 ): Promise<FitRoundResult> {
   const { services, config } = ctx;
-  const rng = createPrng(config.seed * 1_000_003 + input.round * 101 + input.attempt);
-  const available = services.participants.gateway.candidates(ctx.runId);
-  const plan = ctx.strategy.configureFit({
-    round: input.round,
-    availableClients: available,
-    globalVersion: String(input.modelVersion),
-    rng,
-  });
-  await input.onPlanned(plan.clientIds.length);
-  const tasks = buildTasks(ctx, input, plan);
-  services.downloads.register(
-    { runId: ctx.runId, round: input.round, attempt: input.attempt },
-    tasks.map((t) => t.taskId),
-  );
-  const close = new AbortController();
-  const timer = setTimeout(() => {
-    close.abort(new EdgefedError('DEADLINE_EXCEEDED', 'round deadline passed'));
-  }, config.roundDeadlineMs);
-  const onOuterAbort = (): void => {
-    close.abort(new EdgefedError('CANCELLED', 'round cancelled'));
-  };
-  input.signal.addEventListener('abort', onOuterAbort, { once: true });
+  const { plan, tasks } = await planFitRound(ctx, input);
+  const { close, dispose } = openRoundClose(config.roundDeadlineMs, input.signal);
   // DP-FedAvg: every node clips each update and weighs it 1; the leader adds the noise once
   const clipNorm = config.strategy.privacy?.clipNorm;
   let outcomes: ClientOutcomeFields[] = [];
@@ -173,8 +158,6 @@ export async function runClusterFitRound(
     const details = { outcomes, selected: plan.clientIds.length, bytesUp };
     throw new EdgefedError(e.code, e.message, { cause: err, details: { ...details } });
   } finally {
-    clearTimeout(timer);
-    input.signal.removeEventListener('abort', onOuterAbort);
-    close.abort(new EdgefedError('CANCELLED', 'round finished'));
+    dispose();
   }
 }

@@ -107,8 +107,12 @@ export function outcomeRecord(o: TaskOutcome): ClientOutcomeFields {
   };
 }
 
-/** Runs one fit round attempt; see the file comment. */
-export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Promise<FitRoundResult> {
+/**
+ * Selects a fit round attempt's clients (seeded by the run's seed, the round and the attempt)
+ * and builds their tasks, registered with the download ledger; shared by the single-node and
+ * the cluster round.
+ */
+export async function planFitRound(ctx: RoundContext, input: FitRoundInput) {
   const { services, config } = ctx;
   const rng = createPrng(config.seed * 1_000_003 + input.round * 101 + input.attempt);
   const available = services.participants.gateway.candidates(ctx.runId);
@@ -118,22 +122,45 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
     globalVersion: String(input.modelVersion),
     rng,
   });
-  const declared = declaredCounts(available);
   await input.onPlanned(plan.clientIds.length);
   const tasks = buildTasks(ctx, input, plan);
-  const key = { runId: ctx.runId, round: input.round, attempt: input.attempt };
   services.downloads.register(
-    key,
+    { runId: ctx.runId, round: input.round, attempt: input.attempt },
     tasks.map((t) => t.taskId),
   );
+  return { available, plan, tasks };
+}
+
+/**
+ * What closes a round attempt's task batch: `close` aborts at the deadline
+ * (`DEADLINE_EXCEEDED`), when `outer` aborts (`CANCELLED`), or when the caller has enough
+ * results; `dispose()` clears the timer, detaches from `outer` and closes the batch.
+ */
+export function openRoundClose(deadlineMs: number, outer: AbortSignal) {
   const close = new AbortController();
   const timer = setTimeout(() => {
     close.abort(new EdgefedError('DEADLINE_EXCEEDED', 'round deadline passed'));
-  }, config.roundDeadlineMs);
+  }, deadlineMs);
   const onOuterAbort = (): void => {
     close.abort(new EdgefedError('CANCELLED', 'round cancelled'));
   };
-  input.signal.addEventListener('abort', onOuterAbort, { once: true });
+  outer.addEventListener('abort', onOuterAbort, { once: true });
+  return {
+    close,
+    dispose: (): void => {
+      clearTimeout(timer);
+      outer.removeEventListener('abort', onOuterAbort);
+      close.abort(new EdgefedError('CANCELLED', 'round finished'));
+    },
+  };
+}
+
+/** Runs one fit round attempt; see the file comment. */
+export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Promise<FitRoundResult> {
+  const { services, config } = ctx;
+  const { available, plan, tasks } = await planFitRound(ctx, input);
+  const declared = declaredCounts(available);
+  const { close, dispose } = openRoundClose(config.roundDeadlineMs, input.signal);
   const outcomes: ClientOutcomeFields[] = [];
   let bytesUp = 0;
   let completed = 0;
@@ -199,9 +226,7 @@ export async function runFitRound(ctx: RoundContext, input: FitRoundInput): Prom
     const details: FitRoundFailureDetails = { outcomes, selected: plan.clientIds.length, bytesUp };
     throw new EdgefedError(e.code, e.message, { cause: err, details: { ...details } });
   } finally {
-    clearTimeout(timer);
-    input.signal.removeEventListener('abort', onOuterAbort);
-    close.abort(new EdgefedError('CANCELLED', 'round finished'));
+    dispose();
   }
 }
 
