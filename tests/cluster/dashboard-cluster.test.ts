@@ -8,22 +8,17 @@
  * Redis killed, the page shows the 503 and keeps the last view. One Chromium launch; TTLs of
  * 2 s. Screenshots land in test-artifacts/dashboard/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createCoordinator, loadConfig, type Coordinator } from '@edgefed/coordinator';
+import { type Coordinator } from '@edgefed/coordinator';
 import { ARTIFACTS_DIR, ensureWebBuilt, launchChromium } from '../dashboard/harness.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { CLUSTER_TTL_MS, startTestNode } from './cluster-harness.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 const ADMIN_TOKEN = 'dashboard-cluster-test-admin-token-0123456789';
 const TOKEN_SECRET = 'dashboard-cluster-test-token-secret-0123456789abcdef';
-// Leases and registry entries: long enough that a loaded 2-core CI machine (several test
-// files and onnxruntime sessions in one process) never stalls a renewal past it by accident;
-// at 2 s, loaded runs lost leases mid-run.
-const TTL_MS = 5000;
 
 let redis: TestRedis;
 let postgres: PostgresServer;
@@ -37,21 +32,15 @@ let runId = '';
 /** Console errors about the Content-Security-Policy (the page must need no inline code). */
 const cspViolations: string[] = [];
 
-async function startNode(nodeId: string): Promise<Coordinator> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'edgefed-dashboard-cluster-'));
-  dataDirs.push(dataDir);
-  const config = loadConfig({
-    overrides: {
-      server: { port: 0, host: '127.0.0.1' },
-      store: { kind: 'postgres', url: databaseUrl, dataDir },
-      auth: { adminToken: ADMIN_TOKEN, tokenSecret: TOKEN_SECRET },
-      cluster: { redis: redis.url, nodeId, nodeTtlMs: TTL_MS, leaseTtlMs: TTL_MS },
-      log: { level: 'silent' },
-    },
+function startNode(nodeId: string): Promise<Coordinator> {
+  return startTestNode({
+    databaseUrl,
+    adminToken: ADMIN_TOKEN,
+    tokenSecret: TOKEN_SECRET,
+    dataDirs,
+    cluster: { redis: redis.url, nodeId },
+    server: { host: '127.0.0.1' },
   });
-  const c = await createCoordinator({ config });
-  await c.listen();
-  return c;
 }
 
 async function rest<T>(url: string, path: string, body?: unknown): Promise<T> {
@@ -130,7 +119,7 @@ describe('the dashboard in a cluster', () => {
       const cells = await row.getByRole('cell').allTextContents();
       expect(cells[0]).toBe(view.nodes.find((n) => n.nodeId === id)?.url);
       expect(cells[1]).toBe('0'); // participants
-      expect(Number.parseInt(cells[2] ?? '', 10)).toBeLessThanOrEqual(TTL_MS / 1000); // s since heartbeat
+      expect(Number.parseInt(cells[2] ?? '', 10)).toBeLessThanOrEqual(CLUSTER_TTL_MS / 1000); // s since heartbeat
     }
     expect(
       await nodesTable()

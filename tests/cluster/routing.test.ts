@@ -26,29 +26,18 @@
  *   (sessions are in PostgreSQL).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import {
-  createCoordinator,
-  createJoinToken,
-  loadConfig,
-  type Coordinator,
-  type CoordinatorConfigInput,
-} from '@edgefed/coordinator';
+import { createJoinToken, type Coordinator } from '@edgefed/coordinator';
 import { createParticipant, type LocalTrainingEngine, type Participant } from '@edgefed/client';
 import { decodeTensorMap, type Tensor, type TensorMap } from '@edgefed/shared';
 import { startParticipants } from '../faults/harness.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { startTestNode } from './cluster-harness.js';
 
 const ADMIN_TOKEN = 'routing-test-admin-token-0123456789';
 const TOKEN_SECRET = 'routing-test-token-secret-0123456789abcdef';
-// Leases and registry entries: long enough that a loaded 2-core CI machine (several test
-// files and onnxruntime sessions in one process) never stalls a renewal past it by accident;
-// at 2 s, loaded runs lost leases mid-run.
-const TTL_MS = 5000;
 
 let redis: TestRedis;
 let staleRunId = '';
@@ -106,26 +95,20 @@ function runConfig(rounds: number, minClients: number, evaluateEvery = 0): Recor
   };
 }
 
-async function startNode(overrides: CoordinatorConfigInput): Promise<Coordinator> {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefed-routing-'));
-  dataDirs.push(dir);
-  const config = loadConfig({
-    overrides: {
-      server: { port: 0 },
-      auth: { adminToken: ADMIN_TOKEN, tokenSecret: TOKEN_SECRET },
-      log: { level: 'silent' },
-      store: { kind: 'postgres', url: databaseUrl, dataDir: dir },
-      ...overrides,
-    },
+async function startNode(o: { cluster?: { redis: string; nodeId: string } } = {}): Promise<Coordinator> {
+  const c = await startTestNode({
+    databaseUrl,
+    adminToken: ADMIN_TOKEN,
+    tokenSecret: TOKEN_SECRET,
+    dataDirs,
+    ...(o.cluster === undefined ? { memoryStore: true } : { cluster: o.cluster }),
   });
-  const c = await createCoordinator({ config });
-  await c.listen();
   nodes.push(c);
   return c;
 }
 
 const clusterNode = (nodeId: string): Promise<Coordinator> =>
-  startNode({ cluster: { redis: redis.url, nodeId, nodeTtlMs: TTL_MS, leaseTtlMs: TTL_MS } });
+  startNode({ cluster: { redis: redis.url, nodeId } });
 
 async function createRun(node: Coordinator, config: Record<string, unknown>): Promise<string> {
   const res = await fetch(`${node.url}/api/runs`, {
@@ -279,7 +262,7 @@ describe('cross-node task routing with hierarchical aggregation', () => {
   });
 
   it('gives the same global model as one coordinator fed the same updates', async () => {
-    const single = await startNode({ store: { kind: 'memory' } });
+    const single = await startNode();
     const runId = await createRun(single, runConfig(2, 6, 2));
     await enlist(single, runId, [0, 1, 2, 3, 4, 5], new Map());
     await single.runs.settled(runId);

@@ -13,27 +13,16 @@
  * TTLs of 2 s keep it to a few seconds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createCoordinator,
-  createJoinToken,
-  loadConfig,
-  NodeRegistry,
-  type Coordinator,
-} from '@edgefed/coordinator';
+import { rmSync } from 'node:fs';
+import { createJoinToken, NodeRegistry, type Coordinator } from '@edgefed/coordinator';
 import { createParticipant, type LocalTrainingEngine, type Participant } from '@edgefed/client';
 import { mnistEngines, nextParticipantEvent } from '../faults/harness.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { CLUSTER_TTL_MS, startTestNode } from './cluster-harness.js';
 
 const ADMIN_TOKEN = 'run-control-test-admin-token-0123456789';
 const TOKEN_SECRET = 'run-control-test-token-secret-0123456789abcdef';
-// Leases and registry entries: long enough that a loaded 2-core CI machine (several test
-// files and onnxruntime sessions in one process) never stalls a renewal past it by accident;
-// at 2 s, loaded runs lost leases mid-run.
-const TTL_MS = 5000;
 const FORWARDED = 'x-edgefed-forwarded-by';
 
 let redis: TestRedis;
@@ -46,21 +35,15 @@ let engines: LocalTrainingEngine[] = [];
 const participants: Participant[] = [];
 const extraNodes: Coordinator[] = [];
 
-async function startNode(nodeId: string, publicUrl?: string): Promise<Coordinator> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'edgefed-run-control-'));
-  dataDirs.push(dataDir);
-  const config = loadConfig({
-    overrides: {
-      server: { port: 0, ...(publicUrl === undefined ? {} : { publicUrl }) },
-      store: { kind: 'postgres', url: databaseUrl, dataDir },
-      auth: { adminToken: ADMIN_TOKEN, tokenSecret: TOKEN_SECRET },
-      cluster: { redis: redis.url, nodeId, nodeTtlMs: TTL_MS, leaseTtlMs: TTL_MS },
-      log: { level: 'silent' },
-    },
+function startNode(nodeId: string, publicUrl?: string): Promise<Coordinator> {
+  return startTestNode({
+    databaseUrl,
+    adminToken: ADMIN_TOKEN,
+    tokenSecret: TOKEN_SECRET,
+    dataDirs,
+    cluster: { redis: redis.url, nodeId },
+    ...(publicUrl === undefined ? {} : { server: { publicUrl } }),
   });
-  const c = await createCoordinator({ config });
-  await c.listen();
-  return c;
 }
 
 interface Answer<T> {
@@ -210,7 +193,7 @@ describe('run control on any node', () => {
     expect(missing.status).toBe(503);
     expect(missing.body.error).toMatchObject({ code: 'UNAVAILABLE', details: { leader: 'node-ghost' } });
     // registered, but nothing listens at its URL
-    const ghost = new NodeRegistry({ redis: cluster.redis, nodeId: 'node-ghost', ttlMs: TTL_MS });
+    const ghost = new NodeRegistry({ redis: cluster.redis, nodeId: 'node-ghost', ttlMs: CLUSTER_TTL_MS });
     await ghost.start('http://127.0.0.1:9', () => 0);
     try {
       const refused = await call<{ error: { code: string; details: { leader: string } } }>(

@@ -14,28 +14,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createCoordinator,
-  loadConfig,
-  type ClusterView,
-  type Coordinator,
-  type RunEvent,
-} from '@edgefed/coordinator';
+import { rmSync } from 'node:fs';
+import { type ClusterView, type Coordinator, type RunEvent } from '@edgefed/coordinator';
 import { createJoinToken } from '@edgefed/coordinator';
 import type { Participant } from '@edgefed/client';
 import { mnistEngines, startParticipants } from '../faults/harness.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { startTestNode } from './cluster-harness.js';
 
 const ADMIN_TOKEN = 'cluster-test-admin-token-0123456789';
 const TOKEN_SECRET = 'cluster-test-token-secret-0123456789abcdef';
-// Long enough that a busy 2-core CI machine never misses a renewal by accident: this file
-// trains real onnxruntime models in the same process as the nodes, and at 2 s a loaded run
-// lost leases mid-run (the node gives a lease up when a renewal is late).
-const TTL_MS = 5000;
 
 let redis: TestRedis;
 let postgres: PostgresServer;
@@ -50,25 +39,15 @@ let participants: Participant[] = [];
 let engines: Awaited<ReturnType<typeof mnistEngines>> = [];
 
 /** A node's own data directory (secrets, uploaded-model entries): nothing shared on disk. */
-function newDataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefed-cluster-'));
-  dataDirs.push(dir);
-  return dir;
-}
-
-async function startNode(nodeId: string): Promise<Coordinator> {
-  const config = loadConfig({
-    overrides: {
-      server: { port: 0 },
-      store: { kind: 'postgres', url: databaseUrl, dataDir: newDataDir() },
-      auth: { adminToken: ADMIN_TOKEN, tokenSecret: TOKEN_SECRET },
-      cluster: { redis: redis.url, nodeId, nodeTtlMs: TTL_MS, leaseTtlMs: TTL_MS },
-      log: { level: 'silent' },
-    },
+function startNode(nodeId: string): Promise<Coordinator> {
+  const cluster = { redis: redis.url, nodeId };
+  return startTestNode({
+    databaseUrl,
+    adminToken: ADMIN_TOKEN,
+    tokenSecret: TOKEN_SECRET,
+    dataDirs,
+    cluster,
   });
-  const c = await createCoordinator({ config });
-  await c.listen();
-  return c;
 }
 
 async function api<T>(
