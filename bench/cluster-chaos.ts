@@ -42,8 +42,8 @@ import { createJoinToken } from '../coordinator/src/auth/join-token.js';
 import { startPostgres } from '../tests/support/postgres.js';
 import { startRedis } from '../tests/support/redis.js';
 import type { Benchmark } from './harness.js';
+import { ROOT, adminApi, freePort, poll, sleep } from './cluster-lib/processes.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const ADMIN = 'bench-chaos-admin-token-0123456789';
 const SECRET = 'bench-chaos-token-secret-0123456789abcdef';
 
@@ -89,39 +89,7 @@ interface ClusterView {
   leaders: { runId: string; nodeId: string; epoch: number }[];
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => ok(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
-
-async function api<T>(url: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function poll<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(50);
-  }
-}
+const api = adminApi(ADMIN);
 
 async function startNode(id: string, dir: string, configFile: string, postgres: string): Promise<Node> {
   const port = await freePort();

@@ -15,14 +15,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startPostgres, type PostgresServer } from '../tests/support/postgres.js';
 import { startRedis } from '../tests/support/redis.js';
 import type { Benchmark, FigureInput } from './harness.js';
+import { ROOT, adminApi, freePort, poll } from './cluster-lib/processes.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const ADMIN = 'bench-cluster-admin-token-0123456789';
 const SECRET = 'bench-cluster-token-secret-0123456789abcdef';
 
@@ -31,37 +30,7 @@ interface View {
   leaders: { runId: string; nodeId: string; epoch: number }[];
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => ok(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
-
-async function api<T>(url: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-/** Polls `check` every 20 ms until it returns a value. */
-async function poll<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise<void>((r) => setTimeout(r, 20));
-  }
-}
+const api = adminApi(ADMIN);
 
 interface Node {
   readonly id: string;

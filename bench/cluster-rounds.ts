@@ -21,7 +21,7 @@
  * children only (`sh -c 'ulimit -n N; exec ...'`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,11 +30,18 @@ import { createJoinToken } from '../coordinator/src/auth/join-token.js';
 import { startPostgres, type PostgresServer } from '../tests/support/postgres.js';
 import { startRedis, type TestRedis } from '../tests/support/redis.js';
 import type { Benchmark, FigureInput } from './harness.js';
+import {
+  ROOT,
+  adminApi,
+  coordinatorUrl,
+  cpuSeconds,
+  sleep,
+  spawnLimited,
+  stop,
+} from './cluster-lib/processes.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const SECRET = 'bench-rounds-token-secret-0123456789abcdef';
 const ADMIN = 'bench-rounds-admin-token-0123456789';
-const CLK_TCK = 100;
 const NODE_ARGS = [process.execPath, '--conditions=@edgefed/source', '--import', 'tsx'];
 
 interface Node {
@@ -42,15 +49,6 @@ interface Node {
   readonly url: string;
   readonly pid: number;
   readonly dir: string;
-}
-
-function spawnLimited(limit: number, args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  return spawn('sh', ['-c', `ulimit -n ${limit} && exec ${quoted}`], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 }
 
 function startNode(limit: number, id: string, extra: readonly string[]): Promise<Node> {
@@ -62,22 +60,7 @@ function startNode(limit: number, id: string, extra: readonly string[]): Promise
     EDGEFED_TOKEN_SECRET: SECRET,
     EDGEFED_ADMIN_TOKEN: ADMIN,
   });
-  return new Promise((ok, fail) => {
-    let log = '';
-    const timer = setTimeout(() => fail(new Error(`coordinator did not start: ${log}`)), 120_000);
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-4000);
-      const m = /edgefed coordinator at (\S+)/.exec(log);
-      if (m?.[1] !== undefined && proc.pid !== undefined) {
-        clearTimeout(timer);
-        ok({ proc, url: m[1], pid: proc.pid, dir });
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`coordinator exited with ${String(code)}: ${log}`));
-    });
-  });
+  return coordinatorUrl(proc).then(({ url, pid }) => ({ proc, url, pid, dir }));
 }
 
 interface GenDone {
@@ -102,35 +85,7 @@ function startGenerator(limit: number, options: object): { proc: ChildProcess; d
   return { proc, done };
 }
 
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
-function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((ok) => {
-    const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-    proc.once('exit', () => {
-      clearTimeout(kill);
-      ok();
-    });
-    proc.kill('SIGTERM');
-  });
-}
-
-async function api<T>(url: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const api = adminApi(ADMIN);
 
 /** Redis's per-command counters (`INFO commandstats`): command -> { calls, usec }. */
 async function commandStats(redis: Redis): Promise<Record<string, { calls: number; usec: number }>> {

@@ -27,30 +27,18 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'no
 import { tmpdir, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { createJoinToken } from '../coordinator/src/auth/join-token.js';
 import type { Benchmark, FigureInput } from './harness.js';
+import { ROOT, coordinatorUrl, cpuSeconds, sleep, spawnLimited, stop } from './cluster-lib/processes.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TOKEN_SECRET = 'bench-cluster-token-secret-0123456789abcdef';
 const ADMIN_TOKEN = 'bench-cluster-admin-token';
-const CLK_TCK = 100; // Linux USER_HZ
 
 interface Node {
   readonly proc: ChildProcess;
   readonly url: string;
   readonly pid: number;
   readonly dir: string;
-}
-
-/** `sh -c 'ulimit -n N; exec node ...'`: the child (and only it) gets limit N. */
-function spawnLimited(limit: number, args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  return spawn('sh', ['-c', `ulimit -n ${limit} && exec ${quoted}`], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 }
 
 const NODE_ARGS = [process.execPath, '--conditions=@edgefed/source', '--import', 'tsx'];
@@ -74,22 +62,7 @@ function startNode(limit: number): Promise<Node> {
     ],
     { ...process.env, EDGEFED_TOKEN_SECRET: TOKEN_SECRET, EDGEFED_ADMIN_TOKEN: ADMIN_TOKEN },
   );
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => reject(new Error(`coordinator did not start: ${log}`)), 120_000);
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      const m = /edgefed coordinator at (\S+)/.exec(log);
-      if (m?.[1] !== undefined && proc.pid !== undefined) {
-        clearTimeout(timer);
-        resolve({ proc, url: m[1], pid: proc.pid, dir });
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`coordinator exited with ${String(code)}: ${log}`));
-    });
-  });
+  return coordinatorUrl(proc).then(({ url, pid }) => ({ proc, url, pid, dir }));
 }
 
 interface GenDone {
@@ -122,13 +95,6 @@ function startGenerator(
   return { proc, done };
 }
 
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0) / 1024;
@@ -139,20 +105,6 @@ async function connectedGauge(url: string): Promise<number> {
   const m = /^edgefed_connected_clients (\d+)/m.exec(await res.text());
   return Number(m?.[1] ?? Number.NaN);
 }
-
-function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-    proc.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    proc.kill('SIGTERM');
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Scenario {
   readonly clients: number;
@@ -297,7 +249,7 @@ const bench: Benchmark = {
     const limit = cap(Number(args['fd-limit'] ?? 32768));
     const low = Number(args['low-limit'] ?? 1024);
     const perGenerator = Number(args['per-generator'] ?? 2500);
-    const out = resolve(root, args.out ?? 'results/cluster/idle.jsonl');
+    const out = resolve(ROOT, args.out ?? 'results/cluster/idle.jsonl');
     mkdirSync(dirname(out), { recursive: true });
     const record = (f: FigureInput): void => {
       report(f);
