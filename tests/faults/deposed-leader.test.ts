@@ -64,6 +64,8 @@ function services(storage: RunServices['storage'], waiting: (runId: string) => v
       gateway: {} as RunServices['participants']['gateway'], // never reached: no clients come
       waitForClients: (request, signal) => {
         waiting(request.runId);
+        // as the real one: a run stopped before its runner got here does not wait
+        if (signal.aborted) return Promise.resolve();
         return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       },
     },
@@ -88,6 +90,20 @@ const CONFIG = {
 };
 
 const managers: RunManager[] = [];
+
+/** Node `a`'s RunManager on a fresh store with one created (not started) run. */
+async function createdRun() {
+  const store = createMemoryRunStore();
+  const leases = new FakeLeases();
+  const m = new RunManager(
+    services({ store, blobs: createMemoryBlobStore() }, () => undefined),
+    () => undefined,
+    leases.gate('a'),
+  );
+  managers.push(m);
+  const run = await m.create({ name: 'reset', config: CONFIG, start: false });
+  return { store, leases, m, run };
+}
 afterEach(async () => {
   await Promise.all(managers.splice(0).map((m) => m.close()));
 });
@@ -138,15 +154,7 @@ describe('a deposed run leader (store-side fencing)', () => {
   });
 
   it('takes the lease again above the epoch the store has seen when the epoch source was reset', async () => {
-    const store = createMemoryRunStore();
-    const leases = new FakeLeases();
-    const m = new RunManager(
-      services({ store, blobs: createMemoryBlobStore() }, () => undefined),
-      () => undefined,
-      leases.gate('a'),
-    );
-    managers.push(m);
-    const run = await m.create({ name: 'reset', config: CONFIG, start: false });
+    const { store, leases, m, run } = await createdRun();
     // Redis lost its epoch keys: its next epoch (1) is below the store's (3).
     await store.raiseFence(run.id, { epoch: 3 });
     await m.start(run.id);
@@ -157,16 +165,8 @@ describe('a deposed run leader (store-side fencing)', () => {
   });
 
   it('gives the lease back when even the second grant is below the store (the gate ignores the floor)', async () => {
-    const store = createMemoryRunStore();
-    const leases = new FakeLeases();
+    const { store, leases, m, run } = await createdRun();
     leases.honourMinEpoch = false;
-    const m = new RunManager(
-      services({ store, blobs: createMemoryBlobStore() }, () => undefined),
-      () => undefined,
-      leases.gate('a'),
-    );
-    managers.push(m);
-    const run = await m.create({ name: 'reset', config: CONFIG, start: false });
     await store.raiseFence(run.id, { epoch: 5 });
     // Epoch 1, then 2 on the retry: both refused, and each lease is given back.
     await expect(m.start(run.id)).rejects.toMatchObject({ code: 'CONFLICT', details: { epoch: 2 } });
