@@ -12,7 +12,8 @@
  *
  *   node --conditions=@edgefed/source --import tsx bench/robustness.ts \
  *     [--rounds 50] [--out results/robustness/cells.jsonl] [--fractions 0.2,0.1] [--workers 2]
- *     [--train-limit 6000] [--batch-size 10] [--shard i/n]
+ *     [--train-limit 6000] [--batch-size 10] [--shard i/n] [--seed 1]
+ *     [--strategies fedavg,multikrum] [--attacks none,sign-flip]
  */
 import { spawn } from 'node:child_process';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
@@ -38,12 +39,30 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '10' },
     /** `i/n`: run only every n-th cell of the plan, from the i-th (several runners, one file). */
     shard: { type: 'string', default: '0/1' },
+    /** The simulation seed (partition, attackers, initial model); the grid's table uses seed 1. */
+    seed: { type: 'string', default: '1' },
+    /** Only these aggregators (comma-separated names), e.g. for extra seeds of a few rows. */
+    strategies: { type: 'string' },
+    /** Only these attack kinds (`none` included), comma-separated. */
+    attacks: { type: 'string' },
     /** Internal: run this one cell (`strategy,attack,fraction`) in this process and exit. */
     cell: { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
+const seed = Number(values.seed);
+if (!Number.isInteger(seed) || seed < 0)
+  throw new Error(`--seed must be a non-negative integer, got ${values.seed}`);
 const fractions = values.fractions.split(',').map(Number);
+const only = (list: string | undefined): Set<string> | undefined =>
+  list === undefined ? undefined : new Set(list.split(',').map((x) => x.trim()));
+const onlyStrategies = only(values.strategies);
+const onlyAttacks = only(values.attacks);
+for (const name of [...(onlyStrategies ?? [])])
+  if (!(name in STRATEGIES)) throw new Error(`--strategies: unknown aggregator "${name}"`);
+for (const name of [...(onlyAttacks ?? [])])
+  if (name !== 'none' && !(ATTACKS as readonly string[]).includes(name))
+    throw new Error(`--attacks: unknown attack kind "${name}"`);
 const base = {
   dataset: 'mnist',
   model: '2nn',
@@ -56,7 +75,7 @@ const base = {
   alpha: 0.5,
   trainLimit: Number(values['train-limit']),
   workers: Number(values.workers),
-  seed: 1,
+  seed,
   evalEvery: rounds,
   maxExampleWeight: 100_000,
 } as const;
@@ -83,7 +102,10 @@ async function skipKeys(path: string): Promise<Set<string>> {
     const row = JSON.parse(line) as Record<string, unknown>;
     const key = cellKey(String(row.strategy), String(row.attack), Number(row.attackers));
     const sameRun =
-      row.rounds === rounds && row.trainLimit === base.trainLimit && (row.batchSize ?? 10) === base.batchSize;
+      row.rounds === rounds &&
+      row.trainLimit === base.trainLimit &&
+      (row.batchSize ?? 10) === base.batchSize &&
+      (row.seed ?? 1) === seed;
     if (row.type === 'cell' && sameRun) keys.add(key);
     if (row.type === 'claim' && sameRun && alive(Number(row.pid))) keys.add(key);
     if (row.type === 'cost') keys.add(`cost|${String(row.strategy)}`);
@@ -109,7 +131,10 @@ async function runCell(strategy: string, attack: string, fraction: number): Prom
     attack,
     attackers: fraction,
     byzantineF: BYZANTINE_F,
-    rounds: r.rounds.length,
+    seed,
+    rounds,
+    /** Rounds committed: fewer than `rounds` when the run failed (e.g. the model diverged). */
+    roundsCompleted: r.rounds.length,
     trainLimit: base.trainLimit,
     batchSize: base.batchSize,
     testImages: 10_000,
@@ -139,6 +164,7 @@ function spawnCell(strategy: string, attack: string, fraction: number): Promise<
       rounds,
       trainLimit: base.trainLimit,
       batchSize: base.batchSize,
+      seed,
     };
     void appendFile(values.out, JSON.stringify({ ...claim, pid: child.pid }) + '\n');
     child.on('error', reject);
@@ -177,8 +203,11 @@ for (const fraction of fractions.slice(1)) {
   for (const tier of TIERS)
     for (const attack of ATTACKS) for (const s of tier) plan.push([s, attack, fraction]);
 }
+const chosen = plan.filter(
+  ([strategy, attack]) => (onlyStrategies?.has(strategy) ?? true) && (onlyAttacks?.has(attack) ?? true),
+);
 const [shard = 0, shards = 1] = values.shard.split('/').map(Number);
-for (const [i, [strategy, attack, fraction]] of plan.entries()) {
+for (const [i, [strategy, attack, fraction]] of chosen.entries()) {
   if (i % shards !== shard) continue;
   if ((await skipKeys(values.out)).has(cellKey(strategy, attack, fraction))) continue;
   await spawnCell(strategy, attack, fraction);
